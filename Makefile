@@ -1,0 +1,31 @@
+# make demo: set up and run the pilot wave on the embedded default (SQLite events, embedded Tryton).
+# make test: set up and run the test suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }
+
+.PHONY: demo test install clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(BIN)/python -m pip install -q -e '.[test]' 2>&1 | $(QUIET_PIP)
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/erpflow plan deployments/plans/pilot.yaml
+	$(BIN)/erpflow run deployments/plans/pilot.yaml
+	@echo
+	@echo "Next: $(BIN)/erpflow status pilot   |   $(BIN)/erpflow history pilot"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf .erpflow

@@ -1,0 +1,154 @@
+"""erpflow's command line. Commands that run no flow never import Prefect."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .model.errors import ErpflowError
+
+app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+PlanPath = Annotated[Path, typer.Argument(help="the wave plan (YAML)")]
+WaveName = Annotated[str, typer.Argument(help="the wave's name")]
+
+
+def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A user error is one line on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ErpflowError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _settings() -> Any:
+    from .settings import Settings
+
+    return Settings()
+
+
+def _ledger() -> Any:
+    from .ledger import Ledger
+
+    return Ledger(_settings())
+
+
+@app.command()
+@user_errors
+def plan(path: PlanPath) -> None:
+    """Validate a plan, its method and every source; show what a run would do. Touches nothing."""
+    from .preparation import prepare
+
+    prepared = prepare(path, _settings().method)
+    p = prepared.plan
+    out.print(f"[bold]Wave {p.wave}[/] ({p.kind}) on {', '.join(p.sites)}, target {p.target.erp} "
+              f"database {p.target.database!r}" + (f", after {p.after}" if p.after else ""))
+    table = Table("operation", "batches", "items", "to send", "rejected before sending", "detail")
+    for op, batches in prepared.batches.items():
+        items = sum(len(b.items) for b in batches)
+        rejected = sum(len(b.rejected) for b in batches)
+        detail = {"training": f"{len(batches)} sessions, first {batches[0].details['start'][:16]}" if batches else "",
+                  "migration": ", ".join(f"{n}: {r} rows" for n, r in prepared.rows.items()),
+                  "configuration": ", ".join(i.key for b in batches for i in b.items)}.get(op, "")
+        table.add_row(op, str(len(batches)), str(items + rejected), str(items), str(rejected), detail)
+    out.print(table)
+    for batch in (b for batches in prepared.batches.values() for b in batches):
+        for outcome in batch.rejected:
+            out.print(f"  [yellow]will reject[/] {outcome.source}: {outcome.ref}: {outcome.reason}", highlight=False)
+
+
+@app.command()
+@user_errors
+def run(path: PlanPath,
+        actor: Annotated[str | None, typer.Option(help="who runs the wave (default: ERPFLOW_ACTOR or the user)")] = None
+        ) -> None:
+    """Run a wave plan as a Prefect flow; batches already done are skipped."""
+    from .model.errors import CommandRefused
+    from .preparation import prepare
+    from .prefect_env import prepare_prefect_env
+
+    settings = _settings()
+    prepared = prepare(path, settings.method)
+    from .ledger import Ledger
+
+    wave = Ledger(settings).find_wave(prepared.name)
+    if wave is not None and wave.run_id is not None:
+        raise CommandRefused(f"wave {prepared.name!r} is already being run by run {wave.run_id}")
+    prepare_prefect_env(settings)
+    from prefect import tags
+
+    from .orchestration import run_wave
+
+    logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
+    with tags(*prepared.tags()):
+        state = run_wave(str(path), actor, return_state=True)
+    _print_status(prepared.name)
+    if not state.is_completed():
+        err.print(f"[bold red]wave {prepared.name} did not complete:[/] {state.message}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _print_status(name: str) -> None:
+    from .projections.status import ITEM_STATUSES, wave_status
+
+    status = wave_status(_ledger(), name)
+    out.print(f"[bold]Wave {status.name}[/] ({status.kind}, {', '.join(status.sites)}): "
+              f"[bold]{status.state}[/], {status.runs} run(s)")
+    table = Table("operation", "state", "batches done", "failed", "pending", "skipped last run", *ITEM_STATUSES)
+    for op in status.operations:
+        table.add_row(op.operation, op.state, f"{op.batches_done}/{op.batches}", str(op.batches_failed),
+                      str(op.batches_pending), str(op.batches_skipped),
+                      *(str(op.items.get(s, 0)) for s in ITEM_STATUSES))
+    out.print(table)
+    for dataset, r in status.reconciliations.items():
+        mark = "[green]balanced[/]" if r["balanced"] else "[bold red]NOT balanced[/]"
+        out.print(f"  {dataset}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}  {mark}")
+
+
+@app.command()
+@user_errors
+def status(wave: WaveName) -> None:
+    """Where a wave stands, per operation (done, rejected, failed), from its events."""
+    _print_status(wave)
+
+
+@app.command()
+@user_errors
+def history(wave: WaveName,
+            as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
+    """A wave's events in order."""
+    from .projections.history import history as events, summary
+
+    ledger = _ledger()
+    ledger.wave(wave)
+    if as_json:
+        for rec in events(ledger, wave):
+            sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        return
+    table = Table("#", "time (UTC)", "event", "operation", "actor", "detail")
+    for rec in events(ledger, wave):
+        table.add_row(str(rec["position"]), rec["timestamp"][:19].replace("T", " "), rec["type"],
+                      rec["operation"], rec["actor"], summary(rec))
+    out.print(table)
+
+
+if __name__ == "__main__":
+    app()

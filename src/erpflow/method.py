@@ -1,0 +1,106 @@
+"""The deployment method as data: domain/cycle.yaml, roles.yaml and gates.yaml."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .yamlfile import load
+
+OPERATIONS = ("accounts", "configuration", "migration", "training")
+METRICS = ("open_anomalies", "training_completion", "migration_reject_rate", "operations_completed")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Raci(Strict):
+    responsible: list[str] = Field(min_length=1)
+    accountable: str = Field(min_length=1)
+    consulted: list[str] = []
+    informed: list[str] = []
+
+
+class Operation(Strict):
+    id: Literal["accounts", "configuration", "migration", "training"]
+    title: str
+    depends_on: list[str] = []
+    raci: Raci
+
+
+class Cycle(Strict):
+    operations: list[Operation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def dependencies_come_first(self) -> Cycle:
+        seen: set[str] = set()
+        for op in self.operations:
+            if op.id in seen:
+                raise ValueError(f"operation {op.id!r} is listed twice")
+            missing = [dep for dep in op.depends_on if dep not in seen]
+            if missing:
+                raise ValueError(f"operation {op.id!r} depends on {', '.join(missing)}, which must come before it")
+            seen.add(op.id)
+        return self
+
+    @property
+    def order(self) -> list[str]:
+        return [op.id for op in self.operations]
+
+
+class Role(Strict):
+    title: str
+    groups: list[str] = Field(min_length=1)
+    track: str
+    key_user: bool = False
+
+
+class Roles(Strict):
+    roles: dict[str, Role] = Field(min_length=1)
+
+
+class Criterion(Strict):
+    id: str
+    title: str
+    metric: Literal["open_anomalies", "training_completion", "migration_reject_rate", "operations_completed"]
+    severity: Literal["blocking", "major", "minor"] | None = None
+    op: Literal["==", "<=", ">=", "<", ">"]
+    value: float
+
+
+class Gate(Strict):
+    applies_to: list[Literal["pilot", "progressive", "big-bang"]] = Field(min_length=1)
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class Gates(Strict):
+    gates: dict[str, Gate] = Field(min_length=1)
+
+
+class Method(BaseModel):
+    """The three method files, validated, with a digest of their bytes."""
+
+    cycle: Cycle
+    roles: Roles
+    gates: Gates
+    digest: str
+    files: dict[str, str]  # path -> sha256
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_method(folder: Path) -> Method:
+    """Load and validate domain/ (cycle.yaml, roles.yaml, gates.yaml)."""
+    paths = {name: folder / f"{name}.yaml" for name in ("cycle", "roles", "gates")}
+    cycle = load(Cycle, paths["cycle"])
+    roles = load(Roles, paths["roles"])
+    gates = load(Gates, paths["gates"])
+    files = {str(path): file_digest(path) for path in paths.values()}
+    digest = hashlib.sha256("".join(files[str(p)] for p in paths.values()).encode()).hexdigest()
+    return Method(cycle=cycle, roles=roles, gates=gates, digest=digest, files=files)

@@ -1,0 +1,1 @@
+"""Pure domain model: aggregates, events, errors, deterministic ids. No I/O."""

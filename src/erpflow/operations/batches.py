@@ -1,0 +1,58 @@
+"""A batch as planned: the items sent to a target in one call, and the rows refused before."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..model.items import ItemOutcome
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """Content-addressed: the key ends with a digest of the content, so a changed
+    input makes a new batch rather than being skipped as done."""
+
+    key: str
+    items: tuple[Any, ...]
+    rejected: tuple[ItemOutcome, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    dataset: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.items) + len(self.rejected)
+
+
+def keyed(label: str, items: Sequence[Any], rejected: Sequence[ItemOutcome], **extra: Any) -> BatchPlan:
+    digest = hashlib.sha256(repr((list(items), list(rejected), extra.get("details"))).encode()).hexdigest()
+    return BatchPlan(f"{label}-{digest[:8]}", tuple(items), tuple(rejected), **extra)
+
+
+def chunked(entries: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(entries), size):
+        yield entries[start:start + size]
+
+
+def split(entries: Sequence[Any]) -> tuple[list[Any], list[ItemOutcome]]:
+    """Separate specs to send from outcomes already decided (rejections)."""
+    items = [e for e in entries if not isinstance(e, ItemOutcome)]
+    return items, [e for e in entries if isinstance(e, ItemOutcome)]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def reason(exc: ValidationError, columns: dict[str, str]) -> str:
+    """A one-line reason naming the source column of the first invalid field."""
+    error = exc.errors(include_url=False)[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    column = columns.get(name, name)
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{column}: {message}" if column else message

@@ -1,0 +1,68 @@
+"""Training: groups per role and site, key users first, placed in slots; one invitation each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from ..method import Method
+from ..model.sessions import Session, Slot, Trainee, Trainer, form_sessions
+from ..plan import Calendar, TrainingPlan, WavePlan
+from .accounts import Person, people
+from .batches import BatchPlan, keyed, slug
+from ..sources import Table
+
+
+@dataclass(frozen=True)
+class Invitation:
+    session: Session
+    trainee: Trainee
+
+    @property
+    def ref(self) -> str:
+        return self.trainee.login
+
+
+def slots(calendar: Calendar) -> list[Slot]:
+    """Every slot of a calendar: each working day x time x room."""
+    zone = ZoneInfo(calendar.timezone)
+    result = []
+    day = calendar.start_date
+    while day <= calendar.end_date:
+        if day.weekday() in calendar.weekdays:
+            for at in calendar.times:
+                start = datetime.combine(day, at, tzinfo=zone)
+                result += [Slot(start, start + timedelta(minutes=calendar.minutes), room, calendar.site)
+                           for room in calendar.rooms]
+        day += timedelta(days=1)
+    return result
+
+
+def trainees(plan: WavePlan, method: Method, table: Table) -> list[Trainee]:
+    roles = method.roles.roles
+    return [Trainee(p.login, p.name, str(p.email), p.role, p.site, roles[p.role].key_user)
+            for _, p in people(plan, table) if isinstance(p, Person)]
+
+
+def sessions(plan: TrainingPlan, method: Method, people: list[Trainee]) -> list[Session]:
+    tracks = {role_id: role.track for role_id, role in method.roles.roles.items()}
+    available = [slot for calendar in plan.calendars for slot in slots(calendar)]
+    trainer = Trainer(plan.trainer.name, str(plan.trainer.email))
+    return form_sessions(people, tracks, plan.group_size, available, trainer)
+
+
+def details(session: Session) -> dict[str, object]:
+    return {
+        "session": session.key, "title": session.title, "role": session.role, "site": session.site,
+        "key_users": session.key_users, "start": session.slot.start.isoformat(),
+        "end": session.slot.end.isoformat(), "room": session.slot.room, "trainer": session.trainer.name,
+        "participants": [t.login for t in session.participants],
+    }
+
+
+def prepare(plan: WavePlan, method: Method, table: Table) -> list[BatchPlan]:
+    """One batch per session: its invitations."""
+    return [keyed(slug(session.key), [Invitation(session, t) for t in session.participants], [],
+                  details=details(session))
+            for session in sessions(plan.training, method, trainees(plan, method, table))]

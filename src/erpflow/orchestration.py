@@ -1,0 +1,98 @@
+"""The wave as a Prefect flow: one task per batch, every outcome recorded in the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import structlog
+from prefect import flow, get_client, task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
+
+from . import engine
+from .ledger import Ledger
+from .logging import configure
+from .model.context import Context, code_version
+from .model.errors import ErpflowError
+from .operations.batches import BatchPlan, slug
+from .plan import load_plan
+from .preparation import PreparedWave, prepare
+from .projections.status import markdown, wave_status
+from .settings import Settings
+from .targets.bundle import Targets
+
+log = structlog.stdlib.get_logger("erpflow.flow")
+
+
+class OperationFailed(ErpflowError):
+    """Some batches of an operation failed: the wave stops after that operation."""
+
+
+def _run_name() -> str:
+    try:
+        return load_plan(Path(flow_run.parameters["plan_path"]))[0].wave
+    except Exception:  # the flow itself reports a bad plan with its reason
+        return "invalid-plan"
+
+
+@task(cache_policy=NO_CACHE, task_run_name="{operation}[{key}]")
+def run_batch(operation: str, key: str, batch: BatchPlan, ledger: Ledger, ctx: Context,
+              targets: Targets) -> engine.BatchResult:
+    """Run one batch unless the ledger says it is done."""
+    with structlog.contextvars.bound_contextvars(batch=key):
+        return engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets)
+
+
+def _tag_run(prepared: PreparedWave) -> None:
+    run = flow_run.get_id()
+    if run:
+        with get_client(sync_client=True) as client:
+            current = client.read_flow_run(run).tags
+            client.update_flow_run(run, tags=sorted(set(current) | set(prepared.tags())))
+
+
+def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Targets) -> dict[str, int]:
+    batches = prepared.batches[ctx.operation]
+    engine.start_operation(ledger, ctx, batches)
+    progress = create_progress_artifact(0.0, key=slug(f"{ctx.wave}-{ctx.operation}"),
+                                        description=f"{ctx.wave}: {ctx.operation}")
+    results = []
+    for number, batch in enumerate(batches, start=1):
+        results.append(run_batch(ctx.operation, batch.key, quote(batch), quote(ledger), ctx, quote(targets)))
+        update_progress_artifact(progress, 100.0 * number / len(batches))
+    summary = engine.finish_operation(ledger, ctx, prepared, results)
+    log.info("operation finished", **summary)
+    if summary.get("batches_failed"):
+        raise OperationFailed(f"{summary['batches_failed']} batch(es) of {ctx.operation} failed; "
+                              f"see `erpflow status {ctx.wave}`")
+    return summary
+
+
+@flow(name="run-wave", flow_run_name=_run_name, log_prints=False)
+def run_wave(plan_path: str, actor: str | None = None) -> dict[str, Any]:
+    """Run a wave plan: its operations in the cycle's order, one task per batch."""
+    configure()
+    settings = Settings()
+    prepared = prepare(Path(plan_path), settings.method)
+    _tag_run(prepared)
+    run_id = str(flow_run.get_id() or "local")
+    ctx = Context(prepared.name, actor or settings.actor, run_id, code_version=code_version())
+    ledger = Ledger(settings)
+    targets = Targets(prepared.plan, settings)
+    engine.begin(ledger, prepared, ctx, run_id)
+    summaries: dict[str, Any] = {}
+    with structlog.contextvars.bound_contextvars(wave=prepared.name):
+        try:
+            for operation in prepared.batches:
+                with structlog.contextvars.bound_contextvars(operation=operation):
+                    summaries[operation] = _operation(ledger, ctx.for_operation(operation), prepared, targets)
+        except BaseException as exc:
+            engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            raise
+        engine.complete(ledger, ctx, summaries)
+    create_markdown_artifact(markdown(wave_status(ledger, prepared.name)), key=slug(f"{prepared.name}-summary"),
+                             description=f"Wave {prepared.name}: summary")
+    return summaries

@@ -1,0 +1,169 @@
+"""The wave plan (deployments/plans/*.yaml): what one wave does, validated with pydantic.
+
+Paths in a plan are relative to the plan file's folder.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, model_validator
+
+from .yamlfile import Lines, read_yaml, validate
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+
+
+def _resolve(path: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base")
+    return (base / path).resolve() if base and not path.is_absolute() else path
+
+
+Source = Annotated[Path, AfterValidator(_resolve)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TargetPlan(Strict):
+    erp: Literal["tryton"] = "tryton"
+    database: Name = Field(description="embedded Tryton database, created under the erpflow home if missing")
+
+
+class AccountColumns(Strict):
+    login: str
+    first_name: str
+    last_name: str
+    email: str
+    site: str
+    role: str
+
+
+class AccountsPlan(Strict):
+    source: Source
+    sheet: str | None = None
+    columns: AccountColumns
+    roles: dict[str, str] = Field(min_length=1, description="HR job title -> role in domain/roles.yaml")
+    batch_size: int = Field(200, ge=1, le=1000)
+
+
+class ConfigurationPlan(Strict):
+    source: Source
+
+
+PARTY_FIELDS = ("name", "street", "postal_code", "city", "country", "vat", "email", "phone")
+PRODUCT_FIELDS = ("name", "kind", "list_price", "cost_price", "uom")
+
+
+class Dataset(Strict):
+    name: Name
+    source: Source
+    sheet: str | None = None
+    into: Literal["party", "product"]
+    key: str = Field(description="column holding the legacy id")
+    category: str = ""
+    columns: dict[str, str] = Field(description="ERP field -> column")
+    values: dict[str, dict[str, str]] = {}
+    decimal_separator: Literal[".", ","] = "."
+
+    @model_validator(mode="after")
+    def fields_exist(self) -> Dataset:
+        known = PARTY_FIELDS if self.into == "party" else PRODUCT_FIELDS
+        unknown = sorted(set(self.columns) - set(known)) or sorted(set(self.values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown {self.into} field {unknown[0]!r}; known: {', '.join(known)}")
+        if "name" not in self.columns:
+            raise ValueError("columns must map 'name'")
+        return self
+
+
+class MigrationPlan(Strict):
+    batch_size: int = Field(200, ge=1, le=1000)
+    datasets: list[Dataset] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def names_unique(self) -> MigrationPlan:
+        names = [d.name for d in self.datasets]
+        if len(names) != len(set(names)):
+            raise ValueError("dataset names must be unique")
+        return self
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+    return name
+
+
+class Calendar(Strict):
+    """Training slots generated on working days between two dates."""
+
+    start_date: date
+    end_date: date
+    times: list[time] = Field(min_length=1)
+    minutes: int = Field(ge=15, le=600)
+    rooms: list[str] = Field(min_length=1)
+    timezone: Annotated[str, AfterValidator(_zone)] = "UTC"
+    site: str | None = None
+    weekdays: list[int] = Field([0, 1, 2, 3, 4], description="0 = Monday")
+
+    @model_validator(mode="after")
+    def ordered(self) -> Calendar:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+
+class Trainer(Strict):
+    name: str
+    email: EmailStr
+
+
+class Smtp(Strict):
+    host: str
+    port: int = Field(25, ge=1, le=65535)
+    username: str | None = None
+    starttls: bool = False
+
+
+class MailPlan(Strict):
+    sender: EmailStr
+    outbox: Source | None = None
+    smtp: Smtp | None = None
+
+    @model_validator(mode="after")
+    def one_channel(self) -> MailPlan:
+        if (self.outbox is None) == (self.smtp is None):
+            raise ValueError("give exactly one of outbox (a folder) or smtp (a server)")
+        return self
+
+
+class TrainingPlan(Strict):
+    group_size: int = Field(ge=1, le=100)
+    trainer: Trainer
+    calendars: list[Calendar] = Field(min_length=1)
+    mail: MailPlan
+
+
+class WavePlan(Strict):
+    wave: Name
+    kind: Literal["pilot", "progressive", "big-bang"]
+    sites: list[str] = Field(min_length=1)
+    after: Name | None = None
+    target: TargetPlan
+    accounts: AccountsPlan
+    configuration: ConfigurationPlan
+    migration: MigrationPlan
+    training: TrainingPlan
+
+
+def load_plan(path: Path) -> tuple[WavePlan, Lines]:
+    """The validated plan and the line of each of its keys."""
+    data, lines = read_yaml(path)
+    return validate(WavePlan, data, path, lines, context={"base": path.resolve().parent}), lines

@@ -1,0 +1,43 @@
+"""The targets of one wave, opened on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from ..model.items import ItemOutcome
+from ..plan import WavePlan
+from ..settings import Settings
+
+
+class Targets:
+    """The ERP and the mailer a wave's plan names; nothing is opened until needed."""
+
+    def __init__(self, plan: WavePlan, settings: Settings):
+        self.plan, self.settings = plan, settings
+
+    @cached_property
+    def erp(self) -> Any:
+        from .tryton import TrytonTarget
+        from .tryton_db import ensure_database
+
+        return TrytonTarget(ensure_database(self.settings.tryton_home, self.plan.target.database))
+
+    @cached_property
+    def mailer(self) -> Any:
+        from .mail import OutboxMailer, SmtpMailer
+
+        mail = self.plan.training.mail
+        if mail.outbox is not None:
+            return OutboxMailer(mail.outbox)
+        smtp = mail.smtp
+        return SmtpMailer(smtp.host, smtp.port, str(mail.sender), smtp.username,
+                          self.settings.smtp_password, smtp.starttls)
+
+    def send_invitations(self, invitations: Sequence[Any]) -> list[ItemOutcome]:
+        from .mail import build_invitation
+
+        sender = str(self.plan.training.mail.sender)
+        return self.mailer.send([(i.ref, build_invitation(i.session, i.trainee, sender, self.plan.wave))
+                                 for i in invitations])

@@ -1,0 +1,79 @@
+"""The ledger on a real event store: one test case, run on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from erpflow.ledger import Ledger
+from erpflow.model.batch import Batch
+from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
+from erpflow.model.wave import Wave
+from erpflow.settings import Settings
+
+CTX = {"wave": "pilot", "actor": "alice", "flow_run_id": "run-1", "operation": "accounts", "code_version": "0.1.0"}
+
+
+def planned(name: str = "pilot") -> Wave:
+    return Wave(name=name, kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d",
+                inputs={}, plan={}, ctx={**CTX, "wave": name})
+
+
+def test_a_wave_and_its_batches_read_back_as_recorded(settings: Settings):
+    ledger = Ledger(settings)
+    wave = planned()
+    wave.start("run-1", CTX)
+    batch = Batch(wave="pilot", operation="accounts", key="lyon-1-x", items=2, digest="x", details={}, ctx=CTX)
+    batch.attempt("run-1", CTX)
+    batch.succeed([{"ref": "a", "status": "created", "erp_id": 5}, {"ref": "b", "status": "rejected"}], CTX)
+    ledger.save(wave, batch)
+
+    again = Ledger(settings)
+    assert again.wave("pilot").run_id == "run-1"
+    stored = again.batch("pilot", "accounts", "lyon-1-x")
+    assert stored.done and stored.counts == {"created": 1, "rejected": 1}
+    assert stored.outcomes[0] == {"ref": "a", "status": "created", "erp_id": 5}
+    assert again.batch("pilot", "accounts", "other") is None
+
+
+def test_events_come_back_in_global_order_filtered_by_wave(settings: Settings):
+    ledger = Ledger(settings)
+    first, second = planned("pilot"), planned("wave-2")
+    ledger.save(first)
+    ledger.save(second)
+    first.start("run-1", CTX)
+    ledger.save(first)
+    positions = [p for p, _ in ledger.read_log()]
+    assert positions == sorted(positions) and len(positions) == 3
+    assert [type(e).__name__ for _, e in ledger.wave_events("pilot")] == ["Planned", "Started"]
+
+
+def test_reading_the_log_pages_through_more_than_one_section(settings: Settings):
+    ledger = Ledger(settings)
+    batches = [Batch(wave="pilot", operation="accounts", key=f"k{i}", items=1, digest="x", details={}, ctx=CTX)
+               for i in range(25)]
+    ledger.save(*batches)
+    assert len(list(ledger.read_log(page=10))) == 25
+
+
+def test_an_unknown_wave_is_a_clear_error(settings: Settings):
+    with pytest.raises(UnknownWave, match="no wave named 'nope'"):
+        Ledger(settings).wave("nope")
+
+
+def test_two_writers_on_one_record_one_wins_the_other_is_refused(settings: Settings):
+    ledger = Ledger(settings)
+    ledger.save(planned())
+    mine, theirs = Ledger(settings).wave("pilot"), Ledger(settings).wave("pilot")
+    mine.start("run-1", CTX)
+    theirs.start("run-2", CTX)
+    ledger.save(mine)
+    with pytest.raises(CommandRefused, match="someone else recorded"):
+        ledger.save(theirs)
+    assert Ledger(settings).wave("pilot").run_id == "run-1"
+
+
+def test_an_unreachable_event_store_is_a_clear_error(home):
+    settings = Settings(home=home, event_store="postgresql://postgres@127.0.0.1:1/none")
+    with pytest.raises(LedgerUnavailable):
+        Ledger(settings).wave("pilot")
+
