@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import Annotated
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
 from ..method import Method
 from ..model.items import ItemOutcome, UserSpec
@@ -12,20 +14,27 @@ from ..plan import WavePlan
 from ..sources import Row, Table
 from .batches import BatchPlan, chunked, keyed, reason, slug, split
 
-Login = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9._@-]{0,63}$")]
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 class Person(BaseModel):
     """One valid row of the HR export."""
 
-    login: Login
+    login: str
     first_name: Text
     last_name: Text
     email: EmailStr
     site: Text
     role: str = Field(description="role id in domain/roles.yaml")
     source: str = ""
+
+    @field_validator("login")
+    @classmethod
+    def usable_login(cls, value: str) -> str:
+        if not LOGIN.match(value):
+            raise ValueError(f"login {value!r} may only hold a-z, 0-9, '.', '_', '@', '-' (64 at most)")
+        return value
 
     @property
     def name(self) -> str:
@@ -64,7 +73,7 @@ def _entry(plan: WavePlan, table: Table, row: Row, values: dict[str, str], login
     if job not in plan.accounts.roles:
         return ItemOutcome(ref, "rejected", reason=f"{columns['role']}: unknown role {job!r}", source=source)
     try:
-        return Person(**values, role=plan.accounts.roles[job], source=source)
+        return Person(**{**values, "login": login}, role=plan.accounts.roles[job], source=source)
     except ValidationError as exc:
         return ItemOutcome(ref, "rejected", reason=reason(exc, columns), source=source)
 
