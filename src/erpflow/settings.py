@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     method: Path | None = Field(None, description="the method folder; default: domain/ beside or above the plan")
     actor: str = Field(default_factory=_user, description="who runs erpflow, recorded in every event")
     smtp_password: SecretStr | None = None
+    tryton_template: Path | None = Field(
+        None, description="a prepared Tryton template database file to copy instead of building one")
+    check_email_dns: bool = Field(
+        False, description="let Tryton also check that every e-mail domain resolves (needs DNS)")
 
     @property
     def events_path(self) -> Path:

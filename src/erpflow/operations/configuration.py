@@ -24,7 +24,7 @@ class Company(Strict):
 
 
 class Chart(Strict):
-    template: str = "Minimal Account Chart"
+    template: str = "Universal Chart of Accounts"
     receivable: str | None = None
     payable: str | None = None
 

@@ -22,7 +22,9 @@ class Targets:
         from .tryton import TrytonTarget
         from .tryton_db import ensure_database
 
-        return TrytonTarget(ensure_database(self.settings.tryton_home, self.plan.target.database))
+        database = ensure_database(self.settings.tryton_home, self.plan.target.database,
+                                   template=self.settings.tryton_template)
+        return TrytonTarget(database, check_email_dns=self.settings.check_email_dns)
 
     @cached_property
     def mailer(self) -> Any:
