@@ -65,14 +65,23 @@ def plan(path: PlanPath) -> None:
     for op, batches in prepared.batches.items():
         items = sum(len(b.items) for b in batches)
         rejected = sum(len(b.rejected) for b in batches)
-        detail = {"training": f"{len(batches)} sessions, first {batches[0].details['start'][:16]}" if batches else "",
-                  "migration": ", ".join(f"{n}: {r} rows" for n, r in prepared.rows.items()),
-                  "configuration": ", ".join(i.key for b in batches for i in b.items)}.get(op, "")
-        table.add_row(op, str(len(batches)), str(items + rejected), str(items), str(rejected), detail)
+        table.add_row(op, str(len(batches)), str(items + rejected), str(items), str(rejected),
+                      _plan_detail(op, batches, prepared.rows))
     out.print(table)
     for batch in (b for batches in prepared.batches.values() for b in batches):
         for outcome in batch.rejected:
             out.print(f"  [yellow]will reject[/] {outcome.source}: {outcome.ref}: {outcome.reason}", highlight=False)
+
+
+def _plan_detail(operation: str, batches: list[Any], rows: dict[str, int]) -> str:
+    if operation == "training" and batches:
+        starts = sorted(b.details["start"] for b in batches)
+        return f"{len(batches)} sessions, {starts[0][:16]} to {starts[-1][:16]}".replace("T", " ")
+    if operation == "migration":
+        return ", ".join(f"{name}: {count} rows" for name, count in rows.items())
+    if operation == "configuration":
+        return ", ".join(item.key for b in batches for item in b.items)
+    return ""
 
 
 @app.command()
