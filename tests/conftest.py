@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: isolated erpflow homes and event stores."""
+"""Fixtures shared by every test: isolated erpflow homes, event stores and Tryton databases."""
 
 from __future__ import annotations
 
@@ -6,12 +6,20 @@ import os
 import uuid
 from pathlib import Path
 
+import socket
+from dataclasses import dataclass, field
+
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
+from erpflow.prefect_env import prepare_prefect_env
 from erpflow.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("ERPFLOW_TEST_CACHE", REPO / ".erpflow" / "test-cache"))
+prepare_prefect_env(Settings(home=CACHE))  # before anything imports Prefect
 POSTGRES = os.environ.get("ERPFLOW_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -37,3 +45,104 @@ def settings(request, home: Path) -> Settings:
     if request.param == "sqlite":
         return Settings(home=home, event_store="", actor="tester")
     return Settings(home=home, event_store=request.getfixturevalue("postgres_url"), actor="tester")
+
+
+@pytest.fixture(scope="session")
+def tryton_template() -> Path:
+    """The template database, cached across sessions per trytond version (rebuilt if missing)."""
+    import trytond
+
+    from erpflow.targets.tryton_db import ensure_template
+
+    return ensure_template(CACHE / f"tryton-{trytond.__version__}")
+
+
+@pytest.fixture(scope="session")
+def tryton_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every test database of the session: trytond's SQLite folder is process-wide."""
+    return tmp_path_factory.mktemp("tryton")
+
+
+@pytest.fixture
+def tryton_db(tryton_home: Path, tryton_template: Path):
+    """A fresh database copied from the template, under a unique name (trytond caches pools by name)."""
+    from erpflow.targets.tryton_db import ensure_database
+
+    database = ensure_database(tryton_home, f"t{uuid.uuid4().hex[:12]}", template=tryton_template)
+    yield database
+    for path in tryton_home.glob(f"{database.name}.sqlite*"):
+        path.unlink()
+
+
+@pytest.fixture
+def tryton(tryton_db):
+    """A TrytonTarget on the fresh database; emails are checked for syntax only (no DNS here)."""
+    from erpflow.targets.tryton import TrytonTarget
+
+    return TrytonTarget(tryton_db, check_email_dns=False)
+
+
+SMTP_USER, SMTP_PASSWORD = "erpflow", "smtp-Pa55-w0rd"
+
+
+@dataclass
+class SmtpCollector:
+    """A real SMTP server's handler: keeps every envelope; refuses the address refused@acme.example."""
+
+    port: int = 0
+    envelopes: list = field(default_factory=list)
+    user: str = SMTP_USER
+    password: str = SMTP_PASSWORD
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == "refused@acme.example":
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local port nothing listens on."""
+    return free_port()
+
+
+def _login(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    """Accepts SMTP_USER with SMTP_PASSWORD only."""
+    ok = getattr(auth_data, "login", b"") == SMTP_USER.encode() and auth_data.password == SMTP_PASSWORD.encode()
+    return AuthResult(success=ok, handled=False)
+
+
+def _serve(login: bool):
+    collector = SmtpCollector()
+    extra = {"authenticator": _login, "auth_require_tls": False, "auth_required": True} if login else {}
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port(), **extra)
+    controller.start()
+    collector.port = controller.port
+    return controller, collector
+
+
+@pytest.fixture
+def smtp_server():
+    """An aiosmtpd server on a free local port, no login."""
+    controller, collector = _serve(login=False)
+    yield collector
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_login_server():
+    """An aiosmtpd server that requires a login (SMTP_USER / SMTP_PASSWORD), without TLS."""
+    controller, collector = _serve(login=True)
+    yield collector
+    controller.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +19,18 @@ from .model.errors import ErpflowError
 
 app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-out = Console()
-err = Console(stderr=True)
+WIDTH = 120  # when the output is not a terminal (CI logs, pipes), tables keep their columns
+
+
+def _console(stderr: bool = False) -> Console:
+    console = Console(stderr=stderr)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = WIDTH
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
 
 PlanPath = Annotated[Path, typer.Argument(help="the wave plan (YAML)")]
 WaveName = Annotated[str, typer.Argument(help="the wave's name")]
@@ -121,11 +132,10 @@ def _print_status(name: str) -> None:
     status = wave_status(_ledger(), name)
     out.print(f"[bold]Wave {status.name}[/] ({status.kind}, {', '.join(status.sites)}): "
               f"[bold]{status.state}[/], {status.runs} run(s)")
-    table = Table("operation", "state", "batches done", "failed", "pending", "skipped last run", *ITEM_STATUSES)
+    table = Table("operation", "state", "batches done", "failed", "skipped last run", *ITEM_STATUSES)
     for op in status.operations:
         table.add_row(op.operation, op.state, f"{op.batches_done}/{op.batches}", str(op.batches_failed),
-                      str(op.batches_pending), str(op.batches_skipped),
-                      *(str(op.items.get(s, 0)) for s in ITEM_STATUSES))
+                      str(op.batches_skipped), *(str(op.items.get(s, 0)) for s in ITEM_STATUSES))
     out.print(table)
     for dataset, r in status.reconciliations.items():
         mark = "[green]balanced[/]" if r["balanced"] else "[bold red]NOT balanced[/]"

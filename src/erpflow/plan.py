@@ -133,14 +133,16 @@ class Smtp(Strict):
 
 
 class MailPlan(Strict):
+    """Invitations go by SMTP, or to an outbox folder (default: outbox/WAVE under the erpflow home)."""
+
     sender: EmailStr
     outbox: Source | None = None
     smtp: Smtp | None = None
 
     @model_validator(mode="after")
     def one_channel(self) -> MailPlan:
-        if (self.outbox is None) == (self.smtp is None):
-            raise ValueError("give exactly one of outbox (a folder) or smtp (a server)")
+        if self.outbox is not None and self.smtp is not None:
+            raise ValueError("give one of outbox (a folder) or smtp (a server), not both")
         return self
 
 

@@ -1,14 +1,11 @@
 """Invitations sent through a real SMTP server (aiosmtpd) and written to an outbox folder."""
 
 import email
-import socket
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from icalendar import Calendar
 from pydantic import SecretStr
 
@@ -27,44 +24,12 @@ SESSION = Session("lyon/controller/1", "Accounting in Tryton (key users)", "cont
 SENDER = "formation@acme.example"
 
 
-class Collector:
-    """Keeps every envelope; refuses the address refused@acme.example."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == "refused@acme.example":
-            return "550 5.1.1 No such user here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
-
-
 def invitations() -> list:
     return [(t.login, build_invitation(SESSION, t, SENDER, "pilot")) for t in PEOPLE]
 
 
 def test_invitations_reach_the_server_with_a_calendar_request(smtp_server):
-    handler, port = smtp_server
+    handler, port = smtp_server, smtp_server.port
     outcomes = SmtpMailer("127.0.0.1", port, SENDER, timeout=5).send(invitations()[:1])
     assert [(o.ref, o.status) for o in outcomes] == [("eberard", "sent")]
     (envelope,) = handler.envelopes
@@ -89,7 +54,7 @@ def test_invitations_reach_the_server_with_a_calendar_request(smtp_server):
 
 
 def test_a_refused_recipient_is_rejected_while_the_others_are_sent(smtp_server):
-    handler, port = smtp_server
+    handler, port = smtp_server, smtp_server.port
     outcomes = SmtpMailer("127.0.0.1", port, SENDER, timeout=5).send(invitations())
     assert [(o.ref, o.status) for o in outcomes] == [("eberard", "sent"), ("refused", "rejected"),
                                                      ("jmartin", "sent")]
@@ -97,28 +62,19 @@ def test_a_refused_recipient_is_rejected_while_the_others_are_sent(smtp_server):
     assert [e.rcpt_tos for e in handler.envelopes] == [["elodie.berard@acme.example"], ["jean.martin@acme.example"]]
 
 
-def test_a_closed_port_raises_target_unavailable():
+def test_a_closed_port_raises_target_unavailable(closed_port: int):
     with pytest.raises(TargetUnavailable, match="cannot be reached"):
-        SmtpMailer("127.0.0.1", free_port(), SENDER, timeout=5).send(invitations())
+        SmtpMailer("127.0.0.1", closed_port, SENDER, timeout=5).send(invitations())
 
 
-def test_the_password_never_shows_in_the_mailer_or_a_refused_login():
+def test_the_password_never_shows_in_the_mailer_or_a_refused_login(smtp_login_server):
     password = "s3cr3t-Pa55"
     mailer = SmtpMailer("127.0.0.1", 25, SENDER, "trainer", SecretStr(password))
     assert password not in repr(mailer) and password not in str(vars(mailer))
 
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        return AuthResult(success=False, handled=False)
-
-    controller = Controller(Collector(), hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
-                            auth_require_tls=False)
-    controller.start()
-    try:
-        with pytest.raises(TargetUnavailable, match="refused the login of 'trainer'") as caught:
-            SmtpMailer("127.0.0.1", controller.port, SENDER, "trainer", SecretStr(password), timeout=5) \
-                .send(invitations())
-    finally:
-        controller.stop()
+    with pytest.raises(TargetUnavailable, match="refused the login of 'trainer'") as caught:
+        SmtpMailer("127.0.0.1", smtp_login_server.port, SENDER, "trainer", SecretStr(password), timeout=5) \
+            .send(invitations())
     assert password not in str(caught.value) and caught.value.__cause__ is None
 
 

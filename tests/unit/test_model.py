@@ -83,6 +83,17 @@ def test_reconciliation_tells_whether_read_equals_loaded_plus_rejected():
     assert wave.reconciliations["products"]["balanced"] is False
 
 
+def test_the_same_reconciliation_again_records_nothing_a_new_one_does():
+    wave = new_wave()
+    wave.start("run-1", CTX)
+    wave.reconcile("customers", 10, 8, 2, CTX)
+    wave.collect_events()
+    wave.reconcile("customers", 10, 8, 2, CTX)
+    assert wave.collect_events() == []
+    wave.reconcile("customers", 11, 9, 2, CTX)
+    assert [type(e).__name__ for e in wave.collect_events()] == ["Reconciled"]
+
+
 def test_a_batch_succeeds_once_and_counts_its_outcomes():
     batch = new_batch()
     batch.attempt("run-1", CTX)

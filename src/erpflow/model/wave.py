@@ -68,8 +68,12 @@ class Wave(Aggregate):
         self.operations[operation].update(state="failed" if failed else "done", summary=dict(summary))
 
     def reconcile(self, dataset: str, read: int, loaded: int, rejected: int, ctx: dict[str, str]) -> None:
+        """Record a dataset's counts; the same counts as last recorded record nothing."""
         self.check_running()
-        self._reconcile(dataset, read, loaded, rejected, read == loaded + rejected, ctx)
+        balanced = read == loaded + rejected
+        counts = {"read": read, "loaded": loaded, "rejected": rejected, "balanced": balanced}
+        if self.reconciliations.get(dataset) != counts:
+            self._reconcile(dataset, read, loaded, rejected, balanced, ctx)
 
     @event("Reconciled")
     def _reconcile(self, dataset: str, read: int, loaded: int, rejected: int, balanced: bool,

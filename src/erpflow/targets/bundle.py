@@ -31,8 +31,8 @@ class Targets:
         from .mail import OutboxMailer, SmtpMailer
 
         mail = self.plan.training.mail
-        if mail.outbox is not None:
-            return OutboxMailer(mail.outbox)
+        if mail.smtp is None:
+            return OutboxMailer(mail.outbox or self.settings.home / "outbox" / self.plan.wave)
         smtp = mail.smtp
         return SmtpMailer(smtp.host, smtp.port, str(mail.sender), smtp.username,
                           self.settings.smtp_password, smtp.starttls)

@@ -280,6 +280,16 @@ class TrytonTarget:
         with self._session():
             return self._products(codes)
 
+    def fingerprint(self, models: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+        """Per model: how many records, the latest creation and the latest write (any write changes it)."""
+        with self._session():
+            result = {}
+            for model in models:
+                rows = self._read(model, [], ["create_date", "write_date"])
+                result[model] = (len(rows), max((str(r["create_date"]) for r in rows), default=""),
+                                 max((str(r["write_date"] or "") for r in rows), default=""))
+            return result
+
     def count(self, model: str, domain: Sequence[Any] = ()) -> int:
         """Records of ``model`` matching ``domain``, inactive ones included."""
         with self._session():

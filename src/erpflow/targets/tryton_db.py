@@ -16,7 +16,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 from .errors import TargetError
+
+log = structlog.stdlib.get_logger("erpflow.tryton")
 
 MODULES = ("company", "party", "country", "currency", "account", "product")
 TEMPLATE = "erpflow_template"
@@ -51,6 +55,7 @@ def ensure_template(home: Path) -> Path:
     final = home / f"{TEMPLATE}.sqlite"
     if final.exists():
         return final
+    log.info("building the Tryton template database, once per home (about 20 s)", home=str(home))
     build = f"{TEMPLATE}_build{os.getpid()}"
     (home / f"{build}.sqlite").touch()
     env = {**_clean_env(), "TRYTONPASSFILE": str(_password_file(home))}
@@ -79,6 +84,7 @@ def ensure_database(home: Path, name: str, template: Path | None = None) -> Tryt
         if not source.exists():
             raise TrytonSetupError(f"Tryton template {source} does not exist")
         partial = path.with_name(f".{name}.copy{os.getpid()}")
+        log.info("creating the Tryton database", database=name, path=str(path))
         shutil.copyfile(source, partial)
         os.replace(partial, path)
     return TrytonDatabase(config_file=conf, name=name, path=path)

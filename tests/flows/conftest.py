@@ -1,0 +1,94 @@
+"""Fixtures for whole waves: a Prefect test server for the session, the demo pilot run once through the flow."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from erpflow.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def copy_pilot(folder: Path, *, wave: str = "pilot", mail: str | None = None) -> Path:
+    """The demo plan with its method and files under ``folder``, on a database of its own.
+
+    Each copy gets a unique Tryton database name: trytond caches its pools by name, process-wide.
+    ``mail`` replaces the plan's mail section (indented as in the plan).
+    """
+    shutil.copytree(REPO / "domain", folder / "domain")
+    shutil.copytree(REPO / "deployments" / "demo", folder / "demo")
+    (folder / "plans").mkdir()
+    text = (REPO / "deployments" / "plans" / "pilot.yaml").read_text()
+    text = text.replace("wave: pilot\n", f"wave: {wave}\n")
+    text = text.replace("database: acme\n", f"database: w{uuid.uuid4().hex[:12]}\n")
+    if mail is not None:
+        text = text[:text.index("  mail:\n")] + mail
+    path = folder / "plans" / f"{wave}.yaml"
+    path.write_text(text)
+    return path
+
+
+def operation_counts(settings: Settings, wave: str) -> dict[str, dict]:
+    """Per operation: its state, batches (done, total, skipped by the latest run) and item counts."""
+    from erpflow.ledger import Ledger
+    from erpflow.projections.status import wave_status
+
+    status = wave_status(Ledger(settings), wave)
+    return {op.operation: {"state": op.state, "done": op.batches_done, "batches": op.batches,
+                           "skipped": op.batches_skipped, **op.items} for op in status.operations}
+
+
+@dataclass
+class WaveRun:
+    plan: Path
+    settings: Settings
+    state: object  # the Prefect state of the flow run
+    counts: dict  # operation_counts right after the run
+
+    @property
+    def flow_run_id(self):
+        return self.state.state_details.flow_run_id
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """One Prefect test server for the session: it takes 15-25 s to start here."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture(scope="session")
+def wave_env(tryton_template: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Runs a plan copy through the flow with its own erpflow home; the environment stays set for the session."""
+    from erpflow.orchestration import run_wave
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ERPFLOW_TRYTON_TEMPLATE", str(tryton_template))
+        env.setenv("ERPFLOW_ACTOR", "integrator")
+
+        def run(plan: Path, home: Path, **variables: str) -> WaveRun:
+            with pytest.MonkeyPatch.context() as local:
+                local.setenv("ERPFLOW_HOME", str(home))
+                for name, value in variables.items():
+                    local.setenv(name, value)
+                state = run_wave(str(plan), return_state=True)
+                settings = Settings()
+                counts = operation_counts(settings, plan.stem) if state.is_completed() else {}
+                return WaveRun(plan, settings, state, counts)
+
+        yield run
+
+
+@pytest.fixture(scope="session")
+def pilot(prefect_api, wave_env, tmp_path_factory: pytest.TempPathFactory) -> WaveRun:
+    """The demo pilot, run once through the flow; tests read what it left behind."""
+    folder = tmp_path_factory.mktemp("pilot")
+    return wave_env(copy_pilot(folder), folder / "home")
