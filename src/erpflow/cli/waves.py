@@ -1,74 +1,25 @@
-"""erpflow's command line. Commands that run no flow never import Prefect."""
+"""Wave commands: plan, run, status, history."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import os
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .model.errors import ErpflowError
-
-app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-WIDTH = 120  # when the output is not a terminal (CI logs, pipes), tables keep their columns
-
-
-def _console(stderr: bool = False) -> Console:
-    console = Console(stderr=stderr)
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console.width = WIDTH
-    return console
-
-
-out = _console()
-err = _console(stderr=True)
-
-PlanPath = Annotated[Path, typer.Argument(help="the wave plan (YAML)")]
-WaveName = Annotated[str, typer.Argument(help="the wave's name")]
-
-
-def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """A user error is one line on stderr and exit code 2, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ErpflowError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
-
-
-def _settings() -> Any:
-    from .settings import Settings
-
-    return Settings()
-
-
-def _ledger() -> Any:
-    from .ledger import Ledger
-
-    return Ledger(_settings())
+from .common import PlanPath, WaveName, app, err, load_settings, open_ledger, out, user_errors
 
 
 @app.command()
 @user_errors
 def plan(path: PlanPath) -> None:
     """Validate a plan, its method and every source; show what a run would do. Touches nothing."""
-    from .preparation import prepare
+    from ..preparation import prepare
 
-    prepared = prepare(path, _settings().method)
+    prepared = prepare(path, load_settings().method)
     p = prepared.plan
     out.print(f"[bold]Wave {p.wave}[/] ({p.kind}) on {', '.join(p.sites)}, target {p.target.erp} "
               f"database {p.target.database!r}" + (f", after {p.after}" if p.after else ""))
@@ -101,13 +52,13 @@ def run(path: PlanPath,
         actor: Annotated[str | None, typer.Option(help="who runs the wave (default: ERPFLOW_ACTOR or the user)")] = None
         ) -> None:
     """Run a wave plan as a Prefect flow; batches already done are skipped."""
-    from .model.errors import CommandRefused
-    from .preparation import prepare
-    from .prefect_env import prepare_prefect_env
+    from ..model.errors import CommandRefused
+    from ..preparation import prepare
+    from ..prefect_env import prepare_prefect_env
 
-    settings = _settings()
+    settings = load_settings()
     prepared = prepare(path, settings.method)
-    from .ledger import Ledger
+    from ..ledger import Ledger
 
     wave = Ledger(settings).find_wave(prepared.name)
     if wave is not None and wave.run_id is not None:
@@ -115,7 +66,7 @@ def run(path: PlanPath,
     prepare_prefect_env(settings)
     from prefect import tags
 
-    from .orchestration import run_wave
+    from ..orchestration import run_wave
 
     logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
     with tags(*prepared.tags()):
@@ -127,9 +78,9 @@ def run(path: PlanPath,
 
 
 def _print_status(name: str) -> None:
-    from .projections.status import ITEM_STATUSES, wave_status
+    from ..projections.status import ITEM_STATUSES, wave_status
 
-    status = wave_status(_ledger(), name)
+    status = wave_status(open_ledger(), name)
     out.print(f"[bold]Wave {status.name}[/] ({status.kind}, {', '.join(status.sites)}): "
               f"[bold]{status.state}[/], {status.runs} run(s)")
     table = Table("operation", "state", "batches done", "failed", "skipped last run", *ITEM_STATUSES)
@@ -154,9 +105,9 @@ def status(wave: WaveName) -> None:
 def history(wave: WaveName,
             as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
     """A wave's events in order."""
-    from .projections.history import history as events, summary
+    from ..projections.history import history as events, summary
 
-    ledger = _ledger()
+    ledger = open_ledger()
     ledger.wave(wave)
     if as_json:
         for rec in events(ledger, wave):
@@ -168,6 +119,3 @@ def history(wave: WaveName,
                       rec["operation"], rec["actor"], summary(rec))
     out.print(table)
 
-
-if __name__ == "__main__":
-    app()

@@ -1,0 +1,9 @@
+"""erpflow's command line. Commands that run no flow never import Prefect.
+
+Each module registers its commands on the one ``app``.
+"""
+
+from . import waves  # noqa: F401  (registers its commands)
+from .common import app
+
+__all__ = ["app"]

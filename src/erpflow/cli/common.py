@@ -1,0 +1,58 @@
+"""What every command shares: the app, consoles, user-error handling, settings and ledger."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ..model.errors import ErpflowError
+
+app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+WIDTH = 120  # when the output is not a terminal (CI logs, pipes), tables keep their columns
+
+
+def _console(stderr: bool = False) -> Console:
+    console = Console(stderr=stderr)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = WIDTH
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
+
+PlanPath = Annotated[Path, typer.Argument(help="the wave plan (YAML)")]
+WaveName = Annotated[str, typer.Argument(help="the wave's name")]
+
+
+def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A user error is one line on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ErpflowError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def load_settings() -> Any:
+    from ..settings import Settings
+
+    return Settings()
+
+
+def open_ledger() -> Any:
+    from ..ledger import Ledger
+
+    return Ledger(load_settings())
