@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 
+from . import lease
+from .faults import crash_point
 from .ledger import Ledger
 from .model.batch import Batch
 from .model.context import Context
 from .model.items import ItemOutcome
+from .model.selection import select_operations
 from .model.wave import Wave
 from .operations.batches import BatchPlan
 from .preparation import PreparedWave
@@ -31,10 +35,11 @@ class BatchResult:
     status: str  # done | skipped | failed
     counts: dict[str, int] = field(default_factory=dict)
     reason: str = ""
+    retryable: bool = False
 
 
-def begin(ledger: Ledger, prepared: PreparedWave, ctx: Context, run_id: str) -> Wave:
-    """Record the plan (or its change) and the start of a run."""
+def begin(ledger: Ledger, prepared: PreparedWave, ctx: Context, run_id: str, lease_seconds: float = 600) -> Wave:
+    """Record the plan (or its change) and the start of a run holding the wave's lease."""
     wave = ledger.find_wave(prepared.name)
     if wave is None:
         wave = Wave(name=prepared.name, kind=prepared.plan.kind, sites=prepared.plan.sites,
@@ -42,9 +47,31 @@ def begin(ledger: Ledger, prepared: PreparedWave, ctx: Context, run_id: str) -> 
                     ctx=ctx.as_dict())
     else:
         wave.replan(prepared.digest, prepared.inputs, prepared.snapshot(), ctx.as_dict())
-    wave.start(run_id, ctx.as_dict())
+    holder_dead = wave.run_id is not None and wave.lease is not None and lease.holder_gone(wave.lease.holder)
+    wave.start(run_id, ctx.as_dict(), holder=lease.this_holder(), plan_path=str(prepared.path.resolve()),
+               expires_at=lease.expiry(lease_seconds), now=datetime.now(UTC), holder_dead=holder_dead)
     ledger.save(wave)
     return wave
+
+
+def renew_lease(ledger: Ledger, ctx: Context, lease_seconds: float) -> None:
+    """Extend the run's lease when less than half of it is left; raises if the run lost it."""
+    wave = ledger.wave(ctx.wave)
+    left = (datetime.fromisoformat(wave.lease.expires_at) - datetime.now(UTC)).total_seconds() \
+        if wave.lease is not None and wave.run_id == ctx.flow_run_id else 0
+    if left < lease_seconds / 2:
+        wave.renew(ctx.flow_run_id, lease.expiry(lease_seconds), ctx.as_dict())
+        ledger.save(wave)
+
+
+def operations_to_run(ledger: Ledger, prepared: PreparedWave, start_from: str | None = None,
+                      only: str | None = None) -> list[str]:
+    """The operations of this run, their dependencies checked against what the wave has done."""
+    wave = ledger.find_wave(prepared.name)
+    done = {op for op, recorded in (wave.operations.items() if wave else ()) if recorded["state"] == "done"}
+    cycle = prepared.method.cycle
+    depends = {op.id: op.depends_on for op in cycle.operations}
+    return select_operations(cycle.order, depends, done, start_from, only)
 
 
 def start_operation(ledger: Ledger, ctx: Context, batches: list[BatchPlan]) -> None:
@@ -68,27 +95,53 @@ def execute(operation: str, batch: BatchPlan, targets: Targets) -> list[ItemOutc
     raise ValueError(f"unknown operation {operation!r}")
 
 
-def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targets: Targets) -> BatchResult:
-    """Skip a batch already done; otherwise record the attempt, run it, record the outcome."""
+def lookup(operation: str, batch: BatchPlan, targets: Targets) -> dict[str, str]:
+    """What the target already holds of a batch's items, by natural key: ref -> target id."""
+    if operation == "accounts":
+        found = targets.erp.find_users([u.login for u in batch.items])
+    elif operation == "migration":
+        find = targets.erp.find_products if batch.details.get("into") == "product" else targets.erp.find_parties
+        found = find([item.code for item in batch.items])
+    elif operation == "training":
+        return targets.find_invitations(batch.items)
+    else:  # configuration is desired state: applying it again compares each item first
+        return {}
+    return {ref: str(record["id"]) for ref, record in found.items()}
+
+
+def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targets: Targets,
+              force: str = "") -> BatchResult:
+    """Skip a batch already done (unless forced, with a reason); reconcile an interrupted attempt with
+    the target; record the attempt, run it, record the outcome."""
     operation = ctx.operation
     recorded = ledger.batch(ctx.wave, operation, batch.key)
-    if recorded is not None and recorded.done:
+    if recorded is not None and recorded.done and not force:
         log.info("batch already done, skipped", batch=batch.key)
         return BatchResult(batch.key, "skipped", dict(recorded.counts))
     if recorded is None:
         recorded = Batch(wave=ctx.wave, operation=operation, key=batch.key, items=batch.size,
                          digest=batch.key.rsplit("-", 1)[-1], details=batch.details, ctx=ctx.as_dict())
+    elif recorded.done:
+        recorded.force(force, ctx.as_dict())
+    elif recorded.in_doubt:
+        found = lookup(operation, batch, targets) if batch.items else {}
+        recorded.reconcile(found, [i.ref for i in batch.items if i.ref not in found], ctx.as_dict())
+        log.warning("interrupted batch reconciled with the target", batch=batch.key, found=len(found))
     recorded.attempt(run_id, ctx.as_dict())
     ledger.save(recorded)
+    crash_point(operation, "before-write")
     try:
         outcomes = execute(operation, batch, targets) if batch.items else []
     except TargetError as exc:
+        crash_point(operation, "after-write")
         recorded.fail(str(exc), isinstance(exc, TargetUnavailable), ctx.as_dict())
         ledger.save(recorded)
         log.error("batch failed", batch=batch.key, reason=str(exc))
-        return BatchResult(batch.key, "failed", reason=str(exc))
+        return BatchResult(batch.key, "failed", reason=str(exc), retryable=isinstance(exc, TargetUnavailable))
+    crash_point(operation, "after-write")
     recorded.succeed([o.to_dict() for o in [*outcomes, *batch.rejected]], ctx.as_dict())
     ledger.save(recorded)
+    crash_point(operation, "after-event")
     log.info("batch done", batch=batch.key, **recorded.counts)
     return BatchResult(batch.key, "done", dict(recorded.counts))
 

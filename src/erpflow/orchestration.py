@@ -17,7 +17,7 @@ from .ledger import Ledger
 from .logging import configure
 from .model.context import Context, code_version
 from .model.errors import ErpflowError
-from .operations.batches import BatchPlan, slug
+from .operations.batches import BatchPlan, chunked, slug
 from .plan import load_plan
 from .preparation import PreparedWave, prepare
 from .projections.status import markdown, wave_status
@@ -31,6 +31,18 @@ class OperationFailed(ErpflowError):
     """Some batches of an operation failed: the wave stops after that operation."""
 
 
+class TransientBatchFailure(Exception):
+    """A batch failed on a transient target error: Prefect retries its task."""
+
+    def __init__(self, result: engine.BatchResult):
+        super().__init__(f"batch {result.key} failed: {result.reason}")
+        self.result = result
+
+
+def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    return isinstance(state.data, TransientBatchFailure)
+
+
 def _run_name() -> str:
     try:
         return load_plan(Path(flow_run.parameters["plan_path"]))[0].wave
@@ -38,12 +50,22 @@ def _run_name() -> str:
         return "invalid-plan"
 
 
-@task(cache_policy=NO_CACHE, task_run_name="{operation}[{key}]")
+@task(cache_policy=NO_CACHE, task_run_name="{operation}[{key}]", retry_condition_fn=_transient)
 def run_batch(operation: str, key: str, batch: BatchPlan, ledger: Ledger, ctx: Context,
-              targets: Targets) -> engine.BatchResult:
-    """Run one batch unless the ledger says it is done."""
+              targets: Targets, force: str = "") -> engine.BatchResult:
+    """Run one batch unless the ledger says it is done; a transient failure raises, to be retried."""
     with structlog.contextvars.bound_contextvars(batch=key):
-        return engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets)
+        result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force)
+    if result.status == "failed" and result.retryable:
+        raise TransientBatchFailure(result)
+    return result
+
+
+def _outcome(future: Any) -> engine.BatchResult:
+    try:
+        return future.result()
+    except TransientBatchFailure as exc:  # retries exhausted
+        return exc.result
 
 
 def _tag_run(prepared: PreparedWave) -> None:
@@ -54,26 +76,35 @@ def _tag_run(prepared: PreparedWave) -> None:
             client.update_flow_run(run, tags=sorted(set(current) | set(prepared.tags())))
 
 
-def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Targets) -> dict[str, int]:
+def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Targets, settings: Settings,
+               force: str) -> dict[str, int]:
+    """The batches of one operation, a few at a time, the lease renewed as they finish."""
     batches = prepared.batches[ctx.operation]
     engine.start_operation(ledger, ctx, batches)
     progress = create_progress_artifact(0.0, key=slug(f"{ctx.wave}-{ctx.operation}"),
                                         description=f"{ctx.wave}: {ctx.operation}")
-    results = []
-    for number, batch in enumerate(batches, start=1):
-        results.append(run_batch(ctx.operation, batch.key, quote(batch), quote(ledger), ctx, quote(targets)))
-        update_progress_artifact(progress, 100.0 * number / len(batches))
+    delays = [settings.retry_delay_seconds * 2 ** n for n in range(settings.batch_retries)]
+    task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
+    results: list[engine.BatchResult] = []
+    for window in chunked(batches, settings.parallel_batches):
+        futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx, quote(targets), force)
+                   for b in window]
+        results += [_outcome(future) for future in futures]
+        engine.renew_lease(ledger, ctx, settings.lease_seconds)
+        update_progress_artifact(progress, 100.0 * len(results) / len(batches))
     summary = engine.finish_operation(ledger, ctx, prepared, results)
     log.info("operation finished", **summary)
     if summary.get("batches_failed"):
         raise OperationFailed(f"{summary['batches_failed']} batch(es) of {ctx.operation} failed; "
-                              f"see `erpflow status {ctx.wave}`")
+                              f"see `erpflow status {ctx.wave}`, then `erpflow resume {ctx.wave}`")
     return summary
 
 
 @flow(name="run-wave", flow_run_name=_run_name, log_prints=False)
-def run_wave(plan_path: str, actor: str | None = None) -> dict[str, Any]:
-    """Run a wave plan: its operations in the cycle's order, one task per batch."""
+def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = None, only: str | None = None,
+             force_reason: str = "") -> dict[str, Any]:
+    """Run a wave plan: its operations in the cycle's order (or from one on, or only one), one task per
+    batch. Batches already done are skipped, unless ``force_reason`` says why they must run again."""
     configure()
     settings = Settings()
     prepared = prepare(Path(plan_path), settings.method)
@@ -82,13 +113,15 @@ def run_wave(plan_path: str, actor: str | None = None) -> dict[str, Any]:
     ctx = Context(prepared.name, actor or settings.actor, run_id, code_version=code_version())
     ledger = Ledger(settings)
     targets = Targets(prepared.plan, settings)
-    engine.begin(ledger, prepared, ctx, run_id)
+    operations = engine.operations_to_run(ledger, prepared, start_from, only)
+    engine.begin(ledger, prepared, ctx, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
     with structlog.contextvars.bound_contextvars(wave=prepared.name):
         try:
-            for operation in prepared.batches:
+            for operation in operations:
                 with structlog.contextvars.bound_contextvars(operation=operation):
-                    summaries[operation] = _operation(ledger, ctx.for_operation(operation), prepared, targets)
+                    summaries[operation] = _operation(ledger, ctx.for_operation(operation), prepared, targets,
+                                                      settings, force_reason)
         except BaseException as exc:
             engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
             raise

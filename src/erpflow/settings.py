@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     tryton_template: Path | None = Field(
         None, description="a prepared Tryton template database file to copy instead of building one")
+    lease_seconds: float = Field(600, gt=0, description="how long a run holds its wave without renewing")
+    batch_retries: int = Field(2, ge=0, description="retries of a batch on a transient target error")
+    retry_delay_seconds: float = Field(2, ge=0, description="first retry delay, doubled at each retry")
+    parallel_batches: int = Field(4, ge=1, description="batches of one operation run at once")
     check_email_dns: bool = Field(
         False, description="let Tryton also check that every e-mail domain resolves (needs DNS)")
 

@@ -117,7 +117,7 @@ def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pi
     assert tryton.fingerprint(MODELS) == before
     new = [r for r in history(Ledger(pilot.settings), "pilot") if r["position"] > last]
     assert [r["type"] for r in new if not r["type"].startswith("Wave.OperationFinished")] == [
-        "Wave.Started", *["Wave.OperationStarted"] * 4, "Wave.Completed"]
+        "Wave.Started", "Wave.Leased", *["Wave.OperationStarted"] * 4, "Wave.Completed"]
     finished = {r["operation"]: r["data"]["summary"] for r in new if r["type"] == "Wave.OperationFinished"}
     assert finished["accounts"]["batches_skipped"] == 1 and finished["training"]["batches_skipped"] == 15
     assert all("batches_done" not in summary for summary in finished.values())

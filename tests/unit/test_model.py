@@ -1,11 +1,14 @@
 """The pure model: aggregates, guards, ids. No I/O."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused
 from erpflow.model.ids import batch_id, wave_id
+from erpflow.model.selection import select_operations
 from erpflow.model.wave import Wave
 
 CTX = {"wave": "pilot", "actor": "alice", "flow_run_id": "run-1", "operation": "", "code_version": "0.1.0"}
@@ -28,14 +31,24 @@ def test_ids_are_derived_from_names():
 def test_a_run_goes_through_its_operations_and_completes():
     wave = new_wave()
     wave.start("run-1", CTX)
-    wave.start_operation("accounts", ["b1", "b2"], CTX)
-    wave.finish_operation("accounts", {"batches_done": 2, "created": 10}, CTX)
+    for operation in wave.cycle:
+        wave.start_operation(operation, ["b1", "b2"], CTX)
+        wave.finish_operation(operation, {"batches_done": 2, "created": 10}, CTX)
     wave.complete({"accounts": {}}, CTX)
     assert wave.state == "completed" and wave.run_id is None and wave.runs == ["run-1"]
     assert wave.operations["accounts"] == {"state": "done", "batches": ["b1", "b2"],
                                            "summary": {"batches_done": 2, "created": 10}}
     names = [type(e).__name__ for e in wave.collect_events()]
-    assert names == ["Planned", "Started", "OperationStarted", "OperationFinished", "Completed"]
+    assert names == ["Planned", "Started", "Leased", *["OperationStarted", "OperationFinished"] * 2, "Completed"]
+
+
+def test_a_run_of_part_of_the_cycle_leaves_the_wave_incomplete():
+    wave = new_wave()
+    wave.start("run-1", CTX)
+    wave.start_operation("accounts", ["b1"], CTX)
+    wave.finish_operation("accounts", {"batches_done": 1}, CTX)
+    wave.complete({}, CTX)
+    assert wave.state == "incomplete" and wave.run_id is None
 
 
 def test_a_second_run_is_refused_while_one_is_in_progress_and_records_nothing():
@@ -133,3 +146,81 @@ def test_an_anomaly_is_resolved_once():
 def test_an_anomaly_needs_a_known_severity():
     with pytest.raises(CommandRefused, match="severity must be one of"):
         Anomaly(wave="pilot", operation="migration", item="C1", severity="urgent", reason="x", ctx=CTX)
+
+
+NOW = datetime(2027, 1, 11, 9, tzinfo=UTC)
+
+
+def leased(wave: Wave, run_id: str = "run-1", holder: str = "host-a:41") -> Wave:
+    wave.start(run_id, CTX, holder=holder, plan_path="/plans/pilot.yaml",
+               expires_at=(NOW + timedelta(minutes=10)).isoformat(), now=NOW)
+    return wave
+
+
+def test_a_live_lease_refuses_a_second_run_and_names_the_holder():
+    wave = leased(new_wave())
+    with pytest.raises(CommandRefused, match=r"already being run by run run-1 \(host-a:41, lease until 2027-01-11T09:10"):
+        wave.start("run-2", CTX, holder="host-b:7", now=NOW + timedelta(minutes=5))
+    assert wave.run_id == "run-1" and wave.plan_path == "/plans/pilot.yaml"
+
+
+def test_an_expired_or_orphaned_lease_is_taken_over_and_the_old_run_recorded_abandoned():
+    wave = leased(new_wave())
+    wave.start_operation("accounts", ["b1"], CTX)
+    wave.collect_events()
+    wave.start("run-2", CTX, holder="host-b:7", now=NOW + timedelta(minutes=11))
+    assert [type(e).__name__ for e in wave.collect_events()] == ["RunAbandoned", "Started", "Leased"]
+    assert wave.run_id == "run-2" and wave.operations["accounts"]["state"] == "interrupted"
+
+    other = leased(new_wave())
+    other.start("run-3", CTX, holder="host-a:42", now=NOW, holder_dead=True)
+    assert other.run_id == "run-3"
+
+
+def test_only_the_holder_renews_its_lease():
+    wave = leased(new_wave())
+    later = (NOW + timedelta(minutes=30)).isoformat()
+    wave.renew("run-1", later, CTX)
+    assert wave.lease.expires_at == later
+    with pytest.raises(CommandRefused, match="run-9 no longer holds wave 'pilot'"):
+        wave.renew("run-9", later, CTX)
+
+
+def test_an_interrupted_batch_is_reconciled_before_it_is_attempted_again():
+    batch = new_batch()
+    batch.attempt("run-1", CTX)
+    assert batch.in_doubt
+    with pytest.raises(CommandRefused, match="reconcile it with the target first"):
+        batch.attempt("run-2", CTX)
+    batch.reconcile({"alice": "12"}, ["bob", "carol"], CTX)
+    batch.attempt("run-2", CTX)
+    batch.succeed([{"ref": r, "status": "created"} for r in ("alice", "bob", "carol")], CTX)
+    assert batch.done and batch.attempts == 2 and batch.found_after_interruption == {"alice": "12"}
+
+
+def test_forcing_a_done_batch_needs_a_reason_and_reopens_it():
+    batch = new_batch()
+    batch.attempt("run-1", CTX)
+    batch.succeed([{"ref": "alice", "status": "created"}], CTX)
+    with pytest.raises(CommandRefused, match="needs a reason"):
+        batch.force("  ", CTX)
+    batch.force("groups changed in Tryton by hand", CTX)
+    batch.attempt("run-2", CTX)
+    assert [type(e).__name__ for e in batch.collect_events()][-2:] == ["Forced", "Attempted"]
+
+
+ORDER = ["accounts", "configuration", "migration", "training"]
+DEPENDS = {"migration": ["configuration"], "training": ["accounts"]}
+
+
+def test_operations_are_selected_from_one_on_or_one_alone_with_dependencies_checked():
+    assert select_operations(ORDER, DEPENDS, set()) == ORDER
+    assert select_operations(ORDER, DEPENDS, {"accounts", "configuration"}, start_from="migration") == \
+        ["migration", "training"]
+    assert select_operations(ORDER, DEPENDS, {"configuration"}, only="migration") == ["migration"]
+    with pytest.raises(CommandRefused, match="migration needs configuration, which is not done: run with --from configuration"):
+        select_operations(ORDER, DEPENDS, set(), only="migration")
+    with pytest.raises(CommandRefused, match="unknown operation 'payroll'"):
+        select_operations(ORDER, DEPENDS, set(), start_from="payroll")
+    with pytest.raises(CommandRefused, match="not both"):
+        select_operations(ORDER, DEPENDS, set(), start_from="accounts", only="training")

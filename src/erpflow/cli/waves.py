@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -46,23 +47,59 @@ def _plan_detail(operation: str, batches: list[Any], rows: dict[str, int]) -> st
     return ""
 
 
+From = Annotated[str | None, typer.Option("--from", help="start at this operation (those before it stay as they are)")]
+Only = Annotated[str | None, typer.Option("--only", help="run this operation alone")]
+Force = Annotated[bool, typer.Option("--force", help="run batches already done again (needs --reason)")]
+Reason = Annotated[str, typer.Option("--reason", help="why batches are forced; recorded with who forced them")]
+Actor = Annotated[str | None, typer.Option(help="who runs the wave (default: ERPFLOW_ACTOR or the user)")]
+
+
 @app.command()
 @user_errors
-def run(path: PlanPath,
-        actor: Annotated[str | None, typer.Option(help="who runs the wave (default: ERPFLOW_ACTOR or the user)")] = None
-        ) -> None:
-    """Run a wave plan as a Prefect flow; batches already done are skipped."""
-    from ..model.errors import CommandRefused
-    from ..preparation import prepare
-    from ..prefect_env import prepare_prefect_env
+def run(path: PlanPath, actor: Actor = None, start_from: From = None, only: Only = None, force: Force = False,
+        reason: Reason = "") -> None:
+    """Run a wave plan as a Prefect flow; batches already done are skipped, an interrupted wave goes on."""
+    _run(path, actor, start_from, only, force, reason)
 
+
+@app.command()
+@user_errors
+def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: Only = None, force: Force = False,
+           reason: Reason = "") -> None:
+    """Go on with a wave by name, with the plan file of its last run; batches already done are skipped."""
+    from ..model.errors import CommandRefused
+
+    recorded = open_ledger().wave(wave)
+    if not recorded.plan_path:
+        raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it with `erpflow run PLAN`")
+    if recorded.state == "completed" and not (start_from or only or force):
+        out.print(f"Wave {wave} is complete: nothing to resume.")
+        return
+    _run(Path(recorded.plan_path), actor, start_from, only, force, reason)
+
+
+def _run(path: Path, actor: str | None, start_from: str | None, only: str | None, force: bool, reason: str) -> None:
+    from datetime import UTC, datetime
+
+    from ..engine import operations_to_run
+    from ..lease import holder_gone
+    from ..model.errors import CommandRefused
+    from ..prefect_env import prepare_prefect_env
+    from ..preparation import prepare
+
+    if force and not reason.strip():
+        raise CommandRefused("--force needs --reason: it is recorded with who forced the batches")
     settings = load_settings()
     prepared = prepare(path, settings.method)
-    from ..ledger import Ledger
-
-    wave = Ledger(settings).find_wave(prepared.name)
+    ledger = open_ledger()
+    operations_to_run(ledger, prepared, start_from, only)
+    wave = ledger.find_wave(prepared.name)
     if wave is not None and wave.run_id is not None:
-        raise CommandRefused(f"wave {prepared.name!r} is already being run by run {wave.run_id}")
+        gone = wave.lease is not None and holder_gone(wave.lease.holder)
+        if not wave.lease_lapsed(datetime.now(UTC), gone):
+            raise CommandRefused(wave.held_by())
+        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted "
+                  f"({'its process is gone' if gone else 'its lease expired'})", highlight=False)
     prepare_prefect_env(settings)
     from prefect import tags
 
@@ -70,7 +107,9 @@ def run(path: PlanPath,
 
     logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
     with tags(*prepared.tags()):
-        state = run_wave(str(path), actor, return_state=True)
+        state = run_wave(str(path), actor, start_from, only, reason if force else "", return_state=True)
+    if state.is_failed() and isinstance(failure := state.result(raise_on_failure=False), CommandRefused):
+        raise failure
     _print_status(prepared.name)
     if not state.is_completed():
         err.print(f"[bold red]wave {prepared.name} did not complete:[/] {state.message}", highlight=False)

@@ -28,14 +28,44 @@ class Batch(Aggregate):
         self.outcomes: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
         self.failure = ""
+        self.found_after_interruption: dict[str, str] = {}
 
     @property
     def done(self) -> bool:
         return self.status == "succeeded"
 
+    @property
+    def in_doubt(self) -> bool:
+        """Attempted with no recorded outcome: the target may or may not hold its writes."""
+        return self.status == "attempted"
+
+    def force(self, reason: str, ctx: dict[str, str]) -> None:
+        """Reopen a done batch so that it runs again; who forced it and why are recorded."""
+        if not reason.strip():
+            raise CommandRefused("forcing a batch that is done needs a reason")
+        self._force(reason, ctx)
+
+    @event("Forced")
+    def _force(self, reason: str, ctx: dict[str, str]) -> None:
+        self.status = "open"
+
+    def reconcile(self, found: dict[str, str], missing: list[str], ctx: dict[str, str]) -> None:
+        """Record what the target holds of an interrupted attempt, before anything is written again."""
+        if not self.in_doubt:
+            raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} is not in doubt")
+        self._reconcile(found, missing, ctx)
+
+    @event("Reconciled")
+    def _reconcile(self, found: dict[str, str], missing: list[str], ctx: dict[str, str]) -> None:
+        self.status = "open"
+        self.found_after_interruption = dict(found)
+
     def attempt(self, run_id: str, ctx: dict[str, str]) -> None:
         if self.done:
             raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} is already done")
+        if self.in_doubt:
+            raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} was interrupted: "
+                                 "reconcile it with the target first")
         self._attempt(run_id, ctx)
 
     @event("Attempted")

@@ -23,6 +23,10 @@ class UserSpec:
     groups: tuple[str, ...] = ()
     source: str = ""
 
+    @property
+    def ref(self) -> str:
+        return self.login
+
 
 @dataclass(frozen=True)
 class Address:
@@ -45,6 +49,10 @@ class PartySpec:
     address: Address | None = None
     source: str = ""
 
+    @property
+    def ref(self) -> str:
+        return self.code
+
 
 @dataclass(frozen=True)
 class ProductSpec:
@@ -58,6 +66,10 @@ class ProductSpec:
     uom: str = "u"  # symbol of the unit of measure
     source: str = ""
 
+    @property
+    def ref(self) -> str:
+        return self.code
+
 
 @dataclass(frozen=True)
 class ConfigItem:
@@ -70,6 +82,10 @@ class ConfigItem:
     key: str
     kind: str
     desired: dict[str, Any]
+
+    @property
+    def ref(self) -> str:
+        return self.key
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
 from .errors import CommandRefused
 from .ids import wave_id
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a wave's run, until when, and with which plan file (to resume it by name)."""
+
+    run_id: str
+    holder: str  # host:pid of the process running the flow
+    plan_path: str
+    expires_at: str  # ISO 8601, UTC
+
+    def expired(self, now: datetime) -> bool:
+        return now >= datetime.fromisoformat(self.expires_at)
 
 
 class Wave(Aggregate):
@@ -23,6 +38,8 @@ class Wave(Aggregate):
         self.name, self.kind, self.sites, self.cycle = name, kind, list(sites), list(cycle)
         self.plan_digest, self.inputs, self.plan = plan_digest, dict(inputs), plan
         self.run_id: str | None = None
+        self.lease: Lease | None = None
+        self.plan_path = ""
         self.runs: list[str] = []
         self.operations: dict[str, dict[str, Any]] = {}
         self.reconciliations: dict[str, dict[str, int]] = {}
@@ -37,16 +54,59 @@ class Wave(Aggregate):
     def _replan(self, plan_digest: str, inputs: dict[str, str], plan: dict[str, Any], ctx: dict[str, str]) -> None:
         self.plan_digest, self.inputs, self.plan = plan_digest, dict(inputs), plan
 
-    def start(self, run_id: str, ctx: dict[str, str]) -> None:
+    def start(self, run_id: str, ctx: dict[str, str], *, holder: str = "", plan_path: str = "",
+              expires_at: str = "9999-12-31T00:00:00+00:00", now: datetime | None = None,
+              holder_dead: bool = False) -> None:
+        """Start a run holding the wave's lease. A live lease refuses; an expired one, or one whose
+        holder is known to be dead, is taken over and its run recorded as abandoned."""
         if self.run_id is not None:
-            raise CommandRefused(f"wave {self.name!r} is already being run by run {self.run_id}")
+            if not self.lease_lapsed(now, holder_dead):
+                raise CommandRefused(self.held_by())
+            why = "its process is gone" if holder_dead else "its lease expired"
+            self._abandon(self.run_id, why, ctx)
         self._start(run_id, ctx)
+        self._lease(run_id, holder, plan_path, expires_at, ctx)
+
+    def lease_lapsed(self, now: datetime | None, holder_dead: bool = False) -> bool:
+        """Whether the current run's lease may be taken over (a run recorded without a lease may)."""
+        if self.run_id is None or self.lease is None or holder_dead:
+            return True
+        return now is not None and self.lease.expired(now)
+
+    def held_by(self) -> str:
+        lease = self.lease
+        where = f" ({lease.holder}, lease until {lease.expires_at[:19]} UTC)" if lease and lease.holder else ""
+        return f"wave {self.name!r} is already being run by run {self.run_id}{where}"
 
     @event("Started")
     def _start(self, run_id: str, ctx: dict[str, str]) -> None:
         self.run_id = run_id
         self.runs.append(run_id)
         self.state = "running"
+
+    @event("Leased")
+    def _lease(self, run_id: str, holder: str, plan_path: str, expires_at: str, ctx: dict[str, str]) -> None:
+        self.lease = Lease(run_id, holder, plan_path, expires_at)
+        self.plan_path = plan_path or self.plan_path
+
+    def renew(self, run_id: str, expires_at: str, ctx: dict[str, str]) -> None:
+        """Extend the lease of the run that holds it; a run that lost it must stop."""
+        if self.run_id != run_id:
+            raise CommandRefused(f"run {run_id} no longer holds wave {self.name!r}: "
+                                 f"{self.held_by() if self.run_id else 'its lease was released'}")
+        self._renew(expires_at, ctx)
+
+    @event("LeaseRenewed")
+    def _renew(self, expires_at: str, ctx: dict[str, str]) -> None:
+        if self.lease is not None:
+            self.lease = Lease(self.lease.run_id, self.lease.holder, self.lease.plan_path, expires_at)
+
+    @event("RunAbandoned")
+    def _abandon(self, run_id: str, reason: str, ctx: dict[str, str]) -> None:
+        self.run_id, self.lease = None, None
+        for operation in self.operations.values():
+            if operation["state"] == "running":
+                operation["state"] = "interrupted"
 
     def start_operation(self, operation: str, batches: list[str], ctx: dict[str, str]) -> None:
         self.check_running()
@@ -87,7 +147,9 @@ class Wave(Aggregate):
 
     @event("Completed")
     def _complete(self, run_id: str, summary: dict[str, Any], ctx: dict[str, str]) -> None:
-        self.run_id, self.state = None, "completed"
+        self.run_id, self.lease = None, None
+        self.state = "completed" if all(self.operations.get(op, {}).get("state") == "done"
+                                        for op in self.cycle) else "incomplete"
 
     def abort(self, reason: str, ctx: dict[str, str]) -> None:
         self.check_running()
@@ -95,7 +157,10 @@ class Wave(Aggregate):
 
     @event("Aborted")
     def _abort(self, run_id: str, reason: str, ctx: dict[str, str]) -> None:
-        self.run_id, self.state = None, "aborted"
+        self.run_id, self.lease, self.state = None, None, "aborted"
+        for operation in self.operations.values():
+            if operation["state"] == "running":
+                operation["state"] = "interrupted"
 
     def check_running(self) -> None:
         if self.run_id is None:

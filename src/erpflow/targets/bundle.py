@@ -37,6 +37,11 @@ class Targets:
         return SmtpMailer(smtp.host, smtp.port, str(mail.sender), smtp.username,
                           self.settings.smtp_password, smtp.starttls)
 
+    def find_invitations(self, invitations: Sequence[Any]) -> dict[str, str]:
+        """Invitations already written to the outbox (an SMTP server cannot be asked: none found)."""
+        find = getattr(self.mailer, "find", None)
+        return find([(i.ref, i.session.key) for i in invitations]) if find else {}
+
     def send_invitations(self, invitations: Sequence[Any]) -> list[ItemOutcome]:
         from .mail import build_invitation
 

@@ -88,10 +88,17 @@ class OutboxMailer:
     def __repr__(self) -> str:
         return f"OutboxMailer(folder={str(self.folder)!r})"
 
+    def _path(self, session: str, ref: str) -> Path:
+        return self.folder / _safe(session) / f"{_safe(ref)}.eml"
+
+    def find(self, invitations: Sequence[tuple[str, str]]) -> dict[str, str]:
+        """Of (ref, session) pairs, those already written: ref -> file."""
+        return {ref: str(path) for ref, session in invitations if (path := self._path(session, ref)).exists()}
+
     def send(self, messages: Sequence[tuple[str, EmailMessage]]) -> list[ItemOutcome]:
         outcomes = []
         for ref, message in messages:
-            path = self.folder / _safe(message.get(SESSION_HEADER, "other")) / f"{_safe(ref)}.eml"
+            path = self._path(message.get(SESSION_HEADER, "other"), ref)
             try:
                 _write_atomically(path, message.as_bytes())
             except OSError as exc:
