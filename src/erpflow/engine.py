@@ -17,6 +17,7 @@ from .faults import crash_point
 from .ledger import Ledger
 from .model.batch import Batch
 from .model.context import Context
+from .model.errors import CommandRefused
 from .model.items import ItemOutcome
 from .model.selection import select_operations
 from .model.wave import Wave
@@ -50,7 +51,10 @@ def begin(ledger: Ledger, prepared: PreparedWave, ctx: Context, run_id: str, lea
     holder_dead = wave.run_id is not None and wave.lease is not None and lease.holder_gone(wave.lease.holder)
     wave.start(run_id, ctx.as_dict(), holder=lease.this_holder(), plan_path=str(prepared.path.resolve()),
                expires_at=lease.expiry(lease_seconds), now=datetime.now(UTC), holder_dead=holder_dead)
-    ledger.save(wave)
+    try:
+        ledger.save(wave)
+    except CommandRefused:  # another run started at the same moment and recorded first
+        raise CommandRefused(ledger.wave(prepared.name).held_by()) from None
     return wave
 
 

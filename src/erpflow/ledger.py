@@ -48,10 +48,15 @@ class Ledger(Application):
     log_section_size = 1000
 
     def __init__(self, settings: Settings | None = None):
-        try:
-            super().__init__(env=store_env(settings or Settings()))
-        except PersistenceError as exc:
-            raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
+        env = store_env(settings or Settings())
+        for attempt in range(3):
+            try:
+                super().__init__(env=env)
+                return
+            except PersistenceError as exc:
+                # two processes creating the tables of an empty store at once: the loser tries again
+                if "duplicate key" not in str(exc) or attempt == 2:
+                    raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
 
     @contextmanager
     def _storage(self) -> Iterator[None]:

@@ -88,7 +88,7 @@ def test_run_status_and_history_of_the_pilot(pilot: WaveRun):
     assert result.exit_code == 0, result.output
     assert "Wave pilot (pilot, Lyon): completed" in result.stdout
     training = next(line for line in result.stdout.splitlines() if line.startswith("│ training"))
-    assert [c.strip() for c in training.split("│")[2:6]] == ["done", "15/15", "0", "15"]
+    assert [c.strip() for c in training.split("│")[2:7]] == ["done", "15/15", "0", "0", "15"]
 
     status = invoke("status", "pilot", home=home)
     assert status.exit_code == 0 and "customers: read 120 = loaded 115 + rejected 5  balanced" in status.stdout

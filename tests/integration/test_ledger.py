@@ -77,3 +77,19 @@ def test_an_unreachable_event_store_is_a_clear_error(home):
     with pytest.raises(LedgerUnavailable):
         Ledger(settings).wave("pilot")
 
+
+
+def _open_and_record(url: str, name: str) -> str:
+    ledger = Ledger(Settings(event_store=url, actor="tester"))
+    ledger.save(planned(name))
+    return ledger.wave(name).name
+
+
+@pytest.mark.postgres
+def test_processes_opening_an_empty_postgresql_store_at_once_all_succeed(postgres_url: str):
+    """The first use of a store creates its tables; processes racing to do it must not fail."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    names = [f"wave-{n}" for n in range(4)]
+    with ProcessPoolExecutor(4) as pool:
+        assert list(pool.map(_open_and_record, [postgres_url] * 4, names)) == names

@@ -122,10 +122,11 @@ def _print_status(name: str) -> None:
     status = wave_status(open_ledger(), name)
     out.print(f"[bold]Wave {status.name}[/] ({status.kind}, {', '.join(status.sites)}): "
               f"[bold]{status.state}[/], {status.runs} run(s)")
-    table = Table("operation", "state", "batches done", "failed", "skipped last run", *ITEM_STATUSES)
+    table = Table("operation", "state", "batches done", "failed", "in doubt", "skipped last run", *ITEM_STATUSES)
     for op in status.operations:
         table.add_row(op.operation, op.state, f"{op.batches_done}/{op.batches}", str(op.batches_failed),
-                      str(op.batches_skipped), *(str(op.items.get(s, 0)) for s in ITEM_STATUSES))
+                      str(op.batches_in_doubt), str(op.batches_skipped),
+                      *(str(op.items.get(s, 0)) for s in ITEM_STATUSES))
     out.print(table)
     for dataset, r in status.reconciliations.items():
         mark = "[green]balanced[/]" if r["balanced"] else "[bold red]NOT balanced[/]"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from ..lease import holder_gone
 from ..ledger import Ledger
+from ..model.wave import Wave
 
 ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "rejected")
 
@@ -18,11 +21,12 @@ class OperationStatus:
     batches_done: int = 0
     batches_failed: int = 0
     batches_skipped: int = 0  # in the latest run: already done before it
+    batches_in_doubt: int = 0  # attempted with no outcome: the run stopped while they ran
     items: Counter[str] = field(default_factory=Counter)
 
     @property
     def batches_pending(self) -> int:
-        return self.batches - self.batches_done - self.batches_failed
+        return self.batches - self.batches_done - self.batches_failed - self.batches_in_doubt
 
 
 @dataclass
@@ -53,10 +57,21 @@ def wave_status(ledger: Ledger, name: str) -> WaveStatus:
                     continue
                 status.batches_done += batch.done
                 status.batches_failed += batch.status == "failed"
+                status.batches_in_doubt += batch.in_doubt
                 status.items.update(batch.counts)
         operations.append(status)
-    return WaveStatus(wave.name, wave.kind, wave.sites, wave.state, len(wave.runs), operations,
+    return WaveStatus(wave.name, wave.kind, wave.sites, _state(wave), len(wave.runs), operations,
                       dict(wave.reconciliations))
+
+
+def _state(wave: Wave) -> str:
+    """The recorded state, except that a run whose process is gone or whose lease expired is interrupted."""
+    if wave.run_id is None:
+        return wave.state
+    gone = wave.lease is not None and holder_gone(wave.lease.holder)
+    if wave.lease_lapsed(datetime.now(UTC), gone):
+        return f"interrupted (run {wave.run_id}): resume with `erpflow resume {wave.name}`"
+    return f"running (run {wave.run_id})"
 
 
 def markdown(status: WaveStatus) -> str:
