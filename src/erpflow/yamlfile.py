@@ -12,6 +12,17 @@ from .model.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
 Lines = dict[tuple[Any, ...], int]
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML where dates stay text: pydantic parses them, so a bad date is reported with its line."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _lines(node: yaml.Node, path: tuple[Any, ...], out: Lines) -> None:
@@ -35,12 +46,15 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"cannot be read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InputError(str(path), f"not valid YAML: {exc.problem or exc.context}",
                          line=mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:
+        raise InputError(str(path), f"not valid YAML: character {exc.character!r} is not allowed",
+                         line=text[:exc.position].count("\n") + 1) from None
     except yaml.YAMLError as exc:
         raise InputError(str(path), f"not valid YAML: {exc}") from None
     lines: Lines = {}

@@ -44,6 +44,16 @@ def operation_counts(settings: Settings, wave: str) -> dict[str, dict]:
                            "skipped": op.batches_skipped, **op.items} for op in status.operations}
 
 
+def small_pilot(folder: Path, wave: str = "pilot", mail: str | None = None) -> Path:
+    """The demo pilot cut to a few dozen rows per file, so that a run costs seconds."""
+    plan = copy_pilot(folder, wave=wave, mail=mail)
+    for name, rows in (("hr_export.csv", 60), ("legacy_customers.csv", 20), ("legacy_products.csv", 15)):
+        path = folder / "demo" / name
+        lines = path.read_bytes().splitlines(keepends=True)
+        path.write_bytes(b"".join(lines[:rows + 1]))
+    return plan
+
+
 @dataclass
 class WaveRun:
     plan: Path

@@ -22,22 +22,11 @@ from erpflow.preparation import prepare
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
 
-from .conftest import copy_pilot
+from .conftest import small_pilot
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 ERPFLOW = Path(sys.executable).with_name("erpflow")
 OPERATIONS = ("accounts", "configuration", "migration", "training")
-
-
-def small_pilot(folder: Path, wave: str = "pilot") -> Path:
-    """The demo pilot cut to a few dozen rows per file, so that a crash test costs seconds."""
-    plan = copy_pilot(folder, wave=wave)
-    demo = folder / "demo"
-    for name, rows in (("hr_export.csv", 60), ("legacy_customers.csv", 20), ("legacy_products.csv", 15)):
-        path = demo / name
-        lines = path.read_bytes().splitlines(keepends=True)
-        path.write_bytes(b"".join(lines[:rows + 1]))
-    return plan
 
 
 @pytest.fixture(scope="session")

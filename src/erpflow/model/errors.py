@@ -20,6 +20,7 @@ class InputError(ErpflowError):
     """A plan, method or source file is malformed."""
 
     def __init__(self, file: str, reason: str, line: int | None = None, field: str | None = None):
+        reason = " ".join(str(reason).split())  # one line, whatever a parser said
         self.file, self.line, self.field, self.reason = file, line, field, reason
         where = f"{file}:{line}" if line else file
         what = f"{field}: {reason}" if field else reason

@@ -1,0 +1,143 @@
+"""Bad input leaves no trace: whatever a plan or a source file holds, the answer is a clear InputError or a
+valid result (every bad row rejected with its line), never another exception, and a refused run records nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from erpflow.cli import app
+from erpflow.model.errors import InputError
+from erpflow.model.items import ItemOutcome
+from erpflow.plan import load_plan
+from erpflow.preparation import prepare
+from erpflow.sources import read_table
+
+REPO = Path(__file__).resolve().parents[2]
+PILOT = (REPO / "deployments" / "plans" / "pilot.yaml").read_text()
+HR_HEADER = "Matricule;Nom;Prénom;Identifiant;E-mail;Site;Fonction;Date d'entrée\n"
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+sheet_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)  # what XLSX can hold
+lines_of_plan = PILOT.splitlines(keepends=True)
+
+
+def workspace(tmp_path: Path) -> Path:
+    """A copy of the demo plan, its method and its data, to be spoiled."""
+    folder = tmp_path / "ws"
+    if not folder.exists():
+        shutil.copytree(REPO / "domain", folder / "domain")
+        shutil.copytree(REPO / "deployments" / "demo", folder / "demo")
+        (folder / "plans").mkdir()
+    return folder
+
+
+@st.composite
+def spoiled_plans(draw) -> str:
+    """The demo plan with lines dropped, duplicated or given another value."""
+    lines = list(lines_of_plan)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["drop", "twice", "value", "garbage"]))
+        if action == "drop":
+            del lines[at]
+        elif action == "twice":
+            lines.insert(at, lines[at])
+        elif action == "value" and ":" in lines[at]:
+            key = lines[at].split(":", 1)[0]
+            lines[at] = f"{key}: {draw(st.sampled_from(['', '-1', '[a, b', 'x' * 3, '{}', '2027-13-45', 'null']))}\n"
+        else:
+            lines[at] = draw(cells) + "\n"
+    return "".join(lines)
+
+
+@FUZZ
+@given(text=spoiled_plans())
+def test_a_spoiled_plan_is_a_clear_error_or_a_valid_plan(tmp_path: Path, text: str):
+    folder = workspace(tmp_path)
+    path = folder / "plans" / "pilot.yaml"
+    path.write_text(text)
+    try:
+        prepare(path, None)
+    except InputError as exc:
+        assert exc.file and str(exc).startswith(exc.file) and "\n" not in str(exc)
+
+
+@FUZZ
+@given(data=st.binary(max_size=400))
+def test_any_bytes_as_a_plan_are_a_clear_error(tmp_path: Path, data: bytes):
+    path = tmp_path / "plan.yaml"
+    path.write_bytes(data)
+    try:
+        load_plan(path)
+    except InputError as exc:
+        assert str(path) in str(exc)
+    else:  # pragma: no cover - random bytes never make a whole plan
+        raise AssertionError("random bytes were accepted as a plan")
+
+
+@FUZZ
+@given(data=st.binary(max_size=600), suffix=st.sampled_from([".csv", ".xlsx"]))
+def test_any_bytes_as_a_source_are_a_clear_error_or_a_table(tmp_path: Path, data: bytes, suffix: str):
+    path = tmp_path / f"export{suffix}"
+    path.write_bytes(data)
+    try:
+        table = read_table(path)
+    except InputError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert all(row.line >= 2 for row in table.rows)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(cells, min_size=0, max_size=10), max_size=12))
+def test_every_hr_row_is_a_person_or_a_rejection_with_its_line(tmp_path: Path, rows: list[list[str]]):
+    folder = workspace(tmp_path)
+    text = HR_HEADER + "".join(";".join(c.replace("\n", " ").replace("\r", " ") for c in row) + "\n"
+                               for row in rows)
+    (folder / "demo" / "hr_export.csv").write_text(text, encoding="utf-8")
+    plan = folder / "plans" / "pilot.yaml"
+    plan.write_text(PILOT)
+    try:
+        prepared = prepare(plan, None)
+    except InputError as exc:
+        assert "hr_export.csv" in str(exc) or "training" in str(exc)
+        return
+    for batch in prepared.batches["accounts"]:
+        assert all(isinstance(o, ItemOutcome) and o.reason and o.source.startswith("hr_export.csv:")
+                   for o in batch.rejected)
+
+
+@FUZZ
+@given(values=st.lists(st.one_of(st.none(), st.integers(-10**9, 10**9), st.floats(allow_nan=True), sheet_text,
+                                 st.dates(), st.booleans()), min_size=1, max_size=40))
+def test_an_xlsx_with_any_cell_values_reads_as_text(tmp_path: Path, values: list):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Code fournisseur", "Raison sociale"])
+    for i in range(0, len(values), 2):
+        sheet.append(values[i:i + 2])
+    path = tmp_path / "suppliers.xlsx"
+    book.save(path)
+    table = read_table(path, required=["Code fournisseur"])
+    assert all(isinstance(v, str) for row in table.rows for v in row.values.values())
+
+
+@FUZZ
+@given(text=spoiled_plans())
+def test_a_refused_run_records_nothing(tmp_path: Path, text: str):
+    folder = workspace(tmp_path)
+    plan = folder / "plans" / "pilot.yaml"
+    plan.write_text(text)
+    home = tmp_path / "home"
+    try:
+        prepare(plan, None)
+    except InputError:
+        result = CliRunner().invoke(app, ["run", str(plan)], env={"ERPFLOW_HOME": str(home)})
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert not (home / "events.sqlite").exists()
