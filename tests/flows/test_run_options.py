@@ -1,0 +1,58 @@
+"""Rerunning part of a wave: --only, --from, and --force with a recorded reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from erpflow.cli import app
+from erpflow.ledger import Ledger
+from erpflow.settings import Settings
+
+from .conftest import small_pilot
+
+pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
+
+
+@pytest.fixture
+def cli(prefect_api, tryton_template: Path, tmp_path: Path):
+    env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
+           "ERPFLOW_ACTOR": "integrator"}
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, list(args), env=env)
+
+    invoke.settings = Settings(home=tmp_path / "home")
+    return invoke
+
+
+def test_only_from_and_force_rerun_what_they_name_and_record_who_forced_and_why(cli, tmp_path: Path):
+    plan = str(small_pilot(tmp_path))
+
+    refused = cli("run", plan, "--only", "migration")
+    assert refused.exit_code == 2 and "migration needs configuration, which is not done" in refused.stderr
+
+    first = cli("run", plan, "--only", "accounts")
+    assert first.exit_code == 0, first.output
+    ledger = Ledger(cli.settings)
+    wave = ledger.wave("pilot")
+    assert wave.state == "incomplete" and set(wave.operations) == {"accounts"}
+
+    rest = cli("resume", "pilot", "--from", "configuration")
+    assert rest.exit_code == 0, rest.output
+    assert ledger.wave("pilot").state == "completed"
+
+    assert cli("resume", "pilot").stdout.startswith("Wave pilot is complete: nothing to resume.")
+    no_reason = cli("resume", "pilot", "--only", "accounts", "--force")
+    assert no_reason.exit_code == 2 and "--force needs --reason" in no_reason.stderr
+
+    forced = cli("resume", "pilot", "--only", "accounts", "--force", "--reason", "groups changed by hand in Tryton")
+    assert forced.exit_code == 0, forced.output
+    events = [e for _, e in ledger.wave_events("pilot") if e.ctx.get("operation") == "accounts"]
+    (force,) = [e for e in events if type(e).__qualname__ == "Batch.Forced"]
+    assert force.reason == "groups changed by hand in Tryton" and force.ctx["actor"] == "integrator"
+    last = [e for e in events if type(e).__qualname__ == "Batch.Succeeded"][-1]
+    assert {o["status"] for o in last.outcomes} == {"unchanged"}
+    assert ledger.wave("pilot").state == "completed"
