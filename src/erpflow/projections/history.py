@@ -52,12 +52,18 @@ def summary(rec: dict[str, Any]) -> str:
         return ", ".join(f"{k} {v}" for k, v in sorted(data["counts"].items()))
     if kind in ("Opened",):
         return f"{data['key']} ({data['items']} items)"
-    if kind == "OperationStarted":
-        return f"{len(data['batches'])} batches"
     if kind == "OperationFinished":
         return ", ".join(f"{k} {v}" for k, v in sorted(data["summary"].items()))
-    if kind == "Reconciled":
+    if rec["type"] == "Wave.Reconciled":
         return f"{data['dataset']}: read {data['read']} = loaded {data['loaded']} + rejected {data['rejected']}"
+    if rec["type"] == "Batch.Reconciled":
+        return f"interrupted attempt: {len(data['found'])} found in the target, {len(data['missing'])} not"
+    if kind == "OperationStarted":
+        return f"{len(data['batches'])} batch(es)"
+    if kind == "Leased":
+        return f"held by {data['holder']} until {data['expires_at'][:19]}"
+    if kind in ("RunAbandoned", "Forced"):
+        return data["reason"]
     if kind in ("Planned", "Replanned"):
         return f"plan {data['plan_digest'][:12]}, {len(data['inputs'])} input files"
     if kind in ("Failed", "Aborted"):
