@@ -43,8 +43,8 @@ def test_events_come_back_in_global_order_filtered_by_wave(settings: Settings):
     first.start("run-1", CTX)
     ledger.save(first)
     positions = [p for p, _ in ledger.read_log()]
-    assert positions == sorted(positions) and len(positions) == 3
-    assert [type(e).__name__ for _, e in ledger.wave_events("pilot")] == ["Planned", "Started"]
+    assert positions == sorted(positions) and len(positions) == 4
+    assert [type(e).__name__ for _, e in ledger.wave_events("pilot")] == ["Planned", "Started", "Leased"]
 
 
 def test_reading_the_log_pages_through_more_than_one_section(settings: Settings):
