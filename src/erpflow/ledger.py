@@ -41,6 +41,28 @@ def store_env(settings: Settings) -> dict[str, str]:
     raise LedgerUnavailable("ERPFLOW_EVENT_STORE must be empty, postgresql://... or sqlite:///path")
 
 
+TABLES_LOCK = 0x6572_7066  # "erpf": a PostgreSQL advisory lock around the creation of the tables
+
+
+@contextmanager
+def _creating_tables(env: dict[str, str]) -> Iterator[None]:
+    """On PostgreSQL, one process at a time creates the tables of an empty store (they race otherwise)."""
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        yield
+        return
+    import psycopg
+
+    try:
+        conn = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                               port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                               password=env["POSTGRES_PASSWORD"] or None, connect_timeout=10, autocommit=True)
+    except psycopg.Error as exc:
+        raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
+    with conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (TABLES_LOCK,))
+        yield
+
+
 class Ledger(Application):
     """Every outcome of every wave, as domain events."""
 
@@ -49,14 +71,11 @@ class Ledger(Application):
 
     def __init__(self, settings: Settings | None = None):
         env = store_env(settings or Settings())
-        for attempt in range(3):
-            try:
+        try:
+            with _creating_tables(env):
                 super().__init__(env=env)
-                return
-            except PersistenceError as exc:
-                # two processes creating the tables of an empty store at once: the loser tries again
-                if "duplicate key" not in str(exc) or attempt == 2:
-                    raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
+        except PersistenceError as exc:
+            raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
 
     @contextmanager
     def _storage(self) -> Iterator[None]:
