@@ -12,9 +12,10 @@ from typing import Any
 
 import structlog
 
-from . import lease
+from . import anomalies, lease
 from .faults import crash_point
 from .ledger import Ledger
+from .method import AnomalyRules
 from .model.batch import Batch
 from .model.context import Context
 from .model.errors import CommandRefused
@@ -114,7 +115,7 @@ def lookup(operation: str, batch: BatchPlan, targets: Targets) -> dict[str, str]
 
 
 def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targets: Targets,
-              force: str = "") -> BatchResult:
+              force: str = "", rules: AnomalyRules | None = None) -> BatchResult:
     """Skip a batch already done (unless forced, with a reason); reconcile an interrupted attempt with
     the target; record the attempt, run it, record the outcome."""
     operation = ctx.operation
@@ -139,12 +140,13 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
     except TargetError as exc:
         crash_point(operation, "after-write")
         recorded.fail(str(exc), isinstance(exc, TargetUnavailable), ctx.as_dict())
-        ledger.save(recorded)
+        ledger.save(recorded, *anomalies.for_failure(ledger, ctx, batch.key, str(exc), rules or AnomalyRules()))
         log.error("batch failed", batch=batch.key, reason=str(exc))
         return BatchResult(batch.key, "failed", reason=str(exc), retryable=isinstance(exc, TargetUnavailable))
     crash_point(operation, "after-write")
     recorded.succeed([o.to_dict() for o in [*outcomes, *batch.rejected]], ctx.as_dict())
-    ledger.save(recorded)
+    ledger.save(recorded, *anomalies.for_rejections(ledger, ctx, recorded.outcomes, rules or AnomalyRules()),
+                *anomalies.resolve_failure(ledger, ctx, batch.key))
     crash_point(operation, "after-event")
     log.info("batch done", batch=batch.key, **recorded.counts)
     return BatchResult(batch.key, "done", dict(recorded.counts))

@@ -1,12 +1,13 @@
-"""The deployment method as data: domain/cycle.yaml, roles.yaml and gates.yaml."""
+"""The deployment method as data: domain/cycle.yaml, roles.yaml, gates.yaml and anomalies.yaml."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .yamlfile import load
 
@@ -81,12 +82,46 @@ class Gates(Strict):
     gates: dict[str, Gate] = Field(min_length=1)
 
 
+Severity = Literal["blocking", "major", "minor"]
+
+
+class AnomalyRule(Strict):
+    operation: str | None = None
+    kind: Literal["rejected", "failed"] | None = None
+    match: str | None = None
+    severity: Severity
+
+    @field_validator("match")
+    @classmethod
+    def is_a_pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+    def matches(self, operation: str, kind: str, reason: str) -> bool:
+        return ((self.operation in (None, operation)) and (self.kind in (None, kind))
+                and (self.match is None or re.search(self.match, reason, re.IGNORECASE) is not None))
+
+
+class AnomalyRules(Strict):
+    rules: list[AnomalyRule] = Field(default_factory=list)
+    default: Severity = "minor"
+
+    def severity(self, operation: str, kind: str, reason: str) -> str:
+        """The severity of an anomaly raised on its own: the first matching rule's, or the default."""
+        return next((r.severity for r in self.rules if r.matches(operation, kind, reason)), self.default)
+
+
 class Method(BaseModel):
-    """The three method files, validated, with a digest of their bytes."""
+    """The method files, validated, with a digest of their bytes."""
 
     cycle: Cycle
     roles: Roles
     gates: Gates
+    anomalies: AnomalyRules
     digest: str
     files: dict[str, str]  # path -> sha256
 
@@ -96,11 +131,12 @@ def file_digest(path: Path) -> str:
 
 
 def load_method(folder: Path) -> Method:
-    """Load and validate domain/ (cycle.yaml, roles.yaml, gates.yaml)."""
-    paths = {name: folder / f"{name}.yaml" for name in ("cycle", "roles", "gates")}
+    """Load and validate domain/ (cycle.yaml, roles.yaml, gates.yaml, anomalies.yaml)."""
+    paths = {name: folder / f"{name}.yaml" for name in ("cycle", "roles", "gates", "anomalies")}
     cycle = load(Cycle, paths["cycle"])
     roles = load(Roles, paths["roles"])
     gates = load(Gates, paths["gates"])
+    anomalies = load(AnomalyRules, paths["anomalies"])
     files = {str(path): file_digest(path) for path in paths.values()}
     digest = hashlib.sha256("".join(files[str(p)] for p in paths.values()).encode()).hexdigest()
-    return Method(cycle=cycle, roles=roles, gates=gates, digest=digest, files=files)
+    return Method(cycle=cycle, roles=roles, gates=gates, anomalies=anomalies, digest=digest, files=files)

@@ -15,6 +15,7 @@ from prefect.utilities.annotations import quote
 from . import engine
 from .ledger import Ledger
 from .logging import configure
+from .method import AnomalyRules
 from .model.context import Context, code_version
 from .model.errors import ErpflowError
 from .operations.batches import BatchPlan, chunked, slug
@@ -52,10 +53,10 @@ def _run_name() -> str:
 
 @task(cache_policy=NO_CACHE, task_run_name="{operation}[{key}]", retry_condition_fn=_transient)
 def run_batch(operation: str, key: str, batch: BatchPlan, ledger: Ledger, ctx: Context,
-              targets: Targets, force: str = "") -> engine.BatchResult:
+              targets: Targets, force: str = "", rules: AnomalyRules | None = None) -> engine.BatchResult:
     """Run one batch unless the ledger says it is done; a transient failure raises, to be retried."""
     with structlog.contextvars.bound_contextvars(batch=key):
-        result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force)
+        result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force, rules)
     if result.status == "failed" and result.retryable:
         raise TransientBatchFailure(result)
     return result
@@ -87,8 +88,8 @@ def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Ta
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
     results: list[engine.BatchResult] = []
     for window in chunked(batches, settings.parallel_batches):
-        futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx, quote(targets), force)
-                   for b in window]
+        futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx, quote(targets), force,
+                               quote(prepared.method.anomalies)) for b in window]
         results += [_outcome(future) for future in futures]
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
         update_progress_artifact(progress, 100.0 * len(results) / len(batches))

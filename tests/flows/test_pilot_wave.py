@@ -84,6 +84,18 @@ def test_every_row_ends_loaded_or_rejected_and_each_dataset_balances(pilot: Wave
     assert rejected["F2024"]["source"] == "legacy_suppliers.xlsx:25"
 
 
+def test_each_rejected_row_raised_one_anomaly_with_the_severity_of_the_method_rules(pilot: WaveRun):
+    from erpflow.projections.anomalies import anomalies
+
+    found = {(a.operation, a.item): a for a in anomalies(Ledger(pilot.settings), "pilot")}
+    assert len(found) == 10  # 3 HR rows and 7 legacy rows; reruns raise none again
+    assert found[("accounts", "eandre")].severity == "major" and "duplicate login" in found[("accounts", "eandre")].reason
+    assert found[("migration", "C10033")].severity == "major" and "legacy_customers.csv:34" in \
+        found[("migration", "C10033")].reason
+    assert found[("migration", "ART1042")].severity == "minor"
+    assert all(a.open for a in found.values())
+
+
 def test_each_participant_gets_an_invitation_with_a_calendar_request(pilot: WaveRun):
     files = sorted((pilot.settings.home / "outbox" / "pilot").glob("*/*.eml"))
     assert len(files) == 97

@@ -92,3 +92,41 @@ def test_a_batch_that_keeps_failing_stops_the_wave_which_then_resumes(prefect_ap
     assert resumed.counts["accounts"]["skipped"] == 1 and resumed.counts["training"]["done"] == \
         resumed.counts["training"]["batches"]
     assert len(controller.handler.envelopes) == resumed.counts["training"]["sent"]
+
+    from erpflow.projections.anomalies import anomalies
+
+    failures = [a for a in anomalies(Ledger(resumed.settings), "pilot") if a.item.startswith("batch ")]
+    assert len(failures) == len(wave.operations["training"]["batches"])
+    assert all(a.severity == "blocking" and "SMTP server" in a.reason for a in failures)
+    assert all(not a.open and a.resolution.startswith("the batch succeeded in run ") for a in failures)
+
+
+def test_anomalies_are_listed_raised_commented_and_resolved_from_the_cli(prefect_api, wave_env, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from erpflow.cli import app
+
+    run = wave_env(small_pilot(tmp_path), tmp_path / "home")
+    assert run.state.is_completed(), run.state.message
+    env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_ACTOR": "project.manager"}
+
+    def cli(*args: str):
+        result = CliRunner().invoke(app, ["anomaly", *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    automatic = cli("list", "pilot")
+    assert "C10017" in automatic and "NAME: Field required" in automatic and "open" in automatic
+    raised = cli("raise", "pilot", "--item", "chart of accounts", "--reason", "account 411 missing",
+                 "--operation", "configuration", "--severity", "blocking")
+    short = raised.split()[1]
+    cli("comment", "pilot", short, "the finance team adds it on Monday")
+    assert "blocking" in cli("list", "pilot", "--open", "--severity", "blocking")
+    cli("resolve", "pilot", short, "--resolution", "account 411 created")
+    assert "chart of accounts" not in cli("list", "pilot", "--open")
+    from erpflow.projections.anomalies import find
+
+    manual = find(Ledger(run.settings), "pilot", short)
+    assert manual.comments == ["the finance team adds it on Monday"] and manual.resolution == "account 411 created"
+    refused = CliRunner().invoke(app, ["anomaly", "resolve", "pilot", short, "--resolution", "again"], env=env)
+    assert refused.exit_code == 2 and "already resolved" in refused.stderr

@@ -124,3 +124,21 @@ def test_a_corrupt_workbook_is_refused(tmp_path: Path):
     path.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(InputError, match="not a readable XLSX workbook"):
         read_table(path)
+
+
+def test_anomaly_severity_is_the_first_matching_rule_or_the_default():
+    rules = load_method(REPO / "domain").anomalies
+    assert rules.severity("accounts", "rejected", "duplicate login 'x' (first at line 4)") == "major"
+    assert rules.severity("migration", "rejected", "VAT: invalid EU VAT number") == "major"
+    assert rules.severity("migration", "rejected", "PRIX_VENTE: Input should be a valid decimal") == "minor"
+    assert rules.severity("training", "failed", "SMTP server refused") == "blocking"
+    assert rules.severity("payroll", "rejected", "anything") == "minor"
+
+
+def test_a_bad_anomaly_rule_names_file_line_and_field(tmp_path: Path):
+    method_copy = tmp_path / "domain"
+    shutil.copytree(REPO / "domain", method_copy)
+    rules = method_copy / "anomalies.yaml"
+    rules.write_text(rules.read_text().replace('match: "duplicate login"', 'match: "(unclosed"'))
+    with pytest.raises(InputError, match=r"anomalies.yaml:\d+: rules.2.match: not a regular expression"):
+        load_method(method_copy)

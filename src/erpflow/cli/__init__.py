@@ -3,7 +3,7 @@
 Each module registers its commands on the one ``app``.
 """
 
-from . import waves  # noqa: F401  (registers its commands)
+from . import anomalies, waves  # noqa: F401  (register their commands)
 from .common import app
 
 __all__ = ["app"]

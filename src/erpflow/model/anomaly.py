@@ -44,3 +44,12 @@ class Anomaly(Aggregate):
     @event("Resolved")
     def _resolve(self, resolution: str, ctx: dict[str, str]) -> None:
         self.resolution = resolution
+
+    def reopen(self, reason: str, ctx: dict[str, str]) -> None:
+        if self.open:
+            raise CommandRefused(f"anomaly on {self.item!r} is open already")
+        self._reopen(reason, ctx)
+
+    @event("Reopened")
+    def _reopen(self, reason: str, ctx: dict[str, str]) -> None:
+        self.resolution, self.reason = None, reason

@@ -1,0 +1,58 @@
+"""Anomalies raised on their own: one per item rejected, one per batch that failed (resolved when it succeeds).
+
+Severities come from the method's rules (domain/anomalies.yaml). Each anomaly's id is derived from wave,
+operation and item, so a rerun never raises the same anomaly twice. The functions return the aggregates to
+save with the batch's own events, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .ledger import Ledger
+from .method import AnomalyRules
+from .model.anomaly import Anomaly
+from .model.context import Context
+from .model.ids import anomaly_id
+
+
+def for_rejections(ledger: Ledger, ctx: Context, outcomes: Iterable[dict[str, Any]],
+                   rules: AnomalyRules) -> list[Anomaly]:
+    """A new anomaly for each rejected item that has none yet."""
+    new: dict[str, Anomaly] = {}
+    for outcome in outcomes:
+        ref = outcome["ref"]
+        if outcome["status"] != "rejected" or ref in new:
+            continue
+        if ledger.anomaly(anomaly_id(ctx.wave, ctx.operation, ref)) is None:
+            reason = outcome.get("reason", "") + (f" ({outcome['source']})" if outcome.get("source") else "")
+            new[ref] = Anomaly(wave=ctx.wave, operation=ctx.operation, item=ref,
+                               severity=rules.severity(ctx.operation, "rejected", reason), reason=reason,
+                               ctx=ctx.as_dict())
+    return list(new.values())
+
+
+def batch_item(key: str) -> str:
+    return f"batch {key}"
+
+
+def for_failure(ledger: Ledger, ctx: Context, key: str, reason: str, rules: AnomalyRules) -> list[Anomaly]:
+    """An anomaly for a failed batch, unless one is already open for it."""
+    existing = ledger.anomaly(anomaly_id(ctx.wave, ctx.operation, batch_item(key)))
+    if existing is not None:
+        if existing.open:
+            return []
+        existing.reopen(reason, ctx.as_dict())
+        return [existing]
+    return [Anomaly(wave=ctx.wave, operation=ctx.operation, item=batch_item(key),
+                    severity=rules.severity(ctx.operation, "failed", reason), reason=reason, ctx=ctx.as_dict())]
+
+
+def resolve_failure(ledger: Ledger, ctx: Context, key: str) -> list[Anomaly]:
+    """Resolve the open anomaly of a batch that has now succeeded."""
+    existing = ledger.anomaly(anomaly_id(ctx.wave, ctx.operation, batch_item(key)))
+    if existing is None or not existing.open:
+        return []
+    existing.resolve(f"the batch succeeded in run {ctx.flow_run_id}", ctx.as_dict())
+    return [existing]

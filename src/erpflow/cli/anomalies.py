@@ -1,0 +1,88 @@
+"""Anomaly commands: list, raise, comment, resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .common import WaveName, app, load_settings, open_ledger, out, user_errors
+
+anomaly = typer.Typer(help="Anomalies of a wave: raised on their own from rejected items and failed batches, "
+                           "or by hand.", no_args_is_help=True)
+app.add_typer(anomaly, name="anomaly")
+AnomalyId = Annotated[str, typer.Argument(help="the anomaly's id, or its first characters as `list` shows them")]
+
+
+def _context(wave: str, operation: str = ""):
+    from ..model.context import Context, code_version
+
+    return Context(wave, load_settings().actor, operation=operation, code_version=code_version()).as_dict()
+
+
+@anomaly.command("list")
+@user_errors
+def list_(wave: WaveName, open_only: Annotated[bool, typer.Option("--open", help="only open ones")] = False,
+          severity: Annotated[str | None, typer.Option(help="blocking, major or minor")] = None) -> None:
+    """The anomalies of a wave, with their severity and state."""
+    from ..projections.anomalies import anomalies
+
+    ledger = open_ledger()
+    ledger.wave(wave)
+    table = Table("id", "severity", "operation", "item", "reason", "state")
+    for a in anomalies(ledger, wave):
+        if (open_only and not a.open) or (severity and a.severity != severity):
+            continue
+        table.add_row(str(a.id)[:8], a.severity, a.operation, a.item, a.reason,
+                      "open" if a.open else f"resolved: {a.resolution}")
+    out.print(table)
+
+
+@anomaly.command("raise")
+@user_errors
+def raise_(wave: WaveName, item: Annotated[str, typer.Option(help="what it is about: a login, a legacy id...")],
+           reason: Annotated[str, typer.Option(help="what is wrong")],
+           operation: Annotated[str, typer.Option(help="the operation it concerns")] = "",
+           severity: Annotated[str, typer.Option(help="blocking, major or minor")] = "major") -> None:
+    """Raise an anomaly by hand."""
+    from ..model.anomaly import Anomaly
+    from ..model.errors import CommandRefused
+
+    ledger = open_ledger()
+    ledger.wave(wave)
+    if not reason.strip():
+        raise CommandRefused("an anomaly needs a reason")
+    raised = Anomaly(wave=wave, operation=operation, item=item, severity=severity, reason=reason,
+                     ctx=_context(wave, operation))
+    ledger.save(raised)
+    out.print(f"anomaly {str(raised.id)[:8]} raised on {item}")
+
+
+@anomaly.command("comment")
+@user_errors
+def comment(wave: WaveName, anomaly_id: AnomalyId, text: Annotated[str, typer.Argument(help="the comment")]) -> None:
+    """Add a comment to an anomaly."""
+    from ..projections.anomalies import find
+
+    ledger = open_ledger()
+    found = find(ledger, wave, anomaly_id)
+    found.comment(text, _context(wave, found.operation))
+    ledger.save(found)
+
+
+@anomaly.command("resolve")
+@user_errors
+def resolve(wave: WaveName, anomaly_id: AnomalyId,
+            resolution: Annotated[str, typer.Option(help="how it was treated")]) -> None:
+    """Resolve an anomaly, saying how."""
+    from ..model.errors import CommandRefused
+    from ..projections.anomalies import find
+
+    if not resolution.strip():
+        raise CommandRefused("resolving an anomaly needs a --resolution")
+    ledger = open_ledger()
+    found = find(ledger, wave, anomaly_id)
+    found.resolve(resolution, _context(wave, found.operation))
+    ledger.save(found)
+    out.print(f"anomaly {str(found.id)[:8]} on {found.item} resolved")
