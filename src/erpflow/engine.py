@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 
 from . import anomalies, lease
+from .audit.seals import seal
 from .faults import crash_point
 from .ledger import Ledger
 from .method import AnomalyRules
@@ -165,6 +166,7 @@ def finish_operation(ledger: Ledger, ctx: Context, prepared: PreparedWave,
             wave.reconcile(dataset, counts["read"], counts["loaded"], counts["rejected"], ctx.as_dict())
     wave.finish_operation(ctx.operation, dict(summary), ctx.as_dict())
     ledger.save(wave)
+    seal(ledger, ctx)
     return dict(summary)
 
 
@@ -184,6 +186,7 @@ def complete(ledger: Ledger, ctx: Context, summary: dict[str, Any]) -> None:
     wave = ledger.wave(ctx.wave)
     wave.complete(summary, ctx.as_dict())
     ledger.save(wave)
+    seal(ledger, ctx)
 
 
 def abort(ledger: Ledger, ctx: Context, reason: str) -> None:

@@ -71,6 +71,7 @@ class Ledger(Application):
 
     def __init__(self, settings: Settings | None = None):
         env = store_env(settings or Settings())
+        self.store_env = env
         try:
             with _creating_tables(env):
                 super().__init__(env=env)

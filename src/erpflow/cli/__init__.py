@@ -1,9 +1,10 @@
 """erpflow's command line. Commands that run no flow never import Prefect.
 
-Each module registers its commands on the one ``app``.
+Each module registers its commands on the one ``app``, in the order they are listed.
 """
 
-from . import anomalies, waves  # noqa: F401  (register their commands)
+from . import waves  # noqa: F401, I001  (wave commands first)
+from . import anomalies, audit  # noqa: F401
 from .common import app
 
 __all__ = ["app"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -140,22 +141,37 @@ def status(wave: WaveName) -> None:
     _print_status(wave)
 
 
+Since = Annotated[datetime | None, typer.Option(help="events at or after this time (ISO 8601, UTC if no zone)")]
+Until = Annotated[datetime | None, typer.Option(help="events at or before this time")]
+
+
 @app.command()
 @user_errors
 def history(wave: WaveName,
+            operation: Annotated[str | None, typer.Option(help="only the events of this operation")] = None,
+            item: Annotated[str | None, typer.Option(help="only the events about a login or a legacy id")] = None,
+            since: Since = None, until: Until = None,
             as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
-    """A wave's events in order."""
-    from ..projections.history import history as events, summary
+    """A wave's events in order, with the input files each plan was run with."""
+    from ..projections.history import Filter, about, history as events, summary
 
     ledger = open_ledger()
-    ledger.wave(wave)
+    recorded = ledger.wave(wave)
+    where = Filter(operation, item, _utc(since), _utc(until))
     if as_json:
-        for rec in events(ledger, wave):
+        for rec in events(ledger, wave, where):
             sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         return
     table = Table("#", "time (UTC)", "event", "operation", "actor", "detail")
-    for rec in events(ledger, wave):
+    for rec in events(ledger, wave, where):
         table.add_row(str(rec["position"]), rec["timestamp"][:19].replace("T", " "), rec["type"],
-                      rec["operation"], rec["actor"], summary(rec))
+                      rec["operation"], rec["actor"], about(rec, item) if item else summary(rec))
     out.print(table)
+    if not (operation or item or since or until):
+        out.print("Input files of the plan as last run (sha256):")
+        for path, digest in recorded.inputs.items():
+            out.print(f"  {digest[:16]}  {path}", highlight=False)
 
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

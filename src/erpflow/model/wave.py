@@ -162,6 +162,11 @@ class Wave(Aggregate):
             if operation["state"] == "running":
                 operation["state"] = "interrupted"
 
+    @event("Sealed")
+    def seal(self, position: int, head: str, ctx: dict[str, str]) -> None:
+        """Record the head of the event log's hash chain: every record up to ``position`` is covered."""
+        self.seals = [*getattr(self, "seals", []), {"position": position, "head": head}]
+
     def check_running(self) -> None:
         if self.run_id is None:
             raise CommandRefused(f"wave {self.name!r} has no run in progress")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -39,9 +40,60 @@ def record(position: int, event: Any) -> dict[str, Any]:
     }
 
 
-def history(ledger: Ledger, wave: str) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class Filter:
+    """Which events to keep: of one operation, about one item (a login or a legacy id), within a time range."""
+
+    operation: str | None = None
+    item: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def keeps(self, rec: dict[str, Any]) -> bool:
+        when = datetime.fromisoformat(rec["timestamp"])
+        return ((self.operation is None or rec["operation"] == self.operation)
+                and (self.since is None or when >= self.since) and (self.until is None or when <= self.until)
+                and (self.item is None or bool(about(rec, self.item))))
+
+
+def about(rec: dict[str, Any], item: str) -> str:
+    """What an event says about one item, or "" when it does not mention it."""
+    data, kind = rec["data"], rec["type"]
+    if kind == "Batch.Succeeded":
+        found = [o for o in data["outcomes"] if str(o.get("ref", "")).lower() == item.lower()]
+        return "; ".join(" ".join(str(v) for v in (o["status"], o.get("erp_id") or "", o.get("reason") or "",
+                                                       o.get("source") or "") if v) for o in found)
+    if kind == "Batch.Reconciled":
+        if item in data["found"]:
+            return f"found in the target after an interruption (id {data['found'][item]})"
+        return "not in the target after an interruption" if item in data["missing"] else ""
+    if kind.startswith("Anomaly."):
+        return f"{kind.split('.')[-1].lower()}: {summary(rec)}" if rec.get("item") == item else ""
+    return ""
+
+
+def history(ledger: Ledger, wave: str, where: Filter = Filter()) -> Iterator[dict[str, Any]]:
+    """The events of a wave, in order, those the filter keeps."""
+    anomaly_items: dict[str, str] = {}
     for position, event in ledger.wave_events(wave):
-        yield record(position, event)
+        rec = record(position, event)
+        if rec["type"] == "Anomaly.Raised":
+            anomaly_items[rec["aggregate"]] = rec["data"]["item"]
+        rec["item"] = anomaly_items.get(rec["aggregate"], "")
+        if where.keeps(rec):
+            yield rec
+
+
+def trace(ledger: Ledger, item: str) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every event about one item, across all waves, with what it says about it."""
+    anomaly_items: dict[str, str] = {}
+    for position, event in ledger.read_log():
+        rec = record(position, event)
+        if rec["type"] == "Anomaly.Raised":
+            anomaly_items[rec["aggregate"]] = rec["data"]["item"]
+        rec["item"] = anomaly_items.get(rec["aggregate"], "")
+        if said := about(rec, item):
+            yield rec, said
 
 
 def summary(rec: dict[str, Any]) -> str:

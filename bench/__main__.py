@@ -1,0 +1,362 @@
+"""Run erpflow's benchmarks and write their report: `python -m bench [--smoke] [--out FILE]`.
+
+Every figure is measured beside its baseline in the same run, on the same machine, and given as a ratio:
+absolute times drift on a shared machine, ratios hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+POSTGRES = os.environ.get("ERPFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+CTX = {"wave": "bench", "actor": "bench", "flow_run_id": "bench", "operation": "accounts", "code_version": "bench"}
+GROUP = 100  # aggregates per save, as a flow saves a batch with its anomalies
+
+
+@dataclass
+class Figure:
+    section: str
+    what: str
+    measured: float
+    baseline: float
+    baseline_what: str
+    unit: str
+    goal: str
+    met: bool | None
+
+    @property
+    def ratio(self) -> float:
+        return self.measured / self.baseline if self.baseline else float("nan")
+
+
+def timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# --- ledger append and replay ---------------------------------------------------------------------------------
+
+def batches(count: int) -> list:
+    """Batch aggregates of three events each (Opened, Attempted, Succeeded), as a wave records them."""
+    from erpflow.model.batch import Batch
+
+    result = []
+    for n in range(count):
+        batch = Batch(wave="bench", operation="accounts", key=f"b{n}-{uuid.uuid4().hex[:8]}", items=1, digest="d",
+                      details={"site": "Lyon"}, ctx=CTX)
+        batch.attempt("bench", CTX)
+        batch.succeed([{"ref": f"user{n:07d}", "status": "created", "erp_id": str(n)}], CTX)
+        result.append(batch)
+    return result
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def stored_rows(ledger, aggregates: list) -> list[tuple]:
+    return [(str(s.originator_id), s.originator_version, s.topic, s.state)
+            for agg in aggregates for s in map(ledger.mapper.to_stored_event, agg.collect_events())]
+
+
+def append_sqlite(events: int, folder: Path) -> Figure:
+    from erpflow.ledger import Ledger
+    from erpflow.settings import Settings
+
+    ledger = Ledger(Settings(home=folder / "append"))
+    ours = batches(events // 3)
+    seconds = timed(lambda: [ledger.save(*group) for group in chunks(ours, GROUP)])
+    rows = stored_rows(ledger, batches(events // 3))
+    raw = sqlite3.connect(folder / "raw.sqlite")
+    raw.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+                "state BLOB, PRIMARY KEY (originator_id, originator_version))")
+
+    def insert() -> None:
+        for group in chunks(rows, GROUP * 3):
+            with raw:
+                raw.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", group)
+
+    baseline = timed(insert)
+    rate, raw_rate = events / seconds, events / baseline
+    return Figure("Ledger append", f"{events:,} events, SQLite, {GROUP} batches per save", rate, raw_rate,
+                  "raw sqlite3 executemany of the same rows", "events/s", ">= 0.5 of raw", rate / raw_rate >= 0.5)
+
+
+def append_postgres(events: int) -> Figure:
+    import psycopg
+
+    from erpflow.ledger import Ledger
+    from erpflow.settings import Settings
+
+    schema, raw_schema = f"bench_{uuid.uuid4().hex[:8]}", f"bench_raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"CREATE SCHEMA {raw_schema}")
+    try:
+        ledger = Ledger(Settings(event_store=f"{POSTGRES}?schema={schema}"))
+        ours = batches(events // 3)
+        seconds = timed(lambda: [ledger.save(*group) for group in chunks(ours, GROUP)])
+        rows = stored_rows(ledger, batches(events // 3))
+        with psycopg.connect(POSTGRES) as conn:
+            conn.execute(f"CREATE TABLE {raw_schema}.stored_events (originator_id uuid, originator_version "
+                         "integer, topic text, state bytea, notification_id bigserial, "
+                         "PRIMARY KEY (originator_id, originator_version))")
+            conn.commit()
+
+            def insert() -> None:
+                for group in chunks(rows, GROUP * 3):
+                    with conn.cursor() as cursor:
+                        cursor.executemany(f"INSERT INTO {raw_schema}.stored_events (originator_id, "
+                                           "originator_version, topic, state) VALUES (%s, %s, %s, %s)", group)
+                    conn.commit()
+
+            baseline = timed(insert)
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            conn.execute(f"DROP SCHEMA {raw_schema} CASCADE")
+    rate, raw_rate = events / seconds, events / baseline
+    return Figure("Ledger append", f"{events:,} events, PostgreSQL, {GROUP} batches per save", rate, raw_rate,
+                  "raw psycopg executemany of the same rows", "events/s", ">= 0.5 of raw", rate / raw_rate >= 0.5)
+
+
+def replay(events: int, folder: Path) -> Figure:
+    """Read every event through the ledger into a projection (counts per type) vs a raw SELECT."""
+    from erpflow.ledger import Ledger
+    from erpflow.settings import Settings
+
+    home = folder / f"replay{events}"
+    ledger = Ledger(Settings(home=home))
+    for group in chunks(batches(events // 3), 1000):
+        ledger.save(*group)
+    counts: Counter[str] = Counter()
+
+    def project() -> None:
+        for _, event in Ledger(Settings(home=home)).read_log():
+            counts[type(event).__qualname__] += 1
+
+    seconds = timed(project)
+
+    def select() -> None:
+        raw = sqlite3.connect(home / "events.sqlite")
+        cursor = raw.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+                             "ORDER BY rowid")
+        while cursor.fetchmany(1000):
+            pass
+        raw.close()
+
+    baseline = timed(select)
+    assert sum(counts.values()) == events // 3 * 3
+    return Figure("Replay", f"{events // 3 * 3:,} events read and projected, SQLite", seconds, baseline,
+                  "raw SELECT of the same rows", "s", "<= 2x", seconds / baseline <= 2)
+
+
+# --- orchestration, scale, cold start ---------------------------------------------------------------------------
+
+def template() -> Path:
+    import trytond
+
+    from erpflow.targets.tryton_db import ensure_template
+
+    cache = Path(os.environ.get("ERPFLOW_TEST_CACHE", REPO / ".erpflow" / "test-cache"))
+    return ensure_template(cache / f"tryton-{trytond.__version__}")
+
+
+def overhead(people: int, folder: Path, tryton_template: Path) -> Figure:
+    """The accounts operation through the flow vs a bare loop of the same Tryton calls on the same batches."""
+    from bench.workload import accounts_plan
+    from erpflow.orchestration import run_wave
+    from erpflow.preparation import prepare
+    from erpflow.settings import Settings
+    from erpflow.targets.tryton import TrytonTarget
+    from erpflow.targets.tryton_db import ensure_database
+
+    work = folder / f"overhead{people}"
+    plan = accounts_plan(work, people, database=f"flow{people}")
+    prepared = prepare(plan, None)
+    bare = TrytonTarget(ensure_database(work / "bare", f"bare{people}", tryton_template), check_email_dns=False)
+    bare.count("res.user")  # the first use of a database loads its pool: not counted on either side
+    baseline = timed(lambda: [bare.upsert_users(b.items) for b in prepared.batches["accounts"]])
+
+    os.environ.update(ERPFLOW_HOME=str(work / "home"), ERPFLOW_TRYTON_TEMPLATE=str(tryton_template))
+    settings = Settings()
+    warm = TrytonTarget(ensure_database(settings.tryton_home, f"flow{people}", tryton_template),
+                        check_email_dns=False)
+    warm.count("res.user")
+    state = None
+
+    def flow() -> None:
+        nonlocal state
+        state = run_wave(str(plan), only="accounts", return_state=True)
+
+    seconds = timed(flow)
+    assert state.is_completed(), state.message
+    assert warm.count("res.user", [("login", "like", "user%")]) == people
+    return Figure("Orchestration overhead", f"accounts of {people:,} people through the flow", seconds, baseline,
+                  "bare loop of the same Tryton calls", "s", "<= 1.05", seconds / baseline <= 1.05)
+
+
+def scale(sizes: list[int], folder: Path, tryton_template: Path, api_url: str) -> list[Figure]:
+    results = []
+    for people in sizes:
+        env = {**os.environ, "PREFECT_API_URL": api_url}
+        done = subprocess.run([sys.executable, "-m", "bench.scale", str(people), str(folder / f"scale{people}"),
+                               str(tryton_template)], capture_output=True, text=True, env=env, cwd=REPO, check=True)
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        say(f"  scale {people:,}: {results[-1]}")
+    small, large = results[0], results[-1]
+    return [
+        Figure("Scale", f"accounts of {r['people']:,} people: {r['wall_s']:.0f} s, {r['people_per_s']:.0f} people/s, "
+               f"{r['events'] / r['wall_s']:.1f} events/s", r["peak_rss_mb"], small["peak_rss_mb"],
+               f"peak RSS at {small['people']:,} people", "MB peak RSS", "flat with N",
+               r is small or r["peak_rss_mb"] <= 1.25 * small["peak_rss_mb"])
+        for r in results] + [
+        Figure("Scale", f"time per person at {large['people']:,} vs {small['people']:,}",
+               large["wall_s"] / large["people"] * 1000, small["wall_s"] / small["people"] * 1000,
+               f"at {small['people']:,} people", "ms/person", "linear in N",
+               large["wall_s"] / large["people"] <= 1.25 * small["wall_s"] / small["people"])]
+
+
+def best_of(runs: int, command: list[str], env: dict[str, str]) -> float:
+    return min(timed(lambda: subprocess.run(command, env=env, capture_output=True, check=True)) for _ in range(runs))
+
+
+def cold_status(folder: Path) -> Figure:
+    from erpflow.ledger import Ledger
+    from erpflow.model.wave import Wave
+    from erpflow.settings import Settings
+
+    home = folder / "cold"
+    wave = Wave(name="bench", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
+                plan={}, ctx=CTX)
+    Ledger(Settings(home=home)).save(wave, *batches(30))
+    env = {**os.environ, "ERPFLOW_HOME": str(home)}
+    erpflow = str(Path(sys.executable).with_name("erpflow"))
+    seconds = best_of(3, [erpflow, "status", "bench"], env)
+    baseline = best_of(3, [sys.executable, "-c", "pass"], env)
+    return Figure("Cold start", "`erpflow status` to its output", seconds, baseline, "`python -c pass`", "s",
+                  "< 1 s", seconds < 1)
+
+
+def first_batch(folder: Path, tryton_template: Path, api_url: str | None) -> float:
+    """Seconds from `erpflow run` to its first 'batch done' line."""
+    from bench.workload import accounts_plan
+
+    work = folder / f"first-{'server' if api_url else 'ephemeral'}"
+    plan = accounts_plan(work, 50, database=f"first{uuid.uuid4().hex[:6]}")
+    env = {**os.environ, "ERPFLOW_HOME": str(work / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template)}
+    env.pop("PREFECT_API_URL", None)
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    erpflow = str(Path(sys.executable).with_name("erpflow"))
+    start = time.perf_counter()
+    process = subprocess.Popen([erpflow, "run", str(plan), "--only", "accounts"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    seconds = float("nan")
+    for line in process.stdout:
+        if "batch done" in line and seconds != seconds:
+            seconds = time.perf_counter() - start
+    process.wait()
+    return seconds
+
+
+@contextmanager
+def prefect_server() -> Iterator[str]:
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield PREFECT_API_URL.value()
+
+
+# --- report ---------------------------------------------------------------------------------------------------
+
+def machine() -> str:
+    packages = ", ".join(f"{name} {version(name)}" for name in ("erpflow", "prefect", "eventsourcing", "trytond",
+                                                                  "pydantic", "psycopg"))
+    return (f"{os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()}, {packages}; "
+            "the machine was shared with other work while measuring")
+
+
+def report(figures: list[Figure], command: str, seconds: float) -> str:
+    lines = ["# Benchmarks", "",
+             f"Made by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {seconds / 60:.1f} min.", "",
+             f"Machine: {machine()}.", "",
+             "Each figure is measured beside its baseline in the same run; the ratio is figure / baseline.", "",
+             "| section | what | figure | baseline | ratio | goal | met |", "|---|---|---|---|---|---|---|"]
+    for f in figures:
+        met = "yes" if f.met else ("no" if f.met is not None else "")
+        lines.append(f"| {f.section} | {f.what} | {f.measured:,.3f} {f.unit} | {f.baseline:,.3f} {f.unit} "
+                     f"({f.baseline_what}) | {f.ratio:.2f} | {f.goal} | {met} |")
+    notes = REPO / "bench" / "NOTES.md"
+    if notes.exists():
+        lines += ["", notes.read_text().strip()]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no Tryton or Prefect: checks the bench")
+    parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="where the report goes")
+    args = parser.parse_args()
+    from erpflow.prefect_env import prepare_prefect_env
+    from erpflow.settings import Settings
+
+    started = time.perf_counter()
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="erpflow-bench-") as tmp:
+        folder = Path(tmp)
+        prepare_prefect_env(Settings(home=folder))
+
+        def run(figure: Figure) -> None:
+            figures.append(figure)
+            say(f"{figure.section}: {figure.what}: {figure.measured:,.3f} {figure.unit} vs {figure.baseline:,.3f} "
+                f"({figure.baseline_what}): ratio {figure.ratio:.2f}, goal {figure.goal}")
+
+        events = 3_000 if args.smoke else 100_002
+        run(append_sqlite(events, folder))
+        run(append_postgres(events))
+        for size in ((3_000,) if args.smoke else (100_002, 1_000_002)):
+            run(replay(size, folder))
+        run(cold_status(folder))
+        if not args.smoke:
+            tryton_template = template()
+            with prefect_server() as api_url:
+                for people in (1_000, 10_000):
+                    run(overhead(people, folder, tryton_template))
+                for figure in scale([10_000, 100_000], folder, tryton_template, api_url):
+                    run(figure)
+                with_server = first_batch(folder, tryton_template, api_url)
+            without = first_batch(folder, tryton_template, None)
+            run(Figure("Cold start", "`erpflow run` to its first batch done, ephemeral Prefect server", without,
+                       with_server, "the same against a running Prefect server", "s", "", None))
+    command = "make bench" if not args.smoke else "python -m bench --smoke"
+    args.out.write_text(report(figures, command, time.perf_counter() - started))
+    say(f"report written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

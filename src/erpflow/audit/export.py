@@ -1,0 +1,53 @@
+"""Export a wave's events for an auditor: JSON Lines plus a manifest, checkable with Python's standard library.
+
+Each line holds one event as stored (aggregate id and version, topic, state bytes in base64), the digest of the
+record before it in the log's chain and its own digest, and the event in readable form. `docs/verify-export.py`
+checks an export with the standard library alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..ledger import Ledger
+from ..model.context import code_version
+from ..projections.history import record
+from .chain import GENESIS, ChainStore, extend, notifications
+
+
+def export(ledger: Ledger, wave: str, folder: Path) -> dict[str, Any]:
+    """Write events.jsonl and manifest.json for one wave into folder; the manifest."""
+    ledger.wave(wave)
+    store = ChainStore(ledger.store_env)
+    head = extend(ledger, store)
+    chain = store.digests()
+    folder.mkdir(parents=True, exist_ok=True)
+    previous, lines, seals = GENESIS, [], []
+    for stored in notifications(ledger):
+        event = ledger.mapper.to_domain_event(stored)
+        if getattr(event, "ctx", {}).get("wave") == wave:
+            readable = record(stored.id, event)
+            lines.append(json.dumps({
+                "position": stored.id, "originator_id": str(stored.originator_id),
+                "originator_version": stored.originator_version, "topic": stored.topic,
+                "state": base64.b64encode(stored.state).decode(), "previous": previous,
+                "digest": chain[stored.id], "event": readable}, ensure_ascii=False, sort_keys=True))
+            if readable["type"] == "Wave.Sealed":
+                seals.append(readable["data"])
+        previous = chain[stored.id]
+    data = ("\n".join(lines) + "\n").encode() if lines else b""
+    (folder / "events.jsonl").write_bytes(data)
+    manifest = {
+        "wave": wave, "erpflow_version": code_version(), "exported_at": datetime.now(UTC).isoformat(),
+        "events": len(lines), "events_sha256": hashlib.sha256(data).hexdigest(),
+        "first_position": json.loads(lines[0])["position"] if lines else None,
+        "last_position": json.loads(lines[-1])["position"] if lines else None,
+        "chain_head": {"position": head[0], "digest": head[1]}, "seals": seals,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest

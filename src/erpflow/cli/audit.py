@@ -1,0 +1,71 @@
+"""Audit commands: trace, verify, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .common import app, err, open_ledger, out, user_errors
+
+
+@app.command()
+@user_errors
+def trace(key: Annotated[str, typer.Argument(help="a login or a legacy id")],
+          as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
+    """Every event about one account or one migrated record, across all waves."""
+    import json
+    import sys
+
+    from ..projections.history import trace as events
+
+    if as_json:
+        for rec, said in events(open_ledger(), key):
+            sys.stdout.write(json.dumps({**rec, "about": said}, ensure_ascii=False) + "\n")
+        return
+    table = Table("#", "time (UTC)", "wave", "operation", "event", "what it says", "actor", "run")
+    for rec, said in events(open_ledger(), key):
+        table.add_row(str(rec["position"]), rec["timestamp"][:19].replace("T", " "), rec["wave"], rec["operation"],
+                      rec["type"], said, rec["actor"], rec["flow_run_id"][:8])
+    out.print(table)
+
+
+@app.command()
+@user_errors
+def verify(inputs: Annotated[str | None, typer.Option(
+        "--inputs", metavar="WAVE", help="instead: which input files on disk differ from those the wave ran")] = None
+           ) -> None:
+    """Recompute the event log's hash chain and name the first record edited, deleted or inserted."""
+    ledger = open_ledger()
+    if inputs is not None:
+        from ..audit.inputs import changed_inputs
+
+        changes = changed_inputs(ledger.wave(inputs).inputs)
+        for path, change in changes.items():
+            out.print(f"{change}: {path}", highlight=False)
+        if changes:
+            raise typer.Exit(1)
+        out.print(f"every input file of wave {inputs} is as it was run")
+        return
+    from ..audit.seals import verify as check
+
+    verdict = check(ledger)
+    if not verdict.ok:
+        err.print(f"[bold red]tampered:[/] {verdict}", highlight=False)
+        raise typer.Exit(1)
+    out.print(str(verdict))
+
+
+@app.command()
+@user_errors
+def export(wave: Annotated[str, typer.Argument(help="the wave's name")],
+           folder: Annotated[Path, typer.Argument(help="where events.jsonl and manifest.json go")]) -> None:
+    """Export a wave's events with a manifest an auditor checks with `python3 docs/verify-export.py FOLDER`."""
+    from ..audit.export import export as write
+
+    manifest = write(open_ledger(), wave, folder)
+    out.print(f"{manifest['events']} events of wave {wave} written to {folder} "
+              f"(chain head {manifest['chain_head']['digest'][:16]} at position {manifest['chain_head']['position']})",
+              highlight=False)
