@@ -22,6 +22,7 @@ from .model.context import Context
 from .model.errors import CommandRefused
 from .model.items import ItemOutcome
 from .model.selection import select_operations
+from .projections import items
 from .model.wave import Wave
 from .operations.batches import BatchPlan
 from .preparation import PreparedWave
@@ -126,7 +127,8 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
         return BatchResult(batch.key, "skipped", dict(recorded.counts))
     if recorded is None:
         recorded = Batch(wave=ctx.wave, operation=operation, key=batch.key, items=batch.size,
-                         digest=batch.key.rsplit("-", 1)[-1], details=batch.details, ctx=ctx.as_dict())
+                         digest=batch.key.rsplit("-", 1)[-1], details=batch.details, ctx=ctx.as_dict(),
+                         refs=[item.ref for item in batch.items] + [outcome.ref for outcome in batch.rejected])
     elif recorded.done:
         recorded.force(force, ctx.as_dict())
     elif recorded.in_doubt:
@@ -187,6 +189,7 @@ def complete(ledger: Ledger, ctx: Context, summary: dict[str, Any]) -> None:
     wave.complete(summary, ctx.as_dict())
     ledger.save(wave)
     seal(ledger, ctx)
+    items.update(ledger)
 
 
 def abort(ledger: Ledger, ctx: Context, reason: str) -> None:

@@ -70,3 +70,37 @@ def test_verify_inputs_names_the_file_changed_since_the_run(prefect_api, wave_en
     products.write_text(products.read_text().replace("Transport express", "Transport urgent"))
     changed = cli(tmp_path / "home", "verify", "--inputs", "pilot")
     assert changed.exit_code == 1 and f"changed: {products}" in changed.stdout
+
+
+def test_show_rebuilds_the_wave_as_it_was_at_a_position_or_a_time(pilot: WaveRun):
+    home = pilot.settings.home
+    records = [json.loads(line) for line in cli(home, "history", "pilot", "--json").stdout.splitlines()]
+    accounts_done = next(r["position"] for r in records
+                         if r["type"] == "Wave.OperationFinished" and r["operation"] == "accounts")
+    then = cli(home, "show", "pilot", "--at", str(accounts_done))
+    assert then.exit_code == 0, then.output
+    assert f"Wave pilot at position {accounts_done}: running, 1 run(s)" in then.stdout
+    rows = {line.split("│")[1].strip(): line for line in then.stdout.splitlines() if line.startswith("│ ")}
+    assert "│ done " in rows["accounts"] and "│ not started " in rows["migration"]
+    with_items = cli(home, "show", "pilot", "--at", str(accounts_done), "--items").stdout
+    assert "eandre" in with_items and "C10033" not in with_items
+
+    moment = next(r["timestamp"] for r in records if r["type"] == "Wave.Completed")
+    later = cli(home, "show", "pilot", "--at", moment, "--items")
+    assert "C10033" in later.stdout and "completed" in later.stdout
+    before = cli(home, "show", "pilot", "--at", "2001-01-01T00:00:00")
+    assert before.exit_code == 2 and "had no event yet" in before.stderr
+
+
+def test_the_items_read_model_rebuilt_from_zero_equals_the_live_one(pilot: WaveRun):
+    from erpflow.ledger import Ledger
+    from erpflow.projections.items import items, rebuild, update
+
+    ledger = Ledger(pilot.settings)
+    update(ledger)
+    live = items(ledger, "pilot")
+    assert len([r for r in live if r["status"] == "rejected"]) == 10 and len(live) == 4 + 220 + 97 + 100
+    assert rebuild(ledger) > 0 and items(ledger, "pilot") == live
+    rejected = cli(pilot.settings.home, "items", "pilot", "--status", "rejected", "--operation", "migration")
+    assert rejected.exit_code == 0 and "C10033" in rejected.stdout and "eandre" not in rejected.stdout
+    assert cli(pilot.settings.home, "projections", "rebuild").stdout.startswith("items read model rebuilt")

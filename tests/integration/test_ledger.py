@@ -93,3 +93,29 @@ def test_processes_opening_an_empty_postgresql_store_at_once_all_succeed(postgre
     names = [f"wave-{n}" for n in range(4)]
     with ProcessPoolExecutor(4) as pool:
         assert list(pool.map(_open_and_record, [postgres_url] * 4, names)) == names
+
+
+def test_a_batch_opened_before_its_items_were_named_reads_back_with_no_refs(settings: Settings):
+    """Batch.Opened version 1 (without refs), stored as an older erpflow stored it, upcast to version 2."""
+    import json
+
+    from eventsourcing.persistence import StoredEvent
+
+    from erpflow.model.ids import batch_id
+
+    ledger = Ledger(settings)
+    aggregate = batch_id("pilot", "accounts", "old-1")
+    state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-06-01T08:00:00+00:00"},
+             "originator_topic": "erpflow.model.batch:Batch", "wave": "pilot", "operation": "accounts",
+             "key": "old-1", "items": 2, "digest": "d", "details": {}, "ctx": CTX}
+    ledger.recorder.insert_events([StoredEvent(aggregate, 1, "erpflow.model.batch:Batch.Opened",
+                                               json.dumps(state).encode())])
+    old = ledger.batch("pilot", "accounts", "old-1")
+    assert old.refs == [] and old.items == 2 and old.status == "open"
+
+    new = Batch(wave="pilot", operation="accounts", key="new-1", items=1, digest="d", details={}, ctx=CTX,
+                refs=["alice"])
+    ledger.save(new)
+    assert ledger.batch("pilot", "accounts", "new-1").refs == ["alice"]
+    stored = ledger.recorder.select_events(new.id)[0]
+    assert json.loads(stored.state)["class_version"] == 2

@@ -8,10 +8,10 @@ version, event topic and the bytes of its state. Digests are kept in a table bes
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import closing
+from collections.abc import Iterator
 from typing import Any
+
+from ..store_tables import StoreTables
 
 GENESIS = "0" * 64
 PAGE = 1000
@@ -38,44 +38,20 @@ class ChainStore:
     """The digests of the chain, in a table of the event store itself (SQLite file or PostgreSQL schema)."""
 
     def __init__(self, env: dict[str, str]):
-        self.env = env
-        self.postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
-        self._execute("CREATE TABLE IF NOT EXISTS erpflow_chain (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)")
-
-    def _connect(self) -> Any:
-        if self.postgres:
-            import psycopg
-
-            env = self.env
-            conn = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                                   port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                                   password=env["POSTGRES_PASSWORD"] or None, autocommit=True,
-                                   options=f"-c search_path={env['POSTGRES_SCHEMA'] or 'public'}")
-            return conn
-        return sqlite3.connect(self.env["SQLITE_DBNAME"], timeout=30, isolation_level=None)
-
-    def _execute(self, sql: str, rows: Iterable[tuple] | None = None) -> list[tuple]:
-        if self.postgres:
-            sql = sql.replace("?", "%s")
-        with closing(self._connect()) as conn:
-            if rows is not None:
-                with closing(conn.cursor()) as cursor:
-                    cursor.executemany(sql, list(rows))
-                return []
-            with closing(conn.cursor()) as cursor:
-                cursor.execute(sql)
-                return cursor.fetchall() if cursor.description else []
+        self.tables = StoreTables(env)
+        self.tables.query("CREATE TABLE IF NOT EXISTS erpflow_chain (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)")
 
     def head(self) -> tuple[int, str]:
-        rows = self._execute("SELECT position, digest FROM erpflow_chain ORDER BY position DESC LIMIT 1")
+        rows = self.tables.query("SELECT position, digest FROM erpflow_chain ORDER BY position DESC LIMIT 1")
         return (rows[0][0], rows[0][1]) if rows else (0, GENESIS)
 
     def digests(self) -> dict[int, str]:
-        return dict(self._execute("SELECT position, digest FROM erpflow_chain"))
+        return dict(self.tables.query("SELECT position, digest FROM erpflow_chain"))
 
     def add(self, rows: list[tuple[int, str]]) -> None:
-        conflict = "ON CONFLICT (position) DO NOTHING"
-        self._execute(f"INSERT INTO erpflow_chain (position, digest) VALUES (?, ?) {conflict}", rows)
+        with self.tables.transaction() as cursor:
+            cursor.executemany("INSERT INTO erpflow_chain (position, digest) VALUES (?, ?) "
+                               "ON CONFLICT (position) DO NOTHING", rows)
 
 
 def extend(ledger: Any, store: ChainStore) -> tuple[int, str]:

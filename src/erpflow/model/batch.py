@@ -18,11 +18,30 @@ class Batch(Aggregate):
     def create_id(wave: str, operation: str, key: str, **_: Any):
         return batch_id(wave, operation, key)
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        """Version 2 names the items of the batch (their natural keys), so that an interrupted batch can be
+        looked up from its events alone; version 1 did not, and reads back with no refs."""
+
+        wave: str
+        operation: str
+        key: str
+        items: int
+        digest: str
+        details: dict[str, Any]
+        ctx: dict[str, str]
+        refs: list[str]
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["refs"] = []
+
+    @event(Opened)
     def __init__(self, wave: str, operation: str, key: str, items: int, digest: str,
-                 details: dict[str, Any], ctx: dict[str, str]):
+                 details: dict[str, Any], ctx: dict[str, str], refs: list[str] | None = None):
         self.wave, self.operation, self.key = wave, operation, key
         self.items, self.digest, self.details = items, digest, details
+        self.refs = list(refs or [])
         self.status = "open"
         self.attempts = 0
         self.outcomes: list[dict[str, Any]] = []

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from uuid import UUID
 
 from ..lease import holder_gone
 from ..ledger import Ledger
+from ..model.batch import Batch
+from ..model.errors import CommandRefused
+from ..model.ids import batch_id, wave_id
 from ..model.wave import Wave
 
 ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "rejected")
@@ -38,12 +43,14 @@ class WaveStatus:
     runs: int
     operations: list[OperationStatus]
     reconciliations: dict[str, dict[str, int]]
+    outcomes: list[tuple[str, dict]] = field(default_factory=list)  # (operation, outcome) of batches done
 
 
-def wave_status(ledger: Ledger, name: str) -> WaveStatus:
-    """The state of every operation from the Wave stream and its batches' streams."""
-    wave = ledger.wave(name)
-    operations = []
+def wave_status(ledger: Ledger, name: str, at: int | None = None) -> WaveStatus:
+    """The state of every operation from the Wave stream and its batches' streams; with ``at``, as it was
+    when the log ended at that position (each stream read up to its last event at or before it)."""
+    wave, batch = _readers(ledger, name, at)
+    operations, outcomes = [], []
     for op in wave.cycle:
         status = OperationStatus(op)
         recorded = wave.operations.get(op)
@@ -52,16 +59,50 @@ def wave_status(ledger: Ledger, name: str) -> WaveStatus:
             status.batches = len(recorded["batches"])
             status.batches_skipped = recorded["summary"].get("batches_skipped", 0)
             for key in recorded["batches"]:
-                batch = ledger.batch(name, op, key)
-                if batch is None:
+                found = batch(op, key)
+                if found is None:
                     continue
-                status.batches_done += batch.done
-                status.batches_failed += batch.status == "failed"
-                status.batches_in_doubt += batch.in_doubt
-                status.items.update(batch.counts)
+                status.batches_done += found.done
+                status.batches_failed += found.status == "failed"
+                status.batches_in_doubt += found.in_doubt
+                status.items.update(found.counts)
+                outcomes += [(op, outcome) for outcome in found.outcomes] if found.done else []
         operations.append(status)
-    return WaveStatus(wave.name, wave.kind, wave.sites, _state(wave), len(wave.runs), operations,
-                      dict(wave.reconciliations))
+    state = _state(wave) if at is None else wave.state
+    return WaveStatus(wave.name, wave.kind, wave.sites, state, len(wave.runs), operations,
+                      dict(wave.reconciliations), outcomes)
+
+
+def _readers(ledger: Ledger, name: str, at: int | None) -> tuple[Wave, Callable[[str, str], Batch | None]]:
+    if at is None:
+        return ledger.wave(name), lambda op, key: ledger.batch(name, op, key)
+    versions: dict[UUID, int] = {}
+    for position, event in ledger.wave_events(name):
+        if position > at:
+            break
+        versions[event.originator_id] = event.originator_version
+    if wave_id(name) not in versions:
+        ledger.wave(name)  # an unknown wave is its own error
+        raise CommandRefused(f"wave {name!r} had no event yet at position {at}")
+
+    def batch(op: str, key: str) -> Batch | None:
+        aggregate = batch_id(name, op, key)
+        return ledger.repository.get(aggregate, version=versions[aggregate]) if aggregate in versions else None
+
+    return ledger.repository.get(wave_id(name), version=versions[wave_id(name)]), batch
+
+
+def position_at(ledger: Ledger, name: str, moment: datetime) -> int:
+    """The position of the wave's last event at or before a moment."""
+    position = 0
+    for found, event in ledger.wave_events(name):
+        if event.timestamp > moment:
+            break
+        position = found
+    if not position:
+        ledger.wave(name)
+        raise CommandRefused(f"wave {name!r} had no event yet at {moment.isoformat()}")
+    return position
 
 
 def _state(wave: Wave) -> str:

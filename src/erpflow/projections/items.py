@@ -1,0 +1,79 @@
+"""The items read model: one row per item of every batch that succeeded, with its latest outcome.
+
+Built from the notification log and tracking its position, in the same transaction as its rows: `update` reads
+only what came after, `rebuild` starts again from zero and must give the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..audit.chain import notifications
+from ..ledger import Ledger
+from ..store_tables import StoreTables
+
+NAME = "items"
+COLUMNS = ("wave", "operation", "ref", "source", "status", "erp_id", "reason", "position")
+SCHEMA = ("CREATE TABLE IF NOT EXISTS erpflow_items (wave TEXT NOT NULL, operation TEXT NOT NULL, ref TEXT NOT NULL,"
+          " source TEXT NOT NULL, status TEXT NOT NULL, erp_id TEXT NOT NULL, reason TEXT NOT NULL,"
+          " position BIGINT NOT NULL, PRIMARY KEY (wave, operation, ref, source))",
+          "CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)")
+UPSERT = (f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+          "ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
+          "erp_id = excluded.erp_id, reason = excluded.reason, position = excluded.position")
+
+
+def _tables(ledger: Ledger) -> StoreTables:
+    tables = StoreTables(ledger.store_env)
+    with tables.transaction() as cursor:
+        for statement in SCHEMA:
+            cursor.execute(statement)
+    return tables
+
+
+def _rows(record: Any) -> list[tuple]:
+    """The outcomes of a Batch.Succeeded record, read from its stored state (no event object needed)."""
+    state = json.loads(record.state)
+    ctx = state["ctx"]
+    return [(ctx.get("wave", ""), ctx.get("operation", ""), str(o.get("ref", "")), o.get("source") or "",
+             o.get("status", ""), str(o.get("erp_id") or ""), o.get("reason") or "", record.id)
+            for o in state.get("outcomes", [])]
+
+
+def update(ledger: Ledger) -> int:
+    """Apply what the log holds after the tracked position; the new position."""
+    tables = _tables(ledger)
+    with tables.transaction() as cursor:
+        found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", NAME)
+        position = found[0][0] if found else 0
+        rows = []
+        for record in notifications(ledger, position + 1):
+            if record.topic.endswith("Batch.Succeeded"):
+                rows += _rows(record)
+            position = record.id
+        cursor.executemany(UPSERT, rows)
+        cursor.execute("INSERT INTO erpflow_tracking (projection, position) VALUES (?, ?) ON CONFLICT (projection) "
+                       "DO UPDATE SET position = excluded.position", NAME, position)
+    return position
+
+
+def rebuild(ledger: Ledger) -> int:
+    """Drop every row and the tracked position, then build again from the first event."""
+    tables = _tables(ledger)
+    with tables.transaction() as cursor:
+        cursor.execute("DELETE FROM erpflow_items")
+        cursor.execute("DELETE FROM erpflow_tracking WHERE projection = ?", NAME)
+    return update(ledger)
+
+
+def items(ledger: Ledger, wave: str, operation: str | None = None, status: str | None = None) -> list[dict]:
+    """The rows of one wave, optionally of one operation or one status, in the order they were recorded."""
+    sql = f"SELECT {', '.join(COLUMNS)} FROM erpflow_items WHERE wave = ?"
+    params: list[Any] = [wave]
+    for column, value in (("operation", operation), ("status", status)):
+        if value:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    rows = _tables(ledger).query(sql + " ORDER BY position, operation, ref, source", *params)
+    return [dict(zip(COLUMNS, row)) for row in rows]

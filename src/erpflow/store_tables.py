@@ -1,0 +1,61 @@
+"""Tables of erpflow's own beside the events, in the same store: the SQLite file or the PostgreSQL schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from typing import Any
+
+
+class StoreTables:
+    """Plain SQL on the event store's database; ``?`` placeholders on both SQLite and PostgreSQL."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+
+    def _connect(self) -> Any:
+        if self.postgres:
+            import psycopg
+
+            env = self.env
+            return psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                                   port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                                   password=env["POSTGRES_PASSWORD"] or None,
+                                   options=f"-c search_path={env['POSTGRES_SCHEMA'] or 'public'}")
+        return sqlite3.connect(self.env["SQLITE_DBNAME"], timeout=30, isolation_level=None)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with closing(self._connect()) as conn:
+            if not self.postgres:
+                conn.execute("BEGIN IMMEDIATE")
+            cursor = Cursor(conn.cursor(), self.postgres)
+            try:
+                yield cursor
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def query(self, sql: str, *params: Any) -> list[tuple]:
+        with self.transaction() as cursor:
+            return cursor.execute(sql, *params)
+
+
+class Cursor:
+    def __init__(self, cursor: Any, postgres: bool):
+        self.cursor, self.postgres = cursor, postgres
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
+
+    def execute(self, sql: str, *params: Any) -> list[tuple]:
+        self.cursor.execute(self._sql(sql), params)
+        return self.cursor.fetchall() if self.cursor.description else []
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(sql), rows)
