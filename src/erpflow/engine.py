@@ -42,8 +42,29 @@ class BatchResult:
     retryable: bool = False
 
 
+def check_predecessor(ledger: Ledger, prepared: PreparedWave) -> None:
+    """A wave planned after another may start only once that one's exit gate has a recorded go."""
+    after = prepared.plan.after
+    if not after:
+        return
+    previous = ledger.find_wave(after)
+    decided = previous.gate if previous is not None else None
+    if decided is not None and decided["decision"] == "go":
+        return
+    why = f"{after} has no recorded go"
+    if previous is None:
+        why += " (it has never run)"
+    elif decided is not None:
+        failed = ", ".join(c["id"] for c in decided["criteria"] if not c["passed"])
+        why += f": its gate {decided['gate']} was no-go ({failed} failed)" if failed else ": its gate was no-go"
+    else:
+        why += f"; see `erpflow gate {after}`, then record it with --record"
+    raise CommandRefused(f"wave {prepared.name} may not start: {why}")
+
+
 def begin(ledger: Ledger, prepared: PreparedWave, ctx: Context, run_id: str, lease_seconds: float = 600) -> Wave:
     """Record the plan (or its change) and the start of a run holding the wave's lease."""
+    check_predecessor(ledger, prepared)
     wave = ledger.find_wave(prepared.name)
     if wave is None:
         wave = Wave(name=prepared.name, kind=prepared.plan.kind, sites=prepared.plan.sites,

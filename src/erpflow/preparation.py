@@ -69,13 +69,14 @@ def prepare(path: Path, method_folder: Path | None = None) -> PreparedWave:
     desired = configuration.load_desired(plan.configuration.source)
     tables: dict[str, Table] = {
         d.name: read_table(d.source, d.sheet, migration.required_columns(d)) for d in plan.migration.datasets}
+    people = accounts.people(plan, hr)  # validated once, for accounts and for training
     try:
-        sessions = training.prepare(plan, method, hr)
+        sessions = training.prepare(plan, method, people)
     except NotEnoughSlots as exc:
         raise InputError(str(path), str(exc), line=line_of(lines, ("training", "calendars")),
                          field="training.calendars") from None
     by_operation = {
-        "accounts": accounts.prepare(plan, method, hr),
+        "accounts": accounts.prepare(plan, method, people),
         "configuration": configuration.prepare(desired),
         "migration": migration.prepare(plan.migration, tables),
         "training": sessions,

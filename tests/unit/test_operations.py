@@ -38,7 +38,7 @@ def test_valid_people_of_the_wave_sites_become_users_with_their_role_groups(tmp_
         "1;Durand;Émile;EDurand;emile.durand@acme.example;Lyon;Contrôleur de gestion;01/02/2020",
         "2;Petit;Léa;lpetit;lea.petit@acme.example;Nantes;Comptable;01/02/2020",
     ])
-    [batch] = accounts.prepare(plan, method, table)
+    [batch] = accounts.prepare(plan, method, accounts.people(plan, table))
     assert batch.items == (UserSpec("edurand", "Émile Durand", "emile.durand@acme.example",
                                     ("Accounting", "Accounting Administration"), "hr.csv:2"),)
     assert batch.rejected == () and batch.key.startswith("lyon-1-")
@@ -53,7 +53,7 @@ def test_bad_rows_are_rejected_with_line_and_reason_and_the_others_go_on(tmp_pat
         "5;Roux;Paul;proux;paul.roux@acme.example;Lyon;Astronaute;01/02/2020",
         "6;Blanc;Anne;ablanc;anne.blanc@acme.example;Lyon;Magasinier;01/02/2020",
     ])
-    [batch] = accounts.prepare(plan, method, table)
+    [batch] = accounts.prepare(plan, method, accounts.people(plan, table))
     assert [u.login for u in batch.items] == ["edurand", "ablanc"]
     reasons = {o.source: o.reason for o in batch.rejected}
     assert reasons["hr.csv:3"] == "Identifiant: missing login"
@@ -66,9 +66,9 @@ def test_bad_rows_are_rejected_with_line_and_reason_and_the_others_go_on(tmp_pat
 def test_batches_never_exceed_the_batch_size_and_keys_follow_content(tmp_path, plan, method):
     rows = [f"{i};N{i};P{i};user{i};user{i}@acme.example;Lyon;Comptable;01/01/2020" for i in range(450)]
     small = plan.model_copy(update={"accounts": plan.accounts.model_copy(update={"batch_size": 200})})
-    batches = accounts.prepare(small, method, hr_table(tmp_path, rows))
+    batches = accounts.prepare(small, method, accounts.people(small, hr_table(tmp_path, rows)))
     assert [b.size for b in batches] == [200, 200, 50]
-    changed = accounts.prepare(small, method, hr_table(tmp_path, rows[:-1] + [rows[-1].replace("N449", "X")]))
+    changed = accounts.prepare(small, method, accounts.people(small, hr_table(tmp_path, rows[:-1] + [rows[-1].replace("N449", "X")])))
     assert [b.key for b in changed][:2] == [b.key for b in batches][:2]
     assert changed[2].key != batches[2].key
 

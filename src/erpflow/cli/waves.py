@@ -82,7 +82,7 @@ def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: O
 def _run(path: Path, actor: str | None, start_from: str | None, only: str | None, force: bool, reason: str) -> None:
     from datetime import UTC, datetime
 
-    from ..engine import operations_to_run
+    from ..engine import check_predecessor, operations_to_run
     from ..lease import holder_gone
     from ..model.errors import CommandRefused
     from ..prefect_env import prepare_prefect_env
@@ -93,6 +93,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     settings = load_settings()
     prepared = prepare(path, settings.method)
     ledger = open_ledger()
+    check_predecessor(ledger, prepared)
     operations_to_run(ledger, prepared, start_from, only)
     wave = ledger.find_wave(prepared.name)
     if wave is not None and wave.run_id is not None:

@@ -43,6 +43,8 @@ class Wave(Aggregate):
         self.runs: list[str] = []
         self.operations: dict[str, dict[str, Any]] = {}
         self.reconciliations: dict[str, dict[str, int]] = {}
+        self.attendance: dict[str, list[str]] = {}  # session -> logins present
+        self.gate: dict[str, Any] | None = None  # the latest gate decision
         self.state = "planned"
 
     def replan(self, plan_digest: str, inputs: dict[str, str], plan: dict[str, Any], ctx: dict[str, str]) -> None:
@@ -161,6 +163,34 @@ class Wave(Aggregate):
         for operation in self.operations.values():
             if operation["state"] == "running":
                 operation["state"] = "interrupted"
+
+    def record_attendance(self, sheet: str, digest: str, present: dict[str, list[str]],
+                          absent: dict[str, list[str]], ctx: dict[str, str]) -> None:
+        """Record a sign-in sheet: per session, who came and who did not; a later sheet for a session wins."""
+        self._record_attendance(sheet, digest, present, absent, ctx)
+
+    @event("AttendanceRecorded")
+    def _record_attendance(self, sheet: str, digest: str, present: dict[str, list[str]],
+                           absent: dict[str, list[str]], ctx: dict[str, str]) -> None:
+        attendance = dict(getattr(self, "attendance", {}))
+        attendance.update({session: list(logins) for session, logins in present.items()})
+        self.attendance = attendance
+
+    def decide_gate(self, gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str,
+                    ctx: dict[str, str]) -> None:
+        """Record a go or no-go on the wave's exit gate, with the criteria as measured and their evidence."""
+        if decision not in ("go", "no-go"):
+            raise CommandRefused(f"a gate decision is go or no-go, not {decision!r}")
+        if decision == "go" and not all(c["passed"] for c in criteria):
+            failed = ", ".join(c["id"] for c in criteria if not c["passed"])
+            raise CommandRefused(f"gate {gate} of wave {self.name!r} cannot be go: {failed} failed")
+        self._decide_gate(gate, decision, criteria, evidence, ctx)
+
+    @event("GateDecided")
+    def _decide_gate(self, gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str,
+                     ctx: dict[str, str]) -> None:
+        self.gate = {"gate": gate, "decision": decision, "criteria": criteria, "evidence": evidence,
+                     "by": ctx.get("actor", "")}
 
     @event("Sealed")
     def seal(self, position: int, head: str, ctx: dict[str, str]) -> None:

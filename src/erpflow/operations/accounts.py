@@ -83,10 +83,9 @@ def user(person: Person, method: Method) -> UserSpec:
     return UserSpec(person.login, person.name, str(person.email), groups, person.source)
 
 
-def prepare(plan: WavePlan, method: Method, table: Table) -> list[BatchPlan]:
-    """Batches of at most batch_size rows, per site, in file order."""
+def prepare(plan: WavePlan, method: Method, entries: list[tuple[str, Person | ItemOutcome]]) -> list[BatchPlan]:
+    """Batches of at most batch_size rows, per site, in file order; ``entries`` as people() gives them."""
     batches = []
-    entries = people(plan, table)
     for site in plan.sites:
         of_site = [entry for entry_site, entry in entries if entry_site == site]
         for number, chunk in enumerate(chunked(of_site, plan.accounts.batch_size), start=1):

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from ..method import Method
 from ..model.sessions import Session, Slot, Trainee, Trainer, form_sessions
 from ..plan import Calendar, TrainingPlan, WavePlan
-from .accounts import Person, people
+from ..model.items import ItemOutcome
+from .accounts import Person
 from .batches import BatchPlan, keyed, slug
-from ..sources import Table
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ def slots(calendar: Calendar) -> list[Slot]:
     return result
 
 
-def trainees(plan: WavePlan, method: Method, table: Table) -> list[Trainee]:
+def trainees(method: Method, entries: list[tuple[str, Person | ItemOutcome]]) -> list[Trainee]:
+    """The people accepted for accounts (``entries`` as accounts.people() gives them), as trainees."""
     roles = method.roles.roles
     return [Trainee(p.login, p.name, str(p.email), p.role, p.site, roles[p.role].key_user)
-            for _, p in people(plan, table) if isinstance(p, Person)]
+            for _, p in entries if isinstance(p, Person)]
 
 
 def sessions(plan: TrainingPlan, method: Method, people: list[Trainee]) -> list[Session]:
@@ -61,8 +62,8 @@ def details(session: Session) -> dict[str, object]:
     }
 
 
-def prepare(plan: WavePlan, method: Method, table: Table) -> list[BatchPlan]:
+def prepare(plan: WavePlan, method: Method, entries: list[tuple[str, Person | ItemOutcome]]) -> list[BatchPlan]:
     """One batch per session: its invitations."""
     return [keyed(slug(session.key), [Invitation(session, t) for t in session.participants], [],
                   details=details(session))
-            for session in sessions(plan.training, method, trainees(plan, method, table))]
+            for session in sessions(plan.training, method, trainees(method, entries))]

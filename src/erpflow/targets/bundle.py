@@ -17,6 +17,11 @@ class Targets:
     def __init__(self, plan: WavePlan, settings: Settings):
         self.plan, self.settings = plan, settings
 
+    def concurrency(self, operation: str, wanted: int) -> int:
+        """How many batches of an operation may run at once: the embedded ERP serialises its calls in one
+        process, so its operations run one batch at a time; invitations go out ``wanted`` at a time."""
+        return wanted if operation == "training" else 1
+
     @cached_property
     def erp(self) -> Any:
         from .tryton import TrytonTarget

@@ -1,0 +1,97 @@
+"""Gate and training commands: attendance, completion, the exit gate of a wave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .common import WaveName, app, err, load_settings, open_ledger, out, user_errors
+
+training = typer.Typer(help="Training attendance and completion.", no_args_is_help=True)
+app.add_typer(training, name="training")
+
+
+def _context(wave: str) -> dict[str, str]:
+    from ..model.context import Context, code_version
+
+    return Context(wave, load_settings().actor, operation="training", code_version=code_version()).as_dict()
+
+
+@training.command("attend")
+@user_errors
+def attend(wave: WaveName, sheet: Annotated[Path, typer.Argument(help="sign-in sheet: session, login, present")]
+           ) -> None:
+    """Record attendance from a sign-in sheet; every row must name a session and a person invited to it."""
+    from ..attendance import read_sheet
+    from ..projections.gate import invitations
+
+    ledger = open_ledger()
+    recorded = ledger.wave(wave)
+    invited = {name: session["invited"] for name, session in invitations(ledger, wave).items()}
+    present, absent, digest = read_sheet(sheet, invited)
+    recorded.record_attendance(str(sheet.resolve()), digest, present, absent, _context(wave))
+    ledger.save(recorded)
+    out.print(f"attendance recorded: {sum(map(len, present.values()))} present, "
+              f"{sum(map(len, absent.values()))} absent, in {len(present.keys() | absent.keys())} session(s)")
+
+
+@training.command("completion")
+@user_errors
+def completion(wave: WaveName) -> None:
+    """Who attended, of those invited, per role and site."""
+    from ..projections.gate import completion as rates
+
+    table = Table("role", "site", "attended", "invited", "completion")
+    for (role, site), (done, invited) in sorted(rates(open_ledger(), wave).items()):
+        table.add_row(role, site, str(done), str(invited), f"{done / invited:.0%}" if invited else "-")
+    out.print(table)
+
+
+@app.command()
+@user_errors
+def gate(wave: WaveName,
+         record: Annotated[bool, typer.Option("--record", help="record the decision: go if every criterion "
+                                                               "passes, no-go otherwise")] = False,
+         no_go: Annotated[bool, typer.Option("--no-go", help="with --record: no-go even if every criterion passes")]
+         = False) -> None:
+    """The wave's exit gate: each criterion measured from the events, passed or failed; --record decides."""
+    from dataclasses import asdict
+
+    from ..method import load_method
+    from ..model.errors import CommandRefused
+    from ..model.gate import evaluate, evidence_digest
+    from ..preparation import find_method
+    from ..projections.gate import gate_facts
+
+    ledger = open_ledger()
+    recorded = ledger.wave(wave)
+    if not recorded.plan_path:
+        raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it first")
+    method = load_method(find_method(Path(recorded.plan_path), load_settings().method))
+    names = [name for name, g in method.gates.gates.items() if recorded.kind in g.applies_to]
+    if not names:
+        raise CommandRefused(f"no gate in domain/gates.yaml applies to a {recorded.kind} wave")
+    facts = gate_facts(ledger, wave)
+    results = evaluate(method.gates.gates[names[0]].criteria, facts)
+    table = Table("criterion", "measured", "target", "result")
+    for r in results:
+        table.add_row(r.title, f"{r.measured:g}", f"{r.op} {r.value:g}", "[green]pass[/]" if r.passed else
+                      "[bold red]fail[/]")
+    out.print(f"[bold]Gate {names[0]}[/] of wave {wave}")
+    out.print(table)
+    decision = "go" if all(r.passed for r in results) and not no_go else "no-go"
+    if record:
+        recorded.decide_gate(names[0], decision, [asdict(r) for r in results], evidence_digest(facts, results),
+                             _context(wave))
+        ledger.save(recorded)
+        out.print(f"decision recorded: [bold]{decision}[/]")
+    elif recorded.gate:
+        out.print(f"last decision: {recorded.gate['decision']} by {recorded.gate['by']}")
+    if decision == "no-go":
+        failed = [r.id for r in results if not r.passed]
+        err.print(f"no-go: {', '.join(failed) if failed else 'decided against every criterion passing'}",
+                  highlight=False)
+        raise typer.Exit(1)

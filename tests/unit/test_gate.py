@@ -1,0 +1,47 @@
+"""Gate evaluation and decisions: pure."""
+
+from pathlib import Path
+
+import pytest
+
+from erpflow.method import load_method
+from erpflow.model.errors import CommandRefused
+from erpflow.model.gate import Facts, evaluate, evidence_digest
+from erpflow.model.wave import Wave
+
+REPO = Path(__file__).resolve().parents[2]
+PILOT_EXIT = load_method(REPO / "domain").gates.gates["pilot-exit"].criteria
+CTX = {"wave": "pilot", "actor": "committee", "flow_run_id": "", "operation": "", "code_version": "0.1.0"}
+
+
+def facts(**changes) -> Facts:
+    clean = dict(open_anomalies={"major": 2}, invited=100, attended=95, rows_read=200, rows_rejected=2,
+                 operations_done=4, operations=4)
+    return Facts(**{**clean, **changes})
+
+
+def test_a_clean_pilot_passes_every_criterion():
+    results = evaluate(PILOT_EXIT, facts())
+    assert [(r.id, r.measured, r.passed) for r in results] == [
+        ("no-open-blocking-anomaly", 0, True), ("training-completion", 0.95, True),
+        ("migration-rejects", 0.01, True), ("operations-completed", 1, True)]
+
+
+def test_each_criterion_fails_on_its_own_fact():
+    failed = {r.id for r in evaluate(PILOT_EXIT, facts(open_anomalies={"blocking": 1}, attended=80,
+                                                        rows_rejected=5, operations_done=3)) if not r.passed}
+    assert failed == {"no-open-blocking-anomaly", "training-completion", "migration-rejects", "operations-completed"}
+    assert evaluate(PILOT_EXIT, facts(invited=0, attended=0))[1].measured == 0
+
+
+def test_a_go_needs_every_criterion_passed_and_is_recorded_with_its_evidence():
+    wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
+                plan={}, ctx=CTX)
+    failing = evaluate(PILOT_EXIT, facts(attended=10))
+    with pytest.raises(CommandRefused, match="cannot be go: training-completion failed"):
+        wave.decide_gate("pilot-exit", "go", [vars(r) for r in failing], "e", CTX)
+    passing = evaluate(PILOT_EXIT, facts())
+    digest = evidence_digest(facts(), passing)
+    wave.decide_gate("pilot-exit", "go", [vars(r) for r in passing], digest, CTX)
+    assert wave.gate["decision"] == "go" and wave.gate["by"] == "committee" and wave.gate["evidence"] == digest
+    assert evidence_digest(facts(attended=96), passing) != digest
