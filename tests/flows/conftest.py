@@ -102,3 +102,20 @@ def pilot(prefect_api, wave_env, tmp_path_factory: pytest.TempPathFactory) -> Wa
     """The demo pilot, run once through the flow; tests read what it left behind."""
     folder = tmp_path_factory.mktemp("pilot")
     return wave_env(copy_pilot(folder), folder / "home")
+
+
+@pytest.fixture
+def cli(prefect_api, tryton_template: Path, tmp_path: Path):
+    """The erpflow command through typer's CliRunner, with a home of its own; ``cli.env`` may be changed."""
+    from typer.testing import CliRunner
+
+    from erpflow.cli import app
+
+    env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
+           "ERPFLOW_ACTOR": "integrator"}
+
+    def invoke(*args: str):
+        return CliRunner().invoke(app, list(args), env=env)
+
+    invoke.env, invoke.settings = env, Settings(home=tmp_path / "home")
+    return invoke

@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from erpflow.cli import app
 from erpflow.ledger import Ledger
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.gate import invitations
-from erpflow.settings import Settings
 
 from .conftest import REPO, small_pilot
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 
 
-@pytest.fixture
-def cli(prefect_api, tryton_template: Path, tmp_path: Path):
-    env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
-           "ERPFLOW_ACTOR": "steering.committee"}
-
-    def invoke(*args: str):
-        return CliRunner().invoke(app, list(args), env=env)
-
-    invoke.settings = Settings(home=tmp_path / "home")
-    return invoke
-
-
 def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_training_done(cli, tmp_path):
+    cli.env["ERPFLOW_ACTOR"] = "steering.committee"
     pilot = small_pilot(tmp_path)
     database = re.search(r"database: (\w+)", pilot.read_text()).group(1)
     wave2 = pilot.with_name("wave2.yaml")

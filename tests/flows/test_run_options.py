@@ -5,27 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from erpflow.cli import app
 from erpflow.ledger import Ledger
-from erpflow.settings import Settings
 
 from .conftest import small_pilot
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
-
-
-@pytest.fixture
-def cli(prefect_api, tryton_template: Path, tmp_path: Path):
-    env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
-           "ERPFLOW_ACTOR": "integrator"}
-
-    def invoke(*args: str):
-        return CliRunner().invoke(app, list(args), env=env)
-
-    invoke.settings = Settings(home=tmp_path / "home")
-    return invoke
 
 
 def test_only_from_and_force_rerun_what_they_name_and_record_who_forced_and_why(cli, tmp_path: Path):

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from erpflow.audit.export import export
 from erpflow.audit.seals import seal, verify

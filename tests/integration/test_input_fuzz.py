@@ -27,14 +27,16 @@ sheet_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), 
 lines_of_plan = PILOT.splitlines(keepends=True)
 
 
-def workspace(tmp_path: Path) -> Path:
-    """A copy of the demo plan, its method and its data, to be spoiled."""
+def workspace(tmp_path: Path, plan_text: str = PILOT) -> Path:
+    """The demo plan (or the text given) with a copy of its method and data, to be spoiled; the plan's path."""
     folder = tmp_path / "ws"
     if not folder.exists():
         shutil.copytree(REPO / "domain", folder / "domain")
         shutil.copytree(REPO / "deployments" / "demo", folder / "demo")
         (folder / "plans").mkdir()
-    return folder
+    plan = folder / "plans" / "pilot.yaml"
+    plan.write_text(plan_text)
+    return plan
 
 
 @st.composite
@@ -59,11 +61,8 @@ def spoiled_plans(draw) -> str:
 @FUZZ
 @given(text=spoiled_plans())
 def test_a_spoiled_plan_is_a_clear_error_or_a_valid_plan(tmp_path: Path, text: str):
-    folder = workspace(tmp_path)
-    path = folder / "plans" / "pilot.yaml"
-    path.write_text(text)
     try:
-        prepare(path, None)
+        prepare(workspace(tmp_path, text), None)
     except InputError as exc:
         assert exc.file and str(exc).startswith(exc.file) and "\n" not in str(exc)
 
@@ -97,12 +96,10 @@ def test_any_bytes_as_a_source_are_a_clear_error_or_a_table(tmp_path: Path, data
 @FUZZ
 @given(rows=st.lists(st.lists(cells, min_size=0, max_size=10), max_size=12))
 def test_every_hr_row_is_a_person_or_a_rejection_with_its_line(tmp_path: Path, rows: list[list[str]]):
-    folder = workspace(tmp_path)
+    plan = workspace(tmp_path)
     text = HR_HEADER + "".join(";".join(c.replace("\n", " ").replace("\r", " ") for c in row) + "\n"
                                for row in rows)
-    (folder / "demo" / "hr_export.csv").write_text(text, encoding="utf-8")
-    plan = folder / "plans" / "pilot.yaml"
-    plan.write_text(PILOT)
+    (plan.parents[1] / "demo" / "hr_export.csv").write_text(text, encoding="utf-8")
     try:
         prepared = prepare(plan, None)
     except InputError as exc:
@@ -131,9 +128,7 @@ def test_an_xlsx_with_any_cell_values_reads_as_text(tmp_path: Path, values: list
 @FUZZ
 @given(text=spoiled_plans())
 def test_a_refused_run_records_nothing(tmp_path: Path, text: str):
-    folder = workspace(tmp_path)
-    plan = folder / "plans" / "pilot.yaml"
-    plan.write_text(text)
+    plan = workspace(tmp_path, text)
     home = tmp_path / "home"
     try:
         prepare(plan, None)
