@@ -8,7 +8,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 JOBS = ("Comptable", "Contrôleur de gestion", "Acheteur", "Commercial", "Magasinier", "Responsable administratif")
-ROOMS = [f"Salle {n}" for n in range(1, 41)]
+SLOTS_PER_ROOM = 2 * 250  # two sessions a working day for a year
 
 
 def accounts_plan(folder: Path, people: int, database: str, batch_size: int = 500) -> Path:
@@ -24,8 +24,9 @@ def accounts_plan(folder: Path, people: int, database: str, batch_size: int = 50
     text = (REPO / "deployments" / "plans" / "pilot.yaml").read_text()
     text = text.replace("  batch_size: 200\nconfiguration:", f"  batch_size: {batch_size}\nconfiguration:")
     text = text.replace("database: acme", f"database: {database}")
-    text = text.replace("end_date: 2027-01-22", "end_date: 2030-12-31")
-    text = text.replace("rooms: [Salle Rhône, Salle Saône]", f"rooms: [{', '.join(ROOMS)}]")
+    rooms = [f"Salle {n}" for n in range(1, people // 8 // SLOTS_PER_ROOM + 3)]  # slots enough, not many more
+    text = text.replace("end_date: 2027-01-22", "end_date: 2028-01-10")
+    text = text.replace("rooms: [Salle Rhône, Salle Saône]", f"rooms: [{', '.join(rooms)}]")
     (folder / "plans").mkdir()
     plan = folder / "plans" / "pilot.yaml"
     plan.write_text(text)
