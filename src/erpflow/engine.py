@@ -22,10 +22,10 @@ from .model.context import Context
 from .model.errors import CommandRefused
 from .model.items import ItemOutcome
 from .model.selection import select_operations
-from .projections import items
 from .model.wave import Wave
 from .operations.batches import BatchPlan
 from .preparation import PreparedWave
+from .projections import items
 from .targets.bundle import Targets
 from .targets.errors import TargetError, TargetUnavailable
 
