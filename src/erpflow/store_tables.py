@@ -27,11 +27,12 @@ class StoreTables:
         return sqlite3.connect(self.env["SQLITE_DBNAME"], timeout=30, isolation_level=None)
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def transaction(self, writes: bool = True) -> Iterator[Cursor]:
+        """One transaction: committed when the block ends, rolled back if it raises. On SQLite a writing
+        transaction takes the write lock at once, so that two writers queue rather than fail."""
         with closing(self._connect()) as conn:
             if not self.postgres:
-                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
             cursor = Cursor(conn.cursor(), self.postgres)
             try:
                 yield cursor
@@ -41,7 +42,7 @@ class StoreTables:
             conn.commit()
 
     def query(self, sql: str, *params: Any) -> list[tuple]:
-        with self.transaction() as cursor:
+        with self.transaction(writes=not sql.lstrip().upper().startswith("SELECT")) as cursor:
             return cursor.execute(sql, *params)
 
 
