@@ -214,7 +214,8 @@ def complete(ledger: Ledger, ctx: Context, summary: dict[str, Any]) -> None:
 
 
 def abort(ledger: Ledger, ctx: Context, reason: str) -> None:
+    """Record that this run stopped; a run that lost its lease to another leaves that one alone."""
     wave = ledger.wave(ctx.wave)
-    if wave.run_id is not None:
+    if wave.run_id == ctx.flow_run_id:
         wave.abort(reason, ctx.as_dict())
         ledger.save(wave)

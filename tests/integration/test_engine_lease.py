@@ -1,0 +1,33 @@
+"""A run that lost its wave's lease to another stops without touching the other's run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from erpflow import engine
+from erpflow.ledger import Ledger
+from erpflow.model.context import Context
+from erpflow.model.errors import CommandRefused
+from erpflow.model.wave import Wave
+from erpflow.settings import Settings
+
+
+def test_a_run_that_lost_its_lease_cannot_renew_it_and_its_abort_leaves_the_new_run_alone(home):
+    ledger = Ledger(Settings(home=home))
+    first, second = Context("pilot", "alice", "run-1"), Context("pilot", "bob", "run-2")
+    wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
+                plan={}, ctx=first.as_dict())
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    wave.start("run-1", first.as_dict(), holder="elsewhere:1", expires_at=past.isoformat())
+    wave.start("run-2", second.as_dict(), holder="elsewhere:2", now=datetime.now(UTC),
+               expires_at=(datetime.now(UTC) + timedelta(minutes=10)).isoformat())
+    ledger.save(wave)
+
+    with pytest.raises(CommandRefused, match="run-1 no longer holds wave 'pilot'"):
+        engine.renew_lease(ledger, first, 600)
+    engine.abort(ledger, first, "CommandRefused: lease lost")
+    assert ledger.wave("pilot").run_id == "run-2" and ledger.wave("pilot").state == "running"
+    engine.abort(ledger, second, "KeyboardInterrupt")
+    assert ledger.wave("pilot").state == "aborted"
