@@ -15,7 +15,7 @@ from ..model.errors import ErpflowError
 
 app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-WIDTH = 120  # when the output is not a terminal (CI logs, pipes), tables keep their columns
+WIDTH = 140  # when the output is not a terminal (CI logs, pipes), tables keep their columns
 
 
 def _console(stderr: bool = False) -> Console:
