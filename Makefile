@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install browser clean
 
 install: $(STAMP)
 
@@ -24,8 +24,13 @@ demo: $(STAMP)
 	@echo
 	@echo "Next: $(BIN)/erpflow status pilot   |   $(BIN)/erpflow history pilot"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Debian's headless Chromium renders the HTML report and the Prefect UI in the tests.
+browser:
+	@command -v chromium >/dev/null || { apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; }
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

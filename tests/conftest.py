@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
 import uuid
 from pathlib import Path
-
-import socket
 from dataclasses import dataclass, field
 
 import psycopg
@@ -146,3 +147,31 @@ def smtp_login_server():
     controller, collector = _serve(login=True)
     yield collector
     controller.stop()
+
+
+@dataclass
+class Chromium:
+    """Debian's headless Chromium, with name resolution off: a page that needs the network shows it."""
+
+    path: str
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([self.path, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                               "--host-resolver-rules=MAP * ~NOTFOUND", *args],
+                              capture_output=True, text=True, timeout=120, check=True)
+
+    def dom(self, url: str) -> str:
+        """The page's DOM after it rendered."""
+        return self._run("--virtual-time-budget=5000", "--dump-dom", url).stdout
+
+    def screenshot(self, url: str, png: Path, width: int = 1100, height: int = 2600) -> Path:
+        self._run(f"--window-size={width},{height}", f"--screenshot={png}", url)
+        return png
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Chromium:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("chromium is not installed: `make test` installs Debian's chromium package")
+    return Chromium(path)

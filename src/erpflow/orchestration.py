@@ -21,7 +21,8 @@ from .model.errors import ErpflowError
 from .operations.batches import BatchPlan, chunked, slug
 from .plan import load_plan
 from .preparation import PreparedWave, prepare
-from .projections.status import markdown, wave_status
+from .projections.report import build_report
+from .reports.markdown import markdown
 from .settings import Settings
 from .targets.bundle import Targets
 
@@ -127,6 +128,6 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
             engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
             raise
         engine.complete(ledger, ctx, summaries)
-    create_markdown_artifact(markdown(wave_status(ledger, prepared.name)), key=slug(f"{prepared.name}-summary"),
-                             description=f"Wave {prepared.name}: summary")
+    summary = markdown(build_report(ledger, prepared.name, prepared.method))
+    create_markdown_artifact(summary, key=slug(f"{prepared.name}-summary"), description=f"Wave {prepared.name}: summary")
     return summaries

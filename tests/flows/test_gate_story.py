@@ -16,7 +16,8 @@ from .conftest import REPO, small_pilot
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 
 
-def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_training_done(cli, tmp_path):
+def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_training_done(cli, tmp_path,
+                                                                                             chromium):
     cli.env["ERPFLOW_ACTOR"] = "steering.committee"
     pilot = small_pilot(tmp_path)
     database = re.search(r"database: (\w+)", pilot.read_text()).group(1)
@@ -66,3 +67,35 @@ def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_
     assert decided["decision"] == "go" and decided["by"] == "steering.committee" and len(decided["evidence"]) == 64
     started = cli("run", str(wave2), "--only", "accounts")
     assert started.exit_code == 0, started.output
+
+    page = tmp_path / "pilot.html"
+    assert cli("report", "pilot", "--html", str(page)).exit_code == 0
+    check_report(chromium.dom(page.as_uri()), page.read_text(), Ledger(cli.settings))
+
+    shown = cli("trajectory", str(pilot.parent))
+    assert shown.exit_code == 0, shown.output
+    rows = {line.split("│")[1].strip(): line for line in shown.stdout.splitlines() if line.count("│") > 5}
+    assert " go " in rows["pilot"] and "Lyon" in rows["pilot"] and "completed" in rows["pilot"]
+    assert "Lille" in rows["wave2"] and "incomplete" in rows["wave2"] and " go " not in rows["wave2"]
+    assert list(rows) == ["pilot", "wave2"]  # in the order they follow each other
+    assert "estimated until the last wave's go" in shown.stdout, shown.stdout
+
+
+def check_report(dom: str, source: str, ledger: Ledger) -> None:
+    """The figures the ledger holds are on the rendered page, and the page needs nothing from the network."""
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", source), "the report fetches something"
+    assert "<title>Wave pilot: steering-committee report</title>" in dom
+    kpis = dict((name, value) for value, name in re.findall(r'<div class="kpi"><b>([^<]+)</b><span>([^<]+)</span>',
+                                                            dom))
+    rows = ledger.wave("pilot").reconciliations.values()
+    invited = sum(len(s["invited"]) for s in invitations(ledger, "pilot").values())
+    assert kpis["rows loaded"] == str(sum(r["loaded"] for r in rows))
+    assert kpis["rows rejected"] == str(sum(r["rejected"] for r in rows))
+    assert kpis["invitations sent"] == str(invited) and kpis["attended"] == str(invited)
+    assert kpis["training completion"] == "100%"
+    assert int(kpis["accounts"]) > 0 and int(kpis["sessions"]) > 0
+    assert re.search(r'class="badge go">go</span> by steering.committee', dom)
+    assert dom.count('<td class="pass">pass</td>') == 4 and '<td class="fail">' not in dom
+    for section in ("timeline", "burndown", "completion-chart"):
+        assert re.search(rf'id="{section}">\s*<svg', dom), section
+    assert "Finance director" in dom and "Change manager" in dom  # the RACI from domain/cycle.yaml

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import time
 from email import policy
 from pathlib import Path
 
@@ -160,7 +161,11 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
 
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(pilot.flow_run_id)
-        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[pilot.flow_run_id])))
+        for _ in range(50):  # log lines reach the API in the background, a moment after the run
+            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[pilot.flow_run_id])), limit=200)
+            if sum(log.message.startswith("batch done") for log in logs) >= 20:
+                break
+            time.sleep(0.2)
         artifacts = {a.key: a for a in client.read_artifacts(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[pilot.flow_run_id])))}
     assert run.name == "pilot"
@@ -168,7 +173,9 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
     done = [log.message for log in logs if log.message.startswith("batch done")]
     assert any("operation=accounts" in m and "wave=pilot" in m and "batch=lyon-1-" in m for m in done)
     assert len(done) == 20
-    assert "pilot-summary" in artifacts and "accounts" in artifacts["pilot-summary"].data
+    summary = artifacts["pilot-summary"].data
+    assert f"**{sum(r['loaded'] for r in pilot_reconciliations(pilot))}** rows loaded" in summary
+    assert "## Gate pilot-exit: fail" in summary and "| Migration rejects | 0.0318 | <= 0.02 | **fail** |" in summary
     assert artifacts["pilot-training"].type == "progress" and artifacts["pilot-training"].data == 100.0
 
 
@@ -203,3 +210,7 @@ def test_a_malformed_plan_fails_the_flow_and_records_nothing(prefect_api, wave_e
     assert run.state.is_failed()
     assert "pilot.yaml:3: kind: Input should be 'pilot'" in run.state.message
     assert Ledger(run.settings).find_wave("pilot") is None
+
+
+def pilot_reconciliations(pilot: WaveRun) -> list[dict]:
+    return list(Ledger(pilot.settings).wave("pilot").reconciliations.values())

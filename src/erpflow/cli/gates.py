@@ -56,42 +56,26 @@ def gate(wave: WaveName,
          record: Annotated[bool, typer.Option("--record", help="record the decision: go if every criterion "
                                                                "passes, no-go otherwise")] = False,
          no_go: Annotated[bool, typer.Option("--no-go", help="with --record: no-go even if every criterion passes")]
-         = False) -> None:
+         = False,
+         comment: Annotated[str, typer.Option(help="with --record: why, in the decider's words")] = "") -> None:
     """The wave's exit gate: each criterion measured from the events, passed or failed; --record decides."""
-    from dataclasses import asdict
-
-    from ..method import load_method
-    from ..model.errors import CommandRefused
-    from ..model.gate import evaluate, evidence_digest
-    from ..preparation import find_method
-    from ..projections.gate import gate_facts
+    from ..gates import evaluate_gate, record_decision, wave_method
 
     ledger = open_ledger()
-    recorded = ledger.wave(wave)
-    if not recorded.plan_path:
-        raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it first")
-    method = load_method(find_method(Path(recorded.plan_path), load_settings().method))
-    names = [name for name, g in method.gates.gates.items() if recorded.kind in g.applies_to]
-    if not names:
-        raise CommandRefused(f"no gate in domain/gates.yaml applies to a {recorded.kind} wave")
-    facts = gate_facts(ledger, wave)
-    results = evaluate(method.gates.gates[names[0]].criteria, facts)
+    evaluation = evaluate_gate(ledger, wave, wave_method(ledger, wave, load_settings().method))
     table = Table("criterion", "measured", "target", "result")
-    for r in results:
+    for r in evaluation.results:
         table.add_row(r.title, f"{r.measured:g}", f"{r.op} {r.value:g}", "[green]pass[/]" if r.passed else
                       "[bold red]fail[/]")
-    out.print(f"[bold]Gate {names[0]}[/] of wave {wave}")
+    out.print(f"[bold]Gate {evaluation.gate}[/] of wave {wave}")
     out.print(table)
-    decision = "go" if all(r.passed for r in results) and not no_go else "no-go"
+    decision = "go" if evaluation.passed and not no_go else "no-go"
     if record:
-        recorded.decide_gate(names[0], decision, [asdict(r) for r in results], evidence_digest(facts, results),
-                             _context(wave))
-        ledger.save(recorded)
+        record_decision(ledger, evaluation, decision, _context(wave), comment)
         out.print(f"decision recorded: [bold]{decision}[/]")
-    elif recorded.gate:
-        out.print(f"last decision: {recorded.gate['decision']} by {recorded.gate['by']}")
+    elif (last := ledger.wave(wave).gate):
+        out.print(f"last decision: {last['decision']} by {last['by']}")
     if decision == "no-go":
-        failed = [r.id for r in results if not r.passed]
-        err.print(f"no-go: {', '.join(failed) if failed else 'decided against every criterion passing'}",
+        err.print(f"no-go: {', '.join(evaluation.failed) or 'decided against every criterion passing'}",
                   highlight=False)
         raise typer.Exit(1)

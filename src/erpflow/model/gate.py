@@ -42,6 +42,7 @@ class Result:
     op: str
     value: float
     passed: bool
+    metric: str = ""
 
 
 def evaluate(criteria: list, facts: Facts) -> list[Result]:
@@ -49,7 +50,7 @@ def evaluate(criteria: list, facts: Facts) -> list[Result]:
     results = []
     for c in criteria:
         measured = round(facts.metric(c.metric, c.severity), 4)
-        results.append(Result(c.id, c.title, measured, c.op, c.value, COMPARE[c.op](measured, c.value)))
+        results.append(Result(c.id, c.title, measured, c.op, c.value, COMPARE[c.op](measured, c.value), c.metric))
     return results
 
 

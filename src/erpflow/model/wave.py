@@ -177,20 +177,21 @@ class Wave(Aggregate):
         self.attendance = attendance
 
     def decide_gate(self, gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str,
-                    ctx: dict[str, str]) -> None:
-        """Record a go or no-go on the wave's exit gate, with the criteria as measured and their evidence."""
+                    ctx: dict[str, str], comment: str = "") -> None:
+        """Record a go or no-go on the wave's exit gate, with the criteria as measured, their evidence and
+        the decider's comment."""
         if decision not in ("go", "no-go"):
             raise CommandRefused(f"a gate decision is go or no-go, not {decision!r}")
         if decision == "go" and not all(c["passed"] for c in criteria):
             failed = ", ".join(c["id"] for c in criteria if not c["passed"])
             raise CommandRefused(f"gate {gate} of wave {self.name!r} cannot be go: {failed} failed")
-        self._decide_gate(gate, decision, criteria, evidence, ctx)
+        self._decide_gate(gate, decision, criteria, evidence, ctx, comment)
 
     @event("GateDecided")
     def _decide_gate(self, gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str,
-                     ctx: dict[str, str]) -> None:
+                     ctx: dict[str, str], comment: str = "") -> None:
         self.gate = {"gate": gate, "decision": decision, "criteria": criteria, "evidence": evidence,
-                     "by": ctx.get("actor", "")}
+                     "by": ctx.get("actor", ""), "comment": comment}
 
     @event("Sealed")
     def seal(self, position: int, head: str, ctx: dict[str, str]) -> None:

@@ -114,18 +114,3 @@ def _state(wave: Wave) -> str:
         return f"interrupted (run {wave.run_id}): resume with `erpflow resume {wave.name}`"
     return f"running (run {wave.run_id})"
 
-
-def markdown(status: WaveStatus) -> str:
-    """A short report for a Prefect artifact or a terminal."""
-    lines = [f"# Wave {status.name} ({status.kind}, {', '.join(status.sites)}): {status.state}", "",
-             "| operation | state | batches done | " + " | ".join(ITEM_STATUSES) + " |",
-             "|---|---|---|" + "---|" * len(ITEM_STATUSES)]
-    for op in status.operations:
-        counts = " | ".join(str(op.items.get(s, 0)) for s in ITEM_STATUSES)
-        lines.append(f"| {op.operation} | {op.state} | {op.batches_done}/{op.batches} | {counts} |")
-    if status.reconciliations:
-        lines += ["", "| dataset | read | loaded | rejected | balanced |", "|---|---|---|---|---|"]
-        for name, r in status.reconciliations.items():
-            lines.append(f"| {name} | {r['read']} | {r['loaded']} | {r['rejected']} | "
-                         f"{'yes' if r['balanced'] else 'NO'} |")
-    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""The exit gate of a wave: evaluated from its events, decided by someone, recorded with its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .ledger import Ledger
+from .method import Method, load_method
+from .model.errors import CommandRefused
+from .model.gate import Facts, Result, evaluate, evidence_digest
+from .preparation import find_method
+from .projections.gate import gate_facts
+
+
+@dataclass(frozen=True)
+class GateEvaluation:
+    wave: str
+    gate: str
+    facts: Facts
+    results: list[Result]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def failed(self) -> list[str]:
+        return [r.id for r in self.results if not r.passed]
+
+    @property
+    def evidence(self) -> str:
+        return evidence_digest(self.facts, self.results)
+
+
+def wave_method(ledger: Ledger, wave: str, configured: Path | None) -> Method:
+    """The method beside the wave's recorded plan (or the configured one)."""
+    recorded = ledger.wave(wave)
+    if not recorded.plan_path and configured is None:
+        raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it first")
+    return load_method(find_method(Path(recorded.plan_path), configured))
+
+
+def evaluate_gate(ledger: Ledger, wave: str, method: Method) -> GateEvaluation:
+    """The wave's exit gate (the first in gates.yaml that applies to its kind), each criterion measured."""
+    kind = ledger.wave(wave).kind
+    names = [name for name, g in method.gates.gates.items() if kind in g.applies_to]
+    if not names:
+        raise CommandRefused(f"no gate in domain/gates.yaml applies to a {kind} wave")
+    facts = gate_facts(ledger, wave)
+    return GateEvaluation(wave, names[0], facts, evaluate(method.gates.gates[names[0]].criteria, facts))
+
+
+def record_decision(ledger: Ledger, evaluation: GateEvaluation, decision: str, ctx: dict[str, str],
+                    comment: str = "") -> None:
+    """Record go or no-go with the criteria as measured; a go on a failed criterion is refused."""
+    recorded = ledger.wave(evaluation.wave)
+    recorded.decide_gate(evaluation.gate, decision, [asdict(r) for r in evaluation.results], evaluation.evidence,
+                         ctx, comment)
+    ledger.save(recorded)

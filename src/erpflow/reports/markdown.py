@@ -1,0 +1,50 @@
+"""The report as Markdown: the summary artifact at the end of a run, and `erpflow report` in a terminal."""
+
+from __future__ import annotations
+
+from ..projections.report import Report
+from ..projections.status import ITEM_STATUSES
+
+
+def duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d{hours:02d}h"
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def figure(name: str, value: float) -> str:
+    return f"{value:.0%}" if name.endswith("completion") else f"{value:,.0f}"
+
+
+def markdown(report: Report) -> str:
+    status = report.status
+    lines = [f"# Wave {status.name} ({status.kind}, {', '.join(status.sites)}): {status.state}", "",
+             " · ".join(f"**{figure(k, v)}** {k}" for k, v in report.kpis.items()), "",
+             "| operation | state | duration | batches done | " + " | ".join(ITEM_STATUSES) + " |",
+             "|---|---|---|---|" + "---|" * len(ITEM_STATUSES)]
+    durations = report.durations
+    for op in status.operations:
+        counts = " | ".join(str(op.items.get(s, 0)) for s in ITEM_STATUSES)
+        lines.append(f"| {op.operation} | {op.state} | {duration(durations.get(op.operation, 0))} | "
+                     f"{op.batches_done}/{op.batches} | {counts} |")
+    if status.reconciliations:
+        lines += ["", "| dataset | read | loaded | rejected | balanced |", "|---|---|---|---|---|"]
+        for name, r in status.reconciliations.items():
+            lines.append(f"| {name} | {r['read']} | {r['loaded']} | {r['rejected']} | "
+                         f"{'yes' if r['balanced'] else 'NO'} |")
+    lines += ["", "| anomalies | raised | open |", "|---|---|---|"]
+    lines += [f"| {severity} | {c['raised']} | {c['open']} |" for severity, c in report.anomalies.items()]
+    if report.completion:
+        lines += ["", "| training, by role | attended | invited | completion |", "|---|---|---|---|"]
+        lines += [f"| {role} | {a} | {i} | {a / i:.0%} |" for role, (a, i) in report.completion.items() if i]
+    if report.gate is not None:
+        lines += ["", f"## Gate {report.gate.gate}: {'pass' if report.gate.passed else 'fail'}", "",
+                  "| criterion | measured | target | result |", "|---|---|---|---|"]
+        lines += [f"| {r.title} | {r.measured:g} | {r.op} {r.value:g} | {'pass' if r.passed else '**fail**'} |"
+                  for r in report.gate.results]
+        if report.decision:
+            lines += ["", f"Decision recorded: **{report.decision['decision']}** by {report.decision['by']}"]
+    return "\n".join(lines)
