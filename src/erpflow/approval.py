@@ -17,6 +17,7 @@ from .ledger import Ledger
 from .logging import configure
 from .model.context import Context, code_version
 from .operations.batches import slug
+from .orchestration import mirror_events
 from .settings import Settings
 
 log = structlog.stdlib.get_logger("erpflow.gate")
@@ -58,6 +59,7 @@ def approve_gate(wave: str, timeout_hours: float = 72.0, poll_seconds: int = 10)
     evaluation = evaluate_gate(ledger, wave, method)  # the facts when the answer came
     ctx = Context(wave, answer.approver, str(flow_run.get_id() or ""), "gate", code_version()).as_dict()
     record_decision(ledger, evaluation, answer.decision, ctx, answer.comment)
+    mirror_events(ledger)
     log.info("gate decided", wave=wave, decision=answer.decision, approver=answer.approver)
     return {"wave": wave, "gate": evaluation.gate, "decision": answer.decision, "approver": answer.approver,
             "evidence": evaluation.evidence}

@@ -7,12 +7,13 @@ from typing import Any
 
 import structlog
 from prefect import flow, get_client, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import (create_markdown_artifact, create_progress_artifact, create_table_artifact,
+                               update_progress_artifact)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from . import engine
+from . import engine, mirror
 from .ledger import Ledger
 from .logging import configure
 from .method import AnomalyRules
@@ -21,6 +22,7 @@ from .model.errors import ErpflowError
 from .operations.batches import BatchPlan, chunked, slug
 from .plan import load_plan
 from .preparation import PreparedWave, prepare
+from .projections.anomalies import anomalies
 from .projections.report import build_report
 from .reports.markdown import markdown
 from .settings import Settings
@@ -96,6 +98,7 @@ def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Ta
         update_progress_artifact(progress, 100.0 * len(results) / len(batches))
     summary = engine.finish_operation(ledger, ctx, prepared, results)
     log.info("operation finished", **summary)
+    mirror_events(ledger)
     if summary.get("batches_failed"):
         raise OperationFailed(f"{summary['batches_failed']} batch(es) of {ctx.operation} failed; "
                               f"see `erpflow status {ctx.wave}`, then `erpflow resume {ctx.wave}`")
@@ -126,8 +129,31 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
                                                       settings, force_reason)
         except BaseException as exc:
             engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            mirror_events(ledger)
             raise
         engine.complete(ledger, ctx, summaries)
-    summary = markdown(build_report(ledger, prepared.name, prepared.method))
-    create_markdown_artifact(summary, key=slug(f"{prepared.name}-summary"), description=f"Wave {prepared.name}: summary")
+    mirror_events(ledger)
+    _publish_report(ledger, prepared)
     return summaries
+
+
+def mirror_events(ledger: Ledger) -> None:
+    """Mirror the log's new events to Prefect events; if Prefect cannot take them now, a later call catches up."""
+    try:
+        sent = mirror.publish(ledger, mirror.to_prefect)
+    except Exception as exc:  # noqa: BLE001 - mirroring must never stop a wave
+        log.warning("domain events not mirrored to Prefect yet", reason=str(exc).splitlines()[0])
+    else:
+        log.debug("domain events mirrored to Prefect", events=sent)
+
+
+def _publish_report(ledger: Ledger, prepared: PreparedWave) -> None:
+    """The summary as Markdown, and the anomalies (rejected items among them) as a table."""
+    name = prepared.name
+    create_markdown_artifact(markdown(build_report(ledger, name, prepared.method)), key=slug(f"{name}-summary"),
+                             description=f"Wave {name}: summary")
+    rows = [{"severity": a.severity, "operation": a.operation, "item": a.item, "reason": a.reason,
+             "state": "open" if a.open else f"resolved: {a.resolution}"} for a in anomalies(ledger, name)]
+    create_table_artifact(rows or [{"severity": "", "operation": "", "item": "", "reason": "no anomaly",
+                                    "state": ""}], key=slug(f"{name}-anomalies"),
+                          description=f"Wave {name}: rejected items and anomalies")

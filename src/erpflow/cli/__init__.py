@@ -4,7 +4,7 @@ Each module registers its commands on the one ``app``, in the order they are lis
 """
 
 from . import waves  # noqa: F401, I001  (wave commands first)
-from . import anomalies, audit, gates, replay, reports  # noqa: F401
+from . import anomalies, audit, deploy, gates, replay, reports  # noqa: F401
 from .common import app
 
 __all__ = ["app"]

@@ -1,0 +1,104 @@
+"""Prefect commands: a local server with its worker, a wave triggered as a deployment run, events mirrored."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import PlanPath, app, err, load_settings, open_ledger, out, user_errors
+
+events = typer.Typer(help="Domain events mirrored to Prefect events.", no_args_is_help=True)
+app.add_typer(events, name="events")
+
+
+@app.command()
+@user_errors
+def serve(port: Annotated[int, typer.Option(help="loopback port of the API and UI")] = 4200,
+          workers: Annotated[int, typer.Option(help="workers pulling from the erpflow pool")] = 1) -> None:
+    """Start a Prefect server with its UI on loopback, deploy erpflow's flows and run workers until Ctrl-C."""
+    from ..prefect_env import prepare_prefect_env
+    from ..server import LocalPrefect
+
+    settings = load_settings()
+    prepare_prefect_env(settings)
+    local = LocalPrefect((settings.home / "prefect-server").resolve(), port)
+    project = Path.cwd()
+    os.environ["ERPFLOW_PROJECT_DIR"] = str(project)
+    try:
+        out.print(f"starting the Prefect server on {local.ui_url} (log: {local.home / 'server.log'})")
+        local.start()
+        local.deploy(project)
+        for n in range(workers):
+            local.worker(f"worker-{n + 1}", ERPFLOW_HOME=str(settings.home.resolve()))
+        out.print(f"[bold]Prefect UI:[/] {local.ui_url}    deployments: run-wave/wave, approve-gate/gate    "
+                  f"workers: {workers} on pool erpflow")
+        out.print(f"In another terminal:\n  export PREFECT_API_URL={local.api_url}\n"
+                  "  .venv/bin/erpflow trigger deployments/plans/pilot.yaml\nCtrl-C stops the server and workers.")
+        while all(p.poll() is None for p in local.processes):
+            time.sleep(1)
+        err.print("a Prefect process stopped; see the logs under " + str(local.home))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        local.stop()
+
+
+@app.command()
+@user_errors
+def trigger(path: PlanPath,
+            deployment: Annotated[str, typer.Option(help="FLOW/DEPLOYMENT to run")] = "run-wave/wave",
+            watch: Annotated[bool, typer.Option("--watch", help="wait for the run to end; exit 1 unless it "
+                                                               "completed")] = False) -> None:
+    """Check a plan, then start it as a run of erpflow's Prefect deployment and print the run's UI link."""
+    from ..model.errors import InputError
+    from ..preparation import prepare
+    from ..settings import Settings
+
+    if not os.environ.get("PREFECT_API_URL"):
+        raise InputError("PREFECT_API_URL", "erpflow trigger needs a Prefect server: `make serve` prints the URL")
+    wave = prepare(path, Settings().method).name  # a bad plan is reported here, not in a worker's log
+    plan = path.resolve()
+    relative = plan.relative_to(Path.cwd()) if plan.is_relative_to(Path.cwd()) else plan
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_UI_URL
+
+    try:
+        run = run_deployment(deployment, parameters={"plan_path": str(relative)}, flow_run_name=wave, timeout=0,
+                             tags=[f"wave:{wave}"])
+    except Exception as exc:  # an unknown deployment, an unreachable server
+        raise InputError(deployment, f"cannot start a run: {exc}".splitlines()[0]) from None
+    ui = PREFECT_UI_URL.value() or os.environ["PREFECT_API_URL"].removesuffix("/api")
+    out.print(f"flow run {run.name} ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}")
+    if watch:
+        state = _wait_for(run.id)
+        out.print(f"flow run {run.name}: {state.name}")
+        if not state.is_completed():
+            raise typer.Exit(1)
+
+
+def _wait_for(run_id):
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        while not (state := client.read_flow_run(run_id).state).is_final():
+            time.sleep(1)
+    return state
+
+
+@events.command("publish")
+@user_errors
+def publish(follow: Annotated[float, typer.Option(help="keep publishing every SECONDS (0: once)")] = 0) -> None:
+    """Send the log's events after the last one published to Prefect, as erpflow.* events."""
+    from .. import mirror
+
+    ledger = open_ledger()
+    while True:
+        sent = mirror.publish(ledger, mirror.to_prefect)
+        out.print(f"{sent} event(s) published; position {mirror.position(ledger)}")
+        if not follow:
+            return
+        time.sleep(follow)

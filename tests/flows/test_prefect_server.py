@@ -1,0 +1,168 @@
+"""erpflow on a real Prefect: `prefect server start`, the work pool, `prefect deploy`, real workers, waves triggered
+as deployment runs; what they leave is read back through the Prefect API and from the ledger."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from erpflow.ledger import Ledger
+from erpflow.server import LocalPrefect
+from erpflow.settings import Settings
+
+from ..conftest import free_port
+from .conftest import REPO, small_pilot
+
+pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
+ERPFLOW = str(Path(sys.executable).with_name("erpflow"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    local = LocalPrefect(tmp_path_factory.mktemp("prefect-server"), free_port())
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ERPFLOW_PROJECT_DIR", str(REPO))
+        try:
+            local.start()
+            local.deploy(REPO)
+            yield local
+        finally:
+            local.stop()
+
+
+def trigger(local: LocalPrefect, plan: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([ERPFLOW, "trigger", str(plan), *args], env=local.env(), capture_output=True, text=True,
+                          timeout=300)
+
+
+def settings_env(home: Path, template: Path, **extra: str) -> dict[str, str]:
+    return {"ERPFLOW_HOME": str(home), "ERPFLOW_TRYTON_TEMPLATE": str(template), "ERPFLOW_ACTOR": "integrator",
+            **extra}
+
+
+def ledger_count(settings: Settings, wave: str) -> int:
+    return sum(1 for _ in Ledger(settings).wave_events(wave))
+
+
+def mirrored(client, wave: str, expected: int, deadline: float = 30.0) -> list:
+    """The Prefect events about a wave, once as many as expected have been stored (they are stored async)."""
+    from prefect.events.filters import EventFilter, EventOccurredFilter, EventResourceFilter
+
+    page_filter = EventFilter(resource=EventResourceFilter(id=[f"erpflow.wave.{wave}"]),
+                              occurred=EventOccurredFilter(since=__import__("datetime").datetime(2020, 1, 1,
+                              tzinfo=__import__("datetime").UTC)))
+    found: list = []
+    for _ in range(int(deadline / 0.5)):
+        page = client.read_events(filter=page_filter, limit=50)
+        found = list(page.events)
+        while page.next_page and len(found) < 10 * expected:
+            page = client.read_events_page(page.next_page)
+            found += page.events
+        if len(found) >= expected:
+            break
+        time.sleep(0.5)
+    return found
+
+
+def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirrored_events(
+        server: LocalPrefect, tryton_template: Path, tmp_path: Path):
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    home = tmp_path / "home"
+    worker = server.worker("solo", **settings_env(home, tryton_template))
+    plan = small_pilot(tmp_path)
+    try:
+        done = trigger(server, plan, "--watch")
+    finally:
+        server.halt(worker)
+    assert done.returncode == 0, done.stdout + done.stderr
+    link = re.search(rf"{server.ui_url}/runs/flow-run/([0-9a-f-]{{36}})", done.stdout)
+    assert link and "flow run pilot: Completed" in done.stdout
+
+    settings = Settings(home=home)
+    wave = Ledger(settings).wave("pilot")
+    assert wave.state == "completed" and wave.runs == [link.group(1)]
+    with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
+        run = client.read_flow_run(link.group(1))
+        assert run.name == "pilot" and {"wave:pilot", "kind:pilot", "erpflow"} <= set(run.tags)
+        artifacts = {a.key: a for a in client.read_artifacts(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))}
+        assert "## Gate pilot-exit: fail" in artifacts["pilot-summary"].data
+        assert artifacts["pilot-migration"].type == "progress" and artifacts["pilot-migration"].data == 100.0
+        table = artifacts["pilot-anomalies"]
+        assert table.type == "table" and "C10017" in table.data and "legacy_customers.csv:18" in table.data
+
+        expected = ledger_count(settings, "pilot")
+        events = mirrored(client, "pilot", expected)
+        names = [e.event for e in events]
+        assert len(events) == expected and len({e.id for e in events}) == expected  # each once, none missing
+        assert {"erpflow.wave.started", "erpflow.batch.succeeded", "erpflow.anomaly.raised",
+                "erpflow.wave.operation-finished", "erpflow.wave.completed"} <= set(names)
+        started = next(e for e in events if e.event == "erpflow.wave.started")
+        assert started.resource.id == "erpflow.wave.pilot"
+        assert any(r.id == f"prefect.flow-run.{run.id}" for r in started.related)
+
+        # a gateway that lost its position sends everything again: Prefect keeps each event once
+        from erpflow.store_tables import StoreTables
+
+        StoreTables(Ledger(settings).store_env).query("DELETE FROM erpflow_tracking WHERE projection = ?",
+                                                      "prefect-events")
+        again = subprocess.run([ERPFLOW, "events", "publish"], env={**server.env(), **settings_env(
+            home, tryton_template)}, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and f"{expected} event(s) published" in again.stdout, again.stderr
+        time.sleep(3)
+        assert len(mirrored(client, "pilot", expected)) == expected
+
+
+@pytest.mark.postgres
+def test_two_workers_on_one_pool_run_two_waves_at_once_into_one_event_store(
+        server: LocalPrefect, tryton_template: Path, tmp_path: Path, postgres_url: str):
+    """Two machines in small: each worker has its own home (its embedded Tryton), the event store is shared."""
+    workers = {name: server.worker(name, limit=1, **settings_env(tmp_path / name, tryton_template,
+                                                                  ERPFLOW_EVENT_STORE=postgres_url))
+               for name in ("north", "south")}
+    plans = {wave: small_pilot(tmp_path / wave, wave=wave) for wave in ("lyon", "lille")}
+    try:
+        started = {wave: trigger(server, plan) for wave, plan in plans.items()}
+        assert all(s.returncode == 0 for s in started.values()), [s.stderr for s in started.values()]
+        runs = {wave: re.search(r"/runs/flow-run/([0-9a-f-]{36})", s.stdout).group(1) for wave, s in started.items()}
+        states = {wave: wait_for(server, run) for wave, run in runs.items()}
+    finally:
+        for worker in workers.values():
+            server.halt(worker)
+    assert states == {"lyon": "COMPLETED", "lille": "COMPLETED"}
+    ran_on = {wave: {name for name in workers if f"Flow run '{wave}' submitted to infrastructure" in
+                     (server.home / f"worker-{name}.log").read_text()} for wave in runs}
+    assert sorted(map(len, ran_on.values())) == [1, 1] and ran_on["lyon"] != ran_on["lille"]  # one each
+
+    shared = Settings(home=tmp_path / "reader", event_store=postgres_url)
+    ledger = Ledger(shared)
+    for wave, run in runs.items():
+        recorded = ledger.wave(wave)
+        assert recorded.state == "completed" and recorded.runs == [run]
+        assert recorded.reconciliations["customers"] == {"read": 20, "loaded": 19, "rejected": 1, "balanced": True}
+    verified = subprocess.run([ERPFLOW, "verify"], env={**os.environ, "ERPFLOW_HOME": str(tmp_path / "reader"),
+                                                        "ERPFLOW_EVENT_STORE": postgres_url},
+                              capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def wait_for(local: LocalPrefect, run: str, deadline: float = 240.0) -> str:
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: local.api_url}), get_client(sync_client=True) as client:
+        for _ in range(int(deadline)):
+            state = client.read_flow_run(run).state
+            if state.is_final():
+                return state.type.value
+            time.sleep(1)
+    return "TIMEOUT"

@@ -1,0 +1,62 @@
+"""The gateway to Prefect events: pages sent in log order, the position recorded after each page, nothing skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from erpflow import mirror
+from erpflow.ledger import Ledger
+from erpflow.model.anomaly import Anomaly
+from erpflow.model.wave import Wave
+
+
+def ctx(wave: str, operation: str = "") -> dict[str, str]:
+    return {"wave": wave, "actor": "tester", "flow_run_id": "3c2a2b88-240e-44c1-9565-c8f75271e2ae",
+            "operation": operation, "code_version": "0"}
+
+
+def recorded(settings) -> Ledger:
+    """A wave planned with a large plan snapshot, and 24 anomalies raised on it: 25 events."""
+    ledger = Ledger(settings)
+    ledger.save(Wave(name="north", kind="pilot", sites=["Lille"], cycle=["migration"], plan_digest="d" * 64,
+                     inputs={}, plan={"rows": ["x" * 100] * 50}, ctx=ctx("north")))
+    for n in range(24):
+        ledger.save(Anomaly(wave="north", operation="migration", item=f"C{n:05d}", severity="major",
+                            reason=f"row {n} rejected", ctx=ctx("north", "migration")))
+    return ledger
+
+
+def test_a_failed_page_is_sent_again_and_nothing_after_it_is_skipped(settings):
+    ledger = recorded(settings)
+    pages: list[list[dict]] = []
+
+    def flaky(page: list[dict]) -> None:
+        if len(pages) == 1:
+            raise ConnectionError("Prefect is down")
+        pages.append(page)
+
+    with pytest.raises(ConnectionError):
+        mirror.publish(ledger, flaky, page=10)
+    assert [len(p) for p in pages] == [10] and mirror.position(ledger) == 10
+    assert mirror.publish(ledger, pages.append, page=10) == 15
+    sent = [event for page in pages for event in page]
+    assert [e["payload"]["position"] for e in sent] == list(range(1, 26))  # in log order, each once
+    assert mirror.publish(ledger, pages.append) == 0 and len(pages) == 3
+
+
+def test_events_are_named_after_their_aggregate_with_the_wave_as_resource(settings):
+    ledger = recorded(settings)
+    sent: list[dict] = []
+    mirror.publish(ledger, sent.extend)
+    planned, raised = sent[0], sent[1]
+    assert planned["event"] == "erpflow.wave.planned" and raised["event"] == "erpflow.anomaly.raised"
+    assert raised["resource"] == {"prefect.resource.id": "erpflow.wave.north", "prefect.resource.name": "north"}
+    roles = {r["prefect.resource.role"]: r["prefect.resource.id"] for r in raised["related"]}
+    assert roles["flow-run"] == "prefect.flow-run.3c2a2b88-240e-44c1-9565-c8f75271e2ae"
+    assert roles["operation"] == "erpflow.operation.north.migration" and roles["anomaly"].startswith("erpflow.anomaly.")
+    assert raised["payload"]["severity"] == "major" and raised["payload"]["item"] == "C00000"
+    assert "plan" not in planned["payload"] and planned["payload"]["kind"] == "pilot"  # large values stay out
+    again: list[dict] = []
+    mirror._tables(ledger).query("DELETE FROM erpflow_tracking")
+    mirror.publish(ledger, again.extend)
+    assert [e["id"] for e in again] == [e["id"] for e in sent]  # the same record, the same Prefect event id
