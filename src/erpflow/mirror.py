@@ -51,8 +51,10 @@ def prefect_event(position: int, topic: str, originator: uuid.UUID, version: int
     if ctx.get("operation"):
         related.append({"prefect.resource.id": f"erpflow.operation.{wave}.{ctx['operation']}",
                         "prefect.resource.role": "operation", "prefect.resource.name": ctx["operation"]})
-    if kind != "wave":
-        related.append({"prefect.resource.id": f"erpflow.{kind}.{originator}", "prefect.resource.role": kind})
+    if kind != "wave":  # an anomaly's severity is a label, so that an automation can match blocking ones
+        labels = {"erpflow.severity": state["severity"]} if isinstance(state.get("severity"), str) else {}
+        related.append({"prefect.resource.id": f"erpflow.{kind}.{originator}", "prefect.resource.role": kind,
+                        **labels})
     payload = {key: value for key, value in state.items() if key not in SKIPPED and _small(value)}
     payload.update(position=position, actor=ctx.get("actor", ""), operation=ctx.get("operation", ""))
     return {"id": str(uuid.uuid5(NAMESPACE, f"{originator}/{version}")),

@@ -3,16 +3,21 @@ as deployment runs; what they leave is read back through the Prefect API and fro
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from erpflow.ledger import Ledger
+from erpflow.model.wave import Wave
 from erpflow.server import LocalPrefect
 from erpflow.settings import Settings
 
@@ -55,8 +60,7 @@ def mirrored(client, wave: str, expected: int, deadline: float = 30.0) -> list:
     from prefect.events.filters import EventFilter, EventOccurredFilter, EventResourceFilter
 
     page_filter = EventFilter(resource=EventResourceFilter(id=[f"erpflow.wave.{wave}"]),
-                              occurred=EventOccurredFilter(since=__import__("datetime").datetime(2020, 1, 1,
-                              tzinfo=__import__("datetime").UTC)))
+                              occurred=EventOccurredFilter(since=datetime(2020, 1, 1, tzinfo=UTC)))
     found: list = []
     for _ in range(int(deadline / 0.5)):
         page = client.read_events(filter=page_filter, limit=50)
@@ -166,3 +170,53 @@ def wait_for(local: LocalPrefect, run: str, deadline: float = 240.0) -> str:
                 return state.type.value
             time.sleep(1)
     return "TIMEOUT"
+
+
+class Hooks(http.server.BaseHTTPRequestHandler):
+    received: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        Hooks.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_example_automation_notifies_a_blocking_anomaly_and_nothing_else(server: LocalPrefect, tmp_path: Path):
+    """A real webhook receiver stands for the team's chat: the notification block posts to it."""
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    with temporary_settings({PREFECT_API_URL: server.api_url}):
+        block = CustomWebhookNotificationBlock(name="team chat", url=f"http://127.0.0.1:{receiver.server_port}/",
+                                               json_data={"subject": "{{subject}}", "body": "{{body}}"})
+        block_id = block.save("team-chat", overwrite=True)
+    automation = tmp_path / "automation.yaml"
+    automation.write_text((REPO / "deployments" / "automations" / "blocking-anomaly.yaml").read_text()
+                          .replace("BLOCK_DOCUMENT_ID", str(block_id)))
+    server.run("automation", "create", "--from-file", str(automation))
+
+    env = {**server.env(), "ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_ACTOR": "key.user"}
+    ledger = Ledger(Settings(home=tmp_path / "home"))
+    ledger.save(Wave(name="nice", kind="progressive", sites=["Nice"], cycle=["migration"], plan_digest="0" * 64,
+                     inputs={}, plan={}, ctx={"wave": "nice", "actor": "integrator"}))
+    for severity, item, reason in (("major", "C00042", "postcode missing"),
+                                   ("blocking", "closing", "month-end closing fails in the ERP")):
+        raised = subprocess.run([ERPFLOW, "anomaly", "raise", "nice", "--item", item, "--reason", reason,
+                                 "--operation", "migration", "--severity", severity], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert raised.returncode == 0, raised.stderr
+    published = subprocess.run([ERPFLOW, "events", "publish"], env=env, capture_output=True, text=True, timeout=60)
+    assert published.returncode == 0 and "3 event(s) published" in published.stdout, published.stderr
+    receiver_deadline = time.monotonic() + 90
+    while not Hooks.received and time.monotonic() < receiver_deadline:
+        time.sleep(0.5)
+    time.sleep(3)  # a notification for the major anomaly, if one were wrongly sent, would have come by now too
+    receiver.shutdown()
+    assert len(Hooks.received) == 1, Hooks.received
+    assert Hooks.received[0]["subject"] == "erpflow: blocking anomaly in wave nice"
+    assert "migration / closing: month-end closing fails in the ERP (raised by key.user" in Hooks.received[0]["body"]
