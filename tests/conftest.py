@@ -6,6 +6,8 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -75,12 +77,63 @@ def tryton_db(tryton_home: Path, tryton_template: Path):
         path.unlink()
 
 
-@pytest.fixture
-def tryton(tryton_db):
-    """A TrytonTarget on the fresh database; emails are checked for syntax only (no DNS here)."""
-    from erpflow.targets.tryton import TrytonTarget
+# trytond as a server, with e-mails checked for syntax only: this machine has no DNS (a real server checks).
+_TRYTOND = ("import sys; from erpflow.targets.tryton import skip_email_dns_check; skip_email_dns_check(); "
+            "from trytond.cli import main; sys.argv[0] = 'trytond'; sys.exit(main())")
 
-    return TrytonTarget(tryton_db, check_email_dns=False)
+
+@dataclass
+class TrytonServer:
+    url: str
+    database: str
+    password: str
+
+
+@pytest.fixture
+def tryton_server(tryton_db, tryton_template: Path, tmp_path: Path):
+    """A real trytond server on a loopback port, serving the fresh database over XML-RPC."""
+    import urllib.request
+
+    port = free_port()
+    conf = tmp_path / "trytond-server.conf"
+    conf.write_text(tryton_db.config_file.read_text() + f"\n[web]\nlisten = 127.0.0.1:{port}\n")
+    log = open(tmp_path / "trytond.log", "wb")
+    server = subprocess.Popen([sys.executable, "-c", _TRYTOND, "-c", str(conf), "-d", tryton_db.name],
+                              stdout=log, stderr=subprocess.STDOUT,
+                              env={k: v for k, v in os.environ.items() if not k.startswith("TRYTON")})
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"trytond stopped: {(tmp_path / 'trytond.log').read_text()[-2000:]}")
+                time.sleep(0.25)
+        password = tryton_template.with_name("admin.pass").read_text().strip()
+        yield TrytonServer(url, tryton_db.name, password)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def tryton(request, tryton_db):
+    """A TrytonTarget on the fresh database: embedded (local proteus), or through a trytond server (XML-RPC).
+    E-mails are checked for syntax only (no DNS here)."""
+    from pydantic import SecretStr
+
+    from erpflow.targets.tryton import TrytonTarget
+    from erpflow.targets.tryton_remote import RemoteTryton
+
+    if request.param == "embedded":
+        return TrytonTarget(tryton_db, check_email_dns=False)
+    server = request.getfixturevalue("tryton_server")
+    return TrytonTarget(RemoteTryton(server.url, server.database, "admin", SecretStr(server.password)))
 
 
 SMTP_USER, SMTP_PASSWORD = "erpflow", "smtp-Pa55-w0rd"

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, ValidationInfo,
+                      model_validator)
 
 from .yamlfile import Lines, read_yaml, validate
 
@@ -30,8 +31,13 @@ class Strict(BaseModel):
 
 
 class TargetPlan(Strict):
+    """The ERP: an embedded Tryton database (created under the erpflow home), or a trytond server's database
+    when ``url`` is given (logged in as ``user``; the password comes from ERPFLOW_TRYTON_PASSWORD)."""
+
     erp: Literal["tryton"] = "tryton"
-    database: Name = Field(description="embedded Tryton database, created under the erpflow home if missing")
+    database: Name
+    url: HttpUrl | None = None
+    user: str = Field("admin", min_length=1)
 
 
 class AccountColumns(Strict):

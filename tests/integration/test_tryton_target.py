@@ -1,4 +1,5 @@
-"""The Tryton adapter on a real embedded Tryton database (a fresh copy of the template per test)."""
+"""The Tryton adapter on a real Tryton database (a fresh copy of the template per test), embedded and behind a
+real trytond server (XML-RPC): every test runs both ways."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from erpflow.model.items import Address, ConfigItem, PartySpec, ProductSpec, UserSpec
 from erpflow.targets.errors import TargetUnavailable
 from erpflow.targets.tryton import TrytonTarget
 from erpflow.targets.tryton_db import TrytonDatabase, ensure_database
+from erpflow.targets.tryton_remote import RemoteTryton
 
 pytestmark = pytest.mark.tryton
 
@@ -186,3 +189,14 @@ def test_calls_from_several_threads_are_serialised_and_all_land(tryton: TrytonTa
 
     assert sorted(len(r) for r in results) == [50] * 4
     assert tryton.count("res.user", [("login", "like", "t%u%")]) == 200
+
+
+def test_a_server_that_refuses_the_login_or_cannot_be_reached_is_unavailable(tryton_server, closed_port: int):
+    wrong = TrytonTarget(RemoteTryton(tryton_server.url, tryton_server.database, "admin", SecretStr("n0t-it")))
+    with pytest.raises(TargetUnavailable, match="refused the login of 'admin'") as refused:
+        wrong.upsert_users([ALICE])
+    assert "n0t-it" not in str(refused.value) and "n0t-it" not in repr(wrong.database)
+
+    gone = TrytonTarget(RemoteTryton(f"http://127.0.0.1:{closed_port}/", "acme", "admin", SecretStr("x")))
+    with pytest.raises(TargetUnavailable, match=f"cannot reach Tryton at http://127.0.0.1:{closed_port}/"):
+        gone.upsert_users([ALICE])

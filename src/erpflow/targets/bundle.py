@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
+from pydantic import SecretStr
+
 from ..model.items import ItemOutcome
 from ..plan import WavePlan
 from ..settings import Settings
@@ -26,9 +28,13 @@ class Targets:
     def erp(self) -> Any:
         from .tryton import TrytonTarget
         from .tryton_db import ensure_database
+        from .tryton_remote import RemoteTryton
 
-        database = ensure_database(self.settings.tryton_home, self.plan.target.database,
-                                   template=self.settings.tryton_template)
+        target = self.plan.target
+        if target.url is not None:
+            password = self.settings.tryton_password or SecretStr("")
+            return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password))
+        database = ensure_database(self.settings.tryton_home, target.database, template=self.settings.tryton_template)
         return TrytonTarget(database, check_email_dns=self.settings.check_email_dns)
 
     @cached_property

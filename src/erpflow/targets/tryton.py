@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import xmlrpc.client
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -21,6 +22,7 @@ from typing import Any
 from ..model.items import ConfigItem, ItemOutcome, PartySpec, ProductSpec, UserSpec
 from .errors import TargetError, TargetUnavailable
 from .tryton_db import TrytonDatabase
+from .tryton_remote import RemoteTryton, refused
 
 _LOCK = threading.RLock()
 ALL = {"active_test": False}
@@ -38,10 +40,12 @@ class Refused(Exception):
     """An item the adapter itself refuses; becomes a rejected outcome."""
 
 
-def connect(database: TrytonDatabase) -> Any:
-    """A proteus configuration on the database, in local mode (network mode would be chosen here)."""
+def connect(database: TrytonDatabase | RemoteTryton) -> Any:
+    """A proteus configuration: on an embedded database (local mode), or on a trytond server (XML-RPC)."""
     from proteus import config
 
+    if isinstance(database, RemoteTryton):
+        return database.open()
     if not database.path.exists():
         raise TargetUnavailable(f"Tryton database {database.path} does not exist")
     _use_config_file(database)
@@ -64,11 +68,13 @@ def skip_email_dns_check() -> None:
 
 
 class TrytonTarget:
-    """One embedded Tryton database. ``check_email_dns=False`` on machines without DNS."""
+    """One Tryton database, embedded or on a server. ``check_email_dns=False`` on machines without DNS (an
+    embedded database only: a server checks as it is configured)."""
 
-    def __init__(self, database: TrytonDatabase, *, check_email_dns: bool = True):
+    def __init__(self, database: TrytonDatabase | RemoteTryton, *, check_email_dns: bool = True):
         self.database, self._config = database, None
-        if not check_email_dns:
+        self.remote = isinstance(database, RemoteTryton)
+        if not check_email_dns and not self.remote:
             skip_email_dns_check()
 
     def upsert_users(self, users: Sequence[UserSpec]) -> list[ItemOutcome]:
@@ -150,8 +156,6 @@ class TrytonTarget:
 
     def apply_config(self, items: Sequence[ConfigItem]) -> list[ItemOutcome]:
         """Company, chart, fiscal_year and setting items, applied in order, each on its own."""
-        from trytond.exceptions import UserError
-
         outcomes = []
         with self._session():
             for item in items:
@@ -161,10 +165,12 @@ class TrytonTarget:
                         raise Refused(f"unknown configuration kind {item.kind!r}")
                     status, erp_id, changes = apply(item.desired)
                     outcomes.append(ItemOutcome(item.key, status, erp_id, changes=_plain_changes(changes)))
-                except (Refused, UserError) as exc:
-                    outcomes.append(ItemOutcome(item.key, "rejected", reason=_reason(exc)))
                 except (KeyError, ValueError) as exc:
                     outcomes.append(ItemOutcome(item.key, "rejected", reason=f"invalid {item.kind}: {exc!r}"))
+                except Exception as exc:
+                    if not (isinstance(exc, Refused) or refused(exc)):
+                        raise
+                    outcomes.append(ItemOutcome(item.key, "rejected", reason=_reason(exc)))
         return outcomes
 
     def _apply_company(self, desired: dict[str, Any]) -> tuple[str, Any, dict[str, list[Any]]]:
@@ -251,14 +257,8 @@ class TrytonTarget:
         return "created", fy, {"start_date": [None, start], "end_date": [None, end], "period": [None, period]}
 
     def _apply_setting(self, desired: dict[str, Any]) -> tuple[str, Any, dict[str, list[Any]]]:
-        from trytond.model import ModelSingleton
-
         model, field, value = desired["model"], desired["field"], desired["value"]
-        try:
-            singleton = issubclass(self._config.get_proxy(model)._object, ModelSingleton)
-        except KeyError:
-            raise Refused(f"unknown model {model!r}") from None
-        if not singleton:
+        if not self._singleton(model):
             raise Refused(f"{model} is not a singleton model")
         if field not in self._call(model, "fields_get", [field]):
             raise Refused(f"{model} has no field {field!r}")
@@ -267,6 +267,21 @@ class TrytonTarget:
             return "unchanged", 1, {}
         self._call(model, "write", [1], {field: value})
         return "updated", 1, {field: [before, _plain(self._call(model, "read", [1], [field])[0][field])]}
+
+    def _singleton(self, model: str) -> bool:
+        """Whether ``model`` is a singleton: asked of the model class locally. A server does not say: there, a
+        model of ir.model whose only record is 1 (a singleton has record 1 even before it is written) counts."""
+        if not self.remote:
+            from trytond.model import ModelSingleton
+
+            try:
+                return issubclass(self._config.get_proxy(model)._object, ModelSingleton)
+            except KeyError:
+                raise Refused(f"unknown model {model!r}") from None
+        if not self._read("ir.model", [("name", "=", model)], ["name"]):
+            raise Refused(f"unknown model {model!r}")
+        return self._call(model, "search", [], 0, None, None) == [1] and not self._call(
+            model, "search_count", [("id", "!=", 1)])
 
     def find_users(self, logins: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._session():
@@ -303,11 +318,12 @@ class TrytonTarget:
             try:
                 if self._config is None:
                     self._config = connect(self.database)
-                _use_config_file(self.database)
+                if not self.remote:
+                    _use_config_file(self.database)
                 yield
-            except (sqlite3.OperationalError, OSError) as exc:
+            except (sqlite3.OperationalError, OSError, xmlrpc.client.ProtocolError) as exc:
                 raise TargetUnavailable(f"Tryton database {self.database.name}: {_reason(exc)}") from exc
-            except TrytonException as exc:
+            except (TrytonException, xmlrpc.client.Fault) as exc:
                 raise TargetError(_reason(exc)) from exc
 
     def _call(self, model: str, method: str, *args: Any, **context: Any) -> Any:
@@ -331,7 +347,7 @@ class TrytonTarget:
         module, _, fs_id = xml_id.rpartition(".")
         try:
             ids = [self._call("ir.model.data", "get_id", module or "account", fs_id)]
-        except KeyError:
+        except (KeyError, xmlrpc.client.Fault):  # no such XML id: a server sends its KeyError as a fault
             ids = []
         for root in roots:
             if root["name"] == wanted or root["id"] in ids:
@@ -429,8 +445,6 @@ class _Plan:
 
 def _split(target: TrytonTarget, model: str, method: str, rows: list[tuple[int, Any]]) -> dict[int, Any]:
     """Run one call for all rows; when Tryton refuses it, halve until each refusal has its row."""
-    from trytond.exceptions import UserError
-
     if not rows:
         return {}
     try:
@@ -438,7 +452,9 @@ def _split(target: TrytonTarget, model: str, method: str, rows: list[tuple[int, 
             return dict(zip([i for i, _ in rows], target._call(model, "create", [v for _, v in rows])))
         target._call(model, "write", *[a for _, (rid, values) in rows for a in ([rid], values)])
         return {i: rid for i, (rid, _) in rows}
-    except UserError as exc:
+    except Exception as exc:
+        if not refused(exc):
+            raise
         if len(rows) == 1:
             return {rows[0][0]: _reason(exc)}
         half = len(rows) // 2
@@ -506,6 +522,8 @@ def _ref(item: Any) -> str:
 
 def _reason(exc: BaseException) -> str:
     """One line: Tryton's message and description, never a traceback."""
+    if isinstance(exc, xmlrpc.client.Fault):  # a server's UserError: "message - description"
+        return " ".join(exc.faultString.split()).removesuffix(" -").replace(" - ", " ", 1)
     text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     if description := getattr(exc, "description", ""):
         text = f"{text} {description}"
