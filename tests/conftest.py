@@ -228,3 +228,60 @@ def chromium() -> Chromium:
     if path is None:
         pytest.fail("chromium is not installed: `make test` installs Debian's chromium package")
     return Chromium(path)
+
+
+SCIM_TOKEN = "scim-t0ken-s3cret"
+
+
+@dataclass
+class ScimServer:
+    url: str
+    token: str
+    log: Path
+
+
+def _service_provider_config(bulk: dict | None) -> dict:
+    """scim2-server's default announcement, with the given /Bulk capabilities."""
+    return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+            "patch": {"supported": True}, "bulk": bulk or {"supported": False, "maxOperations": 0,
+                                                           "maxPayloadSize": 0},
+            "filter": {"supported": True, "maxResults": 1000}, "changePassword": {"supported": False},
+            "sort": {"supported": True}, "etag": {"supported": False},
+            "authenticationSchemes": [{"type": "oauthbearertoken", "name": "bearer_token",
+                                       "description": "HTTP Bearer Token"}]}
+
+
+@pytest.fixture
+def scim_server(tmp_path: Path):
+    """Starts a real SCIM 2.0 server (scim2-server, in memory) on a loopback port; ``bulk`` sets what it
+    announces of /Bulk (None: no /Bulk at all)."""
+    import json
+    import urllib.request
+
+    servers = []
+
+    def start(bulk: dict | None = {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}):
+        port = free_port()
+        config = tmp_path / f"spc-{port}.json"
+        config.write_text(json.dumps(_service_provider_config(bulk)))
+        log = tmp_path / f"scim-{port}.log"
+        with open(log, "wb") as out:  # it logs every request: a file, never an undrained pipe
+            servers.append(subprocess.Popen(
+                [str(Path(sys.executable).with_name("scim2-server")), "--hostname", "127.0.0.1", "--port", str(port),
+                 "--bearer-token", SCIM_TOKEN, "--service-provider-config", str(config)], stdout=out,
+                stderr=subprocess.STDOUT))
+        url = f"http://127.0.0.1:{port}/v2/"
+        request = urllib.request.Request(url + "ServiceProviderConfig",
+                                         headers={"Authorization": f"Bearer {SCIM_TOKEN}"})
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(request, timeout=1)
+                return ScimServer(url, SCIM_TOKEN, log)
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail(f"scim2-server did not start: {log.read_text()[-2000:]}")
+
+    yield start
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=10)

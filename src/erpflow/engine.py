@@ -111,7 +111,7 @@ def start_operation(ledger: Ledger, ctx: Context, batches: list[BatchPlan]) -> N
 def execute(operation: str, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
     """Send a batch's items to the operation's target; one outcome per item."""
     if operation == "accounts":
-        return targets.erp.upsert_users(batch.items)
+        return targets.accounts.upsert_users(batch.items)
     if operation == "configuration":
         return targets.erp.apply_config(batch.items)
     if operation == "migration":
@@ -126,7 +126,7 @@ def execute(operation: str, batch: BatchPlan, targets: Targets) -> list[ItemOutc
 def lookup(operation: str, batch: BatchPlan, targets: Targets) -> dict[str, str]:
     """What the target already holds of a batch's items, by natural key: ref -> target id."""
     if operation == "accounts":
-        found = targets.erp.find_users([u.login for u in batch.items])
+        found = targets.accounts.find_users([u.login for u in batch.items])
     elif operation == "migration":
         find = targets.erp.find_products if batch.details.get("into") == "product" else targets.erp.find_parties
         found = find([item.code for item in batch.items])

@@ -49,8 +49,15 @@ class AccountColumns(Strict):
     role: str
 
 
+class ScimPlan(Strict):
+    """A SCIM 2.0 server that holds the accounts instead of the ERP; the token comes from ERPFLOW_SCIM_TOKEN."""
+
+    url: HttpUrl
+
+
 class AccountsPlan(Strict):
     source: Source
+    scim: ScimPlan | None = None
     sheet: str | None = None
     columns: AccountColumns
     roles: dict[str, str] = Field(min_length=1, description="HR job title -> role in domain/roles.yaml")

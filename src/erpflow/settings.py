@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     actor: str = Field(default_factory=_user, description="who runs erpflow, recorded in every event")
     smtp_password: SecretStr | None = None
     tryton_password: SecretStr | None = Field(None, description="the password of a plan's Tryton server user")
+    scim_token: SecretStr | None = Field(None, description="the bearer token of a plan's SCIM server")
     tryton_template: Path | None = Field(
         None, description="a prepared Tryton template database file to copy instead of building one")
     lease_seconds: float = Field(600, gt=0, description="how long a run holds its wave without renewing")

@@ -1,4 +1,5 @@
-"""A whole wave against targets over the network, started by the test: a real trytond server (XML-RPC)."""
+"""Whole waves against targets over the network, started by the tests: a real trytond server (XML-RPC) and a
+real SCIM 2.0 server."""
 
 from __future__ import annotations
 
@@ -46,3 +47,36 @@ def test_a_wave_runs_against_a_trytond_server_and_its_password_stays_secret(pref
     with get_client(sync_client=True) as client:
         logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.flow_run_id])), limit=200)
     assert logs and not any(tryton_server.password in log.message for log in logs)
+
+
+def test_accounts_go_to_a_scim_server_through_bulk_and_its_token_stays_secret(prefect_api, wave_env, scim_server,
+                                                                               tmp_path: Path):
+    from prefect import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from erpflow.targets.scim import ScimTarget
+
+    server = scim_server()
+    plan = small_pilot(tmp_path)
+    plan.write_text(plan.read_text().replace("accounts:\n", f"accounts:\n  scim:\n    url: {server.url}\n", 1))
+    run = wave_env(plan, tmp_path / "home", ERPFLOW_SCIM_TOKEN=server.token)
+    assert run.state.is_completed(), run.state
+    created = run.counts["accounts"]["created"]
+    assert created > 10
+    assert server.log.read_text().count("POST /v2/Bulk") == 1  # one batch, one request
+
+    scim = ScimTarget(server.url, SecretStr(server.token))
+    recorded = Ledger(run.settings)
+    logins = [o["ref"] for o in recorded.batch("pilot", "accounts", recorded.wave("pilot").operations["accounts"]
+                                               ["batches"][0]).outcomes if o["status"] == "created"]
+    assert len(scim.find_users(logins)) == created
+    assert sum(len(g["members"]) for g in scim._groups().values()) >= created  # everyone in a role group
+
+    again = wave_env(plan, tmp_path / "home", ERPFLOW_SCIM_TOKEN=server.token)
+    assert again.counts["accounts"]["skipped"] == 1
+
+    text = "\n".join(json.dumps(event.__dict__, default=str) for _, event in recorded.read_log())
+    assert server.token not in text
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.flow_run_id])), limit=200)
+    assert logs and not any(server.token in log.message for log in logs)

@@ -38,6 +38,16 @@ class Targets:
         return TrytonTarget(database, check_email_dns=self.settings.check_email_dns)
 
     @cached_property
+    def accounts(self) -> Any:
+        """Where user accounts go: the plan's SCIM server, or the ERP."""
+        scim = self.plan.accounts.scim
+        if scim is None:
+            return self.erp
+        from .scim import ScimTarget
+
+        return ScimTarget(str(scim.url), self.settings.scim_token or SecretStr(""))
+
+    @cached_property
     def mailer(self) -> Any:
         from .mail import OutboxMailer, SmtpMailer
 
