@@ -19,10 +19,22 @@ from .conftest import small_pilot
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 
 
-def test_a_wave_runs_against_a_trytond_server_and_its_password_stays_secret(prefect_api, wave_env, tryton_server,
-                                                                              tmp_path: Path):
+@pytest.fixture
+def tryton_password_block(prefect_api, tryton_server):
+    """The trytond server's password in a Prefect Secret block, the way a deployment would keep it."""
+    from prefect.blocks.system import Secret
+
+    Secret(value=tryton_server.password).save("erpflow-tryton-password", overwrite=True)
+    yield
+    Secret.delete("erpflow-tryton-password")
+
+
+def test_a_wave_runs_against_a_trytond_server_its_password_from_a_prefect_block(
+        prefect_api, wave_env, tryton_server, tryton_password_block, tmp_path: Path, monkeypatch):
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    monkeypatch.delenv("ERPFLOW_TRYTON_PASSWORD", raising=False)
 
     plan = small_pilot(tmp_path)
     plan.write_text(re.sub(r"  database: \w+\n", f"  database: {tryton_server.database}\n"
@@ -30,7 +42,7 @@ def test_a_wave_runs_against_a_trytond_server_and_its_password_stays_secret(pref
     server = TrytonTarget(RemoteTryton(tryton_server.url, tryton_server.database, "admin",
                                        SecretStr(tryton_server.password)))
     users_before = server.count("res.user")
-    run = wave_env(plan, tmp_path / "home", ERPFLOW_TRYTON_PASSWORD=tryton_server.password)
+    run = wave_env(plan, tmp_path / "home")
     assert run.state.is_completed(), run.state
     created = run.counts["accounts"]["created"]
     assert created > 10 and run.counts["migration"]["created"] > 10
@@ -39,7 +51,7 @@ def test_a_wave_runs_against_a_trytond_server_and_its_password_stays_secret(pref
     assert server.count("res.user") == users_before + created
     assert server.count("party.party", [("code", "=", "C10001")]) == 1
 
-    again = wave_env(plan, tmp_path / "home", ERPFLOW_TRYTON_PASSWORD=tryton_server.password)
+    again = wave_env(plan, tmp_path / "home")
     assert again.counts["accounts"]["skipped"] == 1 and server.count("res.user") == users_before + created
 
     recorded = "\n".join(json.dumps(event.__dict__, default=str) for _, event in Ledger(run.settings).read_log())

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from ..credentials import credential
 from ..model.items import ItemOutcome
 from ..plan import WavePlan
 from ..settings import Settings
@@ -32,7 +33,7 @@ class Targets:
 
         target = self.plan.target
         if target.url is not None:
-            password = self.settings.tryton_password or SecretStr("")
+            password = credential(self.settings, "tryton_password") or SecretStr("")
             return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password))
         database = ensure_database(self.settings.tryton_home, target.database, template=self.settings.tryton_template)
         return TrytonTarget(database, check_email_dns=self.settings.check_email_dns)
@@ -45,7 +46,7 @@ class Targets:
             return self.erp
         from .scim import ScimTarget
 
-        return ScimTarget(str(scim.url), self.settings.scim_token or SecretStr(""))
+        return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""))
 
     @cached_property
     def mailer(self) -> Any:
@@ -56,7 +57,7 @@ class Targets:
             return OutboxMailer(mail.outbox or self.settings.home / "outbox" / self.plan.wave)
         smtp = mail.smtp
         return SmtpMailer(smtp.host, smtp.port, str(mail.sender), smtp.username,
-                          self.settings.smtp_password, smtp.starttls)
+                          credential(self.settings, "smtp_password") if smtp.username else None, smtp.starttls)
 
     def find_invitations(self, invitations: Sequence[Any]) -> dict[str, str]:
         """Invitations already written to the outbox (an SMTP server cannot be asked: none found)."""
