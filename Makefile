@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: demo test bench install browser clean
+.PHONY: demo test serve bench install browser clean
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ demo: $(STAMP)
 	$(BIN)/erpflow run deployments/plans/pilot.yaml
 	@echo
 	@echo "Next: $(BIN)/erpflow status pilot   |   $(BIN)/erpflow history pilot"
+
+# A Prefect server with its UI on 127.0.0.1:4200, erpflow's deployments and a worker, until Ctrl-C.
+serve: $(STAMP)
+	$(BIN)/erpflow serve
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

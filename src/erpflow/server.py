@@ -15,6 +15,7 @@ from .model.errors import ErpflowError
 
 POOL = "erpflow"
 PREFECT_FILE = Path("deployments") / "prefect.yaml"
+ADDRESS = "api-url"  # written by `erpflow serve` under its home while it runs, read by `erpflow trigger`
 
 
 class ServerError(ErpflowError):
@@ -23,6 +24,16 @@ class ServerError(ErpflowError):
 
 def _prefect() -> list[str]:
     return [str(Path(sys.executable).with_name("prefect"))]
+
+
+def announced_api(home: Path) -> str | None:
+    """The API URL of the server `erpflow serve` runs under ``home``, if it runs and answers."""
+    try:
+        url = (home / ADDRESS).read_text().strip()
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+            return url if answer.status == 200 else None
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass
@@ -94,8 +105,13 @@ class LocalPrefect:
         return self._spawn(args, f"worker-{name}.log",
                            PREFECT_WORKER_QUERY_SECONDS=env.pop("PREFECT_WORKER_QUERY_SECONDS", "2"), **env)
 
+    def announce(self) -> None:
+        """Let `erpflow trigger` in another terminal find this server without PREFECT_API_URL."""
+        (self.home / ADDRESS).write_text(self.api_url + "\n")
+
     def stop(self) -> None:
         """Stop workers first, then the server."""
+        (self.home / ADDRESS).unlink(missing_ok=True)
         for process in reversed(self.processes):
             self.halt(process)
 

@@ -34,10 +34,11 @@ def serve(port: Annotated[int, typer.Option(help="loopback port of the API and U
         local.deploy(project)
         for n in range(workers):
             local.worker(f"worker-{n + 1}", ERPFLOW_HOME=str(settings.home.resolve()))
+        local.announce()
         out.print(f"[bold]Prefect UI:[/] {local.ui_url}    deployments: run-wave/wave, approve-gate/gate    "
                   f"workers: {workers} on pool erpflow")
-        out.print(f"In another terminal:\n  export PREFECT_API_URL={local.api_url}\n"
-                  "  .venv/bin/erpflow trigger deployments/plans/pilot.yaml\nCtrl-C stops the server and workers.")
+        out.print("In another terminal, from this folder:\n  .venv/bin/erpflow trigger deployments/plans/pilot.yaml\n"
+                  f"(elsewhere: export PREFECT_API_URL={local.api_url})\nCtrl-C stops the server and workers.")
         while all(p.poll() is None for p in local.processes):
             time.sleep(1)
         err.print("a Prefect process stopped; see the logs under " + str(local.home))
@@ -59,7 +60,12 @@ def trigger(path: PlanPath,
     from ..settings import Settings
 
     if not os.environ.get("PREFECT_API_URL"):
-        raise InputError("PREFECT_API_URL", "erpflow trigger needs a Prefect server: `make serve` prints the URL")
+        from ..server import announced_api
+
+        if not (api := announced_api((load_settings().home / "prefect-server").resolve())):
+            raise InputError("PREFECT_API_URL", "no Prefect server: start one with `make serve`, or set "
+                                                "PREFECT_API_URL to yours")
+        os.environ["PREFECT_API_URL"] = api  # before Prefect is imported
     wave = prepare(path, Settings().method).name  # a bad plan is reported here, not in a worker's log
     plan = path.resolve()
     relative = plan.relative_to(Path.cwd()) if plan.is_relative_to(Path.cwd()) else plan
