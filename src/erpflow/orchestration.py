@@ -47,11 +47,19 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return isinstance(state.data, TransientBatchFailure)
 
 
+def run_name(wave: str, start_from: str | None = None, only: str | None = None, forced: bool = False) -> str:
+    """A run's name in the Prefect UI: the wave and the part of its cycle it runs."""
+    part = f"{only} only" if only else f"from {start_from}" if start_from else "full cycle"
+    return f"{wave}: {part}{' (forced)' if forced else ''}"
+
+
 def _run_name() -> str:
+    given = flow_run.parameters
     try:
-        return load_plan(Path(flow_run.parameters["plan_path"]))[0].wave
+        wave = load_plan(Path(given["plan_path"]))[0].wave
     except Exception:  # the flow itself reports a bad plan with its reason
-        return "invalid-plan"
+        wave = "invalid-plan"
+    return run_name(wave, given.get("start_from"), given.get("only"), bool(given.get("force_reason")))
 
 
 @task(cache_policy=NO_CACHE, task_run_name="{operation}[{key}]", retry_condition_fn=_transient)

@@ -168,7 +168,7 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
             time.sleep(0.2)
         artifacts = {a.key: a for a in client.read_artifacts(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[pilot.flow_run_id])))}
-    assert run.name == "pilot"
+    assert run.name == "pilot: full cycle"
     assert {"wave:pilot", "kind:pilot", "site:Lyon"} <= set(run.tags)
     done = [log.message for log in logs if log.message.startswith("batch done")]
     assert any("operation=accounts" in m and "wave=pilot" in m and "batch=lyon-1-" in m for m in done)

@@ -89,14 +89,14 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
         server.halt(worker)
     assert done.returncode == 0, done.stdout + done.stderr
     link = re.search(rf"{server.ui_url}/runs/flow-run/([0-9a-f-]{{36}})", done.stdout)
-    assert link and "flow run pilot: Completed" in done.stdout
+    assert link and "flow run 'pilot: full cycle': Completed" in done.stdout
 
     settings = Settings(home=home)
     wave = Ledger(settings).wave("pilot")
     assert wave.state == "completed" and wave.runs == [link.group(1)]
     with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
         run = client.read_flow_run(link.group(1))
-        assert run.name == "pilot" and {"wave:pilot", "kind:pilot", "erpflow"} <= set(run.tags)
+        assert run.name == "pilot: full cycle" and {"wave:pilot", "kind:pilot", "erpflow"} <= set(run.tags)
         artifacts = {a.key: a for a in client.read_artifacts(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))}
         assert "## Gate pilot-exit: fail" in artifacts["pilot-summary"].data

@@ -41,3 +41,9 @@ def test_only_from_and_force_rerun_what_they_name_and_record_who_forced_and_why(
     last = [e for e in events if type(e).__qualname__ == "Batch.Succeeded"][-1]
     assert {o["status"] for o in last.outcomes} == {"unchanged"}
     assert ledger.wave("pilot").state == "completed"
+
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:  # the runs in the Prefect UI say which part of the cycle they ran
+        names = [client.read_flow_run(run).name for run in ledger.wave("pilot").runs]
+    assert names == ["pilot: accounts only", "pilot: from configuration", "pilot: accounts only (forced)"]

@@ -63,7 +63,8 @@ def test_serve_then_trigger_from_another_terminal_with_no_prefect_setting(tryton
         assert f"http://127.0.0.1:{port}" in banner
         done = trigger()
         assert done.returncode == 0, done.stdout + done.stderr
-        assert f"http://127.0.0.1:{port}/runs/flow-run/" in done.stdout and "flow run pilot: Completed" in done.stdout
+        assert f"http://127.0.0.1:{port}/runs/flow-run/" in done.stdout
+        assert "flow run 'pilot: full cycle': Completed" in done.stdout
         assert Ledger(Settings(home=home)).wave("pilot").state == "completed"  # the worker ran it under that home
     finally:
         os.killpg(serve.pid, signal.SIGINT)

@@ -72,16 +72,18 @@ def trigger(path: PlanPath,
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_UI_URL
 
+    from ..orchestration import run_name
+
     try:
-        run = run_deployment(deployment, parameters={"plan_path": str(relative)}, flow_run_name=wave, timeout=0,
-                             tags=[f"wave:{wave}"])
+        run = run_deployment(deployment, parameters={"plan_path": str(relative)}, flow_run_name=run_name(wave),
+                             timeout=0, tags=[f"wave:{wave}"])
     except Exception as exc:  # an unknown deployment, an unreachable server
         raise InputError(deployment, f"cannot start a run: {exc}".splitlines()[0]) from None
     ui = PREFECT_UI_URL.value() or os.environ["PREFECT_API_URL"].removesuffix("/api")
-    out.print(f"flow run {run.name} ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}")
+    out.print(f"flow run '{run.name}' ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}")
     if watch:
         state = _wait_for(run.id)
-        out.print(f"flow run {run.name}: {state.name}")
+        out.print(f"flow run '{run.name}': {state.name}")
         if not state.is_completed():
             raise typer.Exit(1)
 
