@@ -143,7 +143,7 @@ def test_two_workers_on_one_pool_run_two_waves_at_once_into_one_event_store(
         for worker in workers.values():
             server.halt(worker)
     assert states == {"lyon": "COMPLETED", "lille": "COMPLETED"}
-    ran_on = {wave: {name for name in workers if f"Flow run '{wave}' submitted to infrastructure" in
+    ran_on = {wave: {name for name in workers if f"Flow run '{wave}: full cycle' submitted to infrastructure" in
                      (server.home / f"worker-{name}.log").read_text()} for wave in runs}
     assert sorted(map(len, ran_on.values())) == [1, 1] and ran_on["lyon"] != ran_on["lille"]  # one each
 
