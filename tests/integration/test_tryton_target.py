@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from erpflow.model.items import Address, ConfigItem, PartySpec, ProductSpec, UserSpec
-from erpflow.targets.errors import TargetUnavailable
+from erpflow.targets.errors import TargetError, TargetUnavailable
 from erpflow.targets.tryton import TrytonTarget
 from erpflow.targets.tryton_db import TrytonDatabase, ensure_database
 from erpflow.targets.tryton_remote import RemoteTryton
@@ -191,12 +191,23 @@ def test_calls_from_several_threads_are_serialised_and_all_land(tryton: TrytonTa
     assert tryton.count("res.user", [("login", "like", "t%u%")]) == 200
 
 
-def test_a_server_that_refuses_the_login_or_cannot_be_reached_is_unavailable(tryton_server, closed_port: int):
+def test_a_refused_login_is_final_and_an_unreachable_server_unavailable(tryton_server, closed_port: int):
     wrong = TrytonTarget(RemoteTryton(tryton_server.url, tryton_server.database, "admin", SecretStr("n0t-it")))
-    with pytest.raises(TargetUnavailable, match="refused the login of 'admin'") as refused:
+    with pytest.raises(TargetError, match="refused the login of 'admin'") as refused:
         wrong.upsert_users([ALICE])
+    assert not isinstance(refused.value, TargetUnavailable)  # not retried: the same password would fail again
     assert "n0t-it" not in str(refused.value) and "n0t-it" not in repr(wrong.database)
 
     gone = TrytonTarget(RemoteTryton(f"http://127.0.0.1:{closed_port}/", "acme", "admin", SecretStr("x")))
     with pytest.raises(TargetUnavailable, match=f"cannot reach Tryton at http://127.0.0.1:{closed_port}/"):
         gone.upsert_users([ALICE])
+
+
+def test_an_expired_session_fails_one_call_as_unavailable_and_the_next_logs_in_again(tryton_server):
+    target = TrytonTarget(RemoteTryton(tryton_server.url, tryton_server.database, "admin",
+                                       SecretStr(tryton_server.password)))
+    users = target.count("res.user")
+    target._config.server.common.db.logout()  # what trytond does to a session idle for longer than its timeout
+    with pytest.raises(TargetUnavailable):
+        target.count("res.user")
+    assert target.count("res.user") == users

@@ -322,6 +322,8 @@ class TrytonTarget:
                     _use_config_file(self.database)
                 yield
             except (sqlite3.OperationalError, OSError, xmlrpc.client.ProtocolError) as exc:
+                if self.remote:  # the server restarted or the session expired: the next call logs in again
+                    self._config = None
                 raise TargetUnavailable(f"Tryton database {self.database.name}: {_reason(exc)}") from exc
             except (TrytonException, xmlrpc.client.Fault) as exc:
                 raise TargetError(_reason(exc)) from exc

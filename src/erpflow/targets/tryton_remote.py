@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from .errors import TargetUnavailable
+from .errors import TargetError, TargetUnavailable
 
 USER_ERROR = 1  # trytond's code for a UserError (a refusal of the data, not of the call)
 
@@ -28,7 +28,8 @@ class RemoteTryton:
         return f"{self.url.rstrip('/')}/{self.name}/rpc/"
 
     def open(self) -> Any:
-        """A proteus configuration on the server, with a fresh session."""
+        """A proteus configuration on the server, with a fresh session. A refused login is not retried: the same
+        password would be refused again."""
         from proteus.config import XmlrpcConfig
 
         server = xmlrpc.client.ServerProxy(self.rpc_url, allow_none=True, use_builtin_types=True)
@@ -40,7 +41,7 @@ class RemoteTryton:
             if isinstance(exc, xmlrpc.client.ProtocolError) and exc.errcode not in (401, 403):
                 raise TargetUnavailable(f"cannot reach Tryton at {self.url}: {exc}") from None
             why = exc.errmsg if isinstance(exc, xmlrpc.client.ProtocolError) else exc.faultString
-            raise TargetUnavailable(f"Tryton at {self.url} refused the login of {self.user!r} on database "
+            raise TargetError(f"Tryton at {self.url} refused the login of {self.user!r} on database "
                                     f"{self.name!r}: {' '.join(why.split())[:200]}") from None
         except OSError as exc:
             raise TargetUnavailable(f"cannot reach Tryton at {self.url}: {exc}") from None
