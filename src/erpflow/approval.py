@@ -43,7 +43,13 @@ def criteria_markdown(evaluation: GateEvaluation) -> str:
 @flow(name="approve-gate", flow_run_name="{wave}: exit gate", log_prints=False)
 def approve_gate(wave: str, timeout_hours: float = 72.0, poll_seconds: int = 10) -> dict[str, Any]:
     """Measure the wave's exit gate, pause until an approver answers go or no-go from the Prefect UI, and
-    record the answer with the criteria as measured at that moment. A go on a failed criterion is refused."""
+    record the answer with the criteria as measured at that moment. A go on a failed criterion is refused.
+
+    Args:
+        wave: the wave whose exit gate is decided
+        timeout_hours: how long the run waits for an answer before it fails
+        poll_seconds: how often the paused run checks for the answer
+    """
     configure()
     settings = Settings()
     ledger = Ledger(settings)

@@ -117,7 +117,15 @@ def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Ta
 def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = None, only: str | None = None,
              force_reason: str = "") -> dict[str, Any]:
     """Run a wave plan: its operations in the cycle's order (or from one on, or only one), one task per
-    batch. Batches already done are skipped, unless ``force_reason`` says why they must run again."""
+    batch. Batches already done are skipped, unless ``force_reason`` says why they must run again.
+
+    Args:
+        plan_path: the wave plan (YAML), relative to the project folder or absolute
+        actor: who runs the wave, recorded in every event (default: ERPFLOW_ACTOR, else the system user)
+        start_from: start at this operation (accounts, configuration, migration, training)
+        only: run this operation alone; the operations it depends on must be done
+        force_reason: run batches already done again, for this reason (recorded)
+    """
     configure()
     settings = Settings()
     prepared = prepare(Path(plan_path), settings.method)

@@ -96,6 +96,9 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
     assert wave.state == "completed" and wave.runs == [link.group(1)]
     with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
         run = client.read_flow_run(link.group(1))
+        form = client.read_deployment(run.deployment_id).parameter_openapi_schema["properties"]  # the UI's run form
+        assert form["plan_path"]["description"].startswith("the wave plan") and "reason" in form["force_reason"][
+            "description"]
         assert run.name == "pilot: full cycle" and {"wave:pilot", "kind:pilot", "erpflow"} <= set(run.tags)
         artifacts = {a.key: a for a in client.read_artifacts(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))}
