@@ -17,6 +17,7 @@ from .ledger import Ledger
 from .logging import configure
 from .model.context import Context, code_version
 from .operations.batches import slug
+from .reports.markdown import criteria_table
 from .orchestration import mirror_events
 from .settings import Settings
 
@@ -34,9 +35,7 @@ class GateApproval(RunInput):
 def criteria_markdown(evaluation: GateEvaluation) -> str:
     lines = [f"**Gate {evaluation.gate}** of wave **{evaluation.wave}**: "
              f"{'every criterion passes' if evaluation.passed else 'failing: ' + ', '.join(evaluation.failed)}", "",
-             "| criterion | measured | target | result |", "|---|---|---|---|"]
-    lines += [f"| {r.title} | {r.measured:g} | {r.op} {r.value:g} | {'pass' if r.passed else '**fail**'} |"
-              for r in evaluation.results]
+             criteria_table(evaluation.results)]
     return "\n".join(lines)
 
 

@@ -175,7 +175,7 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
     assert len(done) == 20
     summary = artifacts["pilot-summary"].data
     assert f"**{sum(r['loaded'] for r in pilot_reconciliations(pilot))}** rows loaded" in summary
-    assert "## Gate pilot-exit: fail" in summary and "| Migration rejects | 0.0318 | <= 0.02 | **fail** |" in summary
+    assert "## Gate pilot-exit: fail" in summary and "| Migration rejects | 3.2% | <= 2% | **fail** |" in summary
     assert artifacts["pilot-training"].type == "progress" and artifacts["pilot-training"].data == 100.0
 
 

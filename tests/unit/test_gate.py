@@ -45,3 +45,11 @@ def test_a_go_needs_every_criterion_passed_and_is_recorded_with_its_evidence():
     wave.decide_gate("pilot-exit", "go", [vars(r) for r in passing], digest, CTX)
     assert wave.gate["decision"] == "go" and wave.gate["by"] == "committee" and wave.gate["evidence"] == digest
     assert evidence_digest(facts(attended=96), passing) != digest
+
+
+def test_rates_read_in_percent_and_counts_as_numbers():
+    results = evaluate(PILOT_EXIT, facts(invited=40, attended=37, rows_read=220, rows_rejected=7))
+    shown = {r.id: (r.shown(r.measured), r.target) for r in results}
+    assert shown["training-completion"] == ("92.5%", ">= 90%")
+    assert shown["migration-rejects"] == ("3.2%", "<= 2%")
+    assert shown["no-open-blocking-anomaly"] == ("0", "== 0")

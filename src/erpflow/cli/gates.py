@@ -65,7 +65,7 @@ def gate(wave: WaveName,
     evaluation = evaluate_gate(ledger, wave, wave_method(ledger, wave, load_settings().method))
     table = Table("criterion", "measured", "target", "result")
     for r in evaluation.results:
-        table.add_row(r.title, f"{r.measured:g}", f"{r.op} {r.value:g}", "[green]pass[/]" if r.passed else
+        table.add_row(r.title, r.shown(r.measured), r.target, "[green]pass[/]" if r.passed else
                       "[bold red]fail[/]")
     out.print(f"[bold]Gate {evaluation.gate}[/] of wave {wave}")
     out.print(table)

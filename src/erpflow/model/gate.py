@@ -8,6 +8,7 @@ import operator
 from dataclasses import asdict, dataclass
 
 COMPARE = {"==": operator.eq, "<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+RATES = frozenset({"training_completion", "migration_reject_rate"})  # fractions, shown as percentages
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,14 @@ class Result:
     value: float
     passed: bool
     metric: str = ""
+
+    def shown(self, number: float) -> str:
+        """A measured or target value as people read it: rates in percent."""
+        return f"{round(number * 100, 1):g}%" if self.metric in RATES else f"{number:g}"
+
+    @property
+    def target(self) -> str:
+        return f"{self.op} {self.shown(self.value)}"
 
 
 def evaluate(criteria: list, facts: Facts) -> list[Result]:

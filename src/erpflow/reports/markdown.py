@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..model.gate import Result
 from ..projections.report import Report
 from ..projections.status import ITEM_STATUSES
 
@@ -17,6 +18,13 @@ def duration(seconds: float) -> str:
 
 def figure(name: str, value: float) -> str:
     return f"{value:.0%}" if name.endswith("completion") else f"{value:,.0f}"
+
+
+def criteria_table(results: list[Result]) -> str:
+    lines = ["| criterion | measured | target | result |", "|---|---|---|---|"]
+    lines += [f"| {r.title} | {r.shown(r.measured)} | {r.target} | {'pass' if r.passed else '**fail**'} |"
+              for r in results]
+    return "\n".join(lines)
 
 
 def markdown(report: Report) -> str:
@@ -42,9 +50,7 @@ def markdown(report: Report) -> str:
         lines += [f"| {role} | {a} | {i} | {a / i:.0%} |" for role, (a, i) in report.completion.items() if i]
     if report.gate is not None:
         lines += ["", f"## Gate {report.gate.gate}: {'pass' if report.gate.passed else 'fail'}", "",
-                  "| criterion | measured | target | result |", "|---|---|---|---|"]
-        lines += [f"| {r.title} | {r.measured:g} | {r.op} {r.value:g} | {'pass' if r.passed else '**fail**'} |"
-                  for r in report.gate.results]
+                  criteria_table(report.gate.results)]
         if report.decision:
             lines += ["", f"Decision recorded: **{report.decision['decision']}** by {report.decision['by']}"]
     return "\n".join(lines)
