@@ -1,6 +1,6 @@
-"""Regenerate the Prefect UI screenshots of docs/: the demo pilot triggered as a deployment run on a local Prefect
-server, then its run page (logs, then artifacts) and its summary artifact, rendered by headless Chromium driven over
-the DevTools protocol. From the repository root:
+"""Regenerate the screenshots of docs/: the demo pilot triggered as a deployment run on a local Prefect server, its
+run page (logs, then artifacts) and its summary artifact; then, after a partial sign-in sheet and a no-go, its
+steering-committee report. Rendered by headless Chromium driven over the DevTools protocol. From the repository root:
 
     .venv/bin/python docs/screenshots.py
 """
@@ -61,13 +61,19 @@ class Chromium:
             pass
         return message.get("result", {})
 
-    def shoot(self, url: str, target: Path, *, click: str | None = None, height: int = 1100) -> None:
-        self.call("Emulation.setDeviceMetricsOverride", width=1500, height=height, deviceScaleFactor=1, mobile=False)
+    def shoot(self, url: str, target: Path, *, click: str | None = None, height: int = 1100, width: int = 1500,
+              whole: bool = False, wait: float = 8) -> None:
+        """A screenshot of ``url``, after a click on what reads ``click``; ``whole``: the page's full height."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
         self.call("Page.navigate", url=url)
-        time.sleep(8)
+        time.sleep(wait)
         if click:
             self.click(click)
             time.sleep(4)
+        if whole:
+            height = self.call("Runtime.evaluate", expression="document.documentElement.scrollHeight")["result"]
+            self.call("Emulation.setDeviceMetricsOverride", width=width, height=height["value"], deviceScaleFactor=1,
+                      mobile=False)
         target.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
         print(f"{target.relative_to(ROOT)}: {url}")
 
@@ -97,6 +103,27 @@ def summary_id(local: LocalPrefect) -> str:
     return str(found[-1].id)
 
 
+def report_after_a_no_go(local: LocalPrefect, home: Path) -> Path:
+    """Two thirds of the invited people sign in; the committee records a no-go; the report as HTML."""
+    from erpflow.ledger import Ledger
+    from erpflow.projections.gate import invitations
+    from erpflow.settings import Settings
+
+    erpflow = str(Path(sys.executable).with_name("erpflow"))
+    env = {**local.env(), "ERPFLOW_HOME": str(home), "ERPFLOW_ACTOR": "steering.committee"}
+    sessions = invitations(Ledger(Settings(home=home)), "pilot")
+    sheet = home / "sign-in.csv"
+    sheet.write_text("session,login,present\n" + "".join(
+        f"{name},{login},{'yes' if n % 3 else 'no'}\n" for name, s in sessions.items()
+        for n, login in enumerate(sorted(s["invited"]))))
+    page = home / "pilot.html"
+    for args in (["training", "attend", "pilot", str(sheet)],
+                 ["gate", "pilot", "--record", "--comment", "rejected rows to fix, one more week of training"],
+                 ["report", "pilot", "--html", str(page)]):
+        subprocess.run([erpflow, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=args[0] != "gate")
+    return page
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="erpflow-shots-"))
     local = LocalPrefect(work / "prefect", free_port())
@@ -116,6 +143,8 @@ def main() -> None:
             browser.shoot(link, docs / "prefect-run.png")
             browser.shoot(link, docs / "prefect-artifacts.png", click="Artifacts", height=1300)
             browser.shoot(f"{local.ui_url}/artifacts/artifact/{summary_id(local)}", docs / "prefect-summary.png")
+            page = report_after_a_no_go(local, work / "home")
+            browser.shoot(page.as_uri(), docs / "report.png", width=1100, whole=True, wait=2)
         finally:
             browser.close()
     finally:
