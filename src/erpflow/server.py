@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -43,6 +44,7 @@ class LocalPrefect:
     home: Path
     port: int = 4200
     processes: list[subprocess.Popen] = field(default_factory=list)
+    announced: bool = False
 
     @property
     def api_url(self) -> str:
@@ -71,6 +73,10 @@ class LocalPrefect:
 
     def start(self, timeout: float = 120) -> LocalPrefect:
         """Start the server (UI included, loopback only) and wait until its API answers."""
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise ServerError(f"port {self.port} is already in use (another `erpflow serve`?); "
+                                  "choose another with --port")
         server = self._spawn(["server", "start", "--host", "127.0.0.1", "--port", str(self.port)], "server.log")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -108,10 +114,12 @@ class LocalPrefect:
     def announce(self) -> None:
         """Let `erpflow trigger` in another terminal find this server without PREFECT_API_URL."""
         (self.home / ADDRESS).write_text(self.api_url + "\n")
+        self.announced = True
 
     def stop(self) -> None:
         """Stop workers first, then the server."""
-        (self.home / ADDRESS).unlink(missing_ok=True)
+        if self.announced:  # not another server's, started under the same home
+            (self.home / ADDRESS).unlink(missing_ok=True)
         for process in reversed(self.processes):
             self.halt(process)
 

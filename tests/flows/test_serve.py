@@ -61,6 +61,9 @@ def test_serve_then_trigger_from_another_terminal_with_no_prefect_setting(tryton
     try:
         banner = wait_for_line(lines_of(serve), "Prefect UI:", timeout=180)
         assert f"http://127.0.0.1:{port}" in banner
+        twice = subprocess.run([ERPFLOW, "serve", "--port", str(port)], env=env, cwd=REPO, capture_output=True,
+                               text=True, timeout=60)
+        assert twice.returncode == 2 and f"port {port} is already in use" in twice.stderr, twice.stderr
         done = trigger()
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"http://127.0.0.1:{port}/runs/flow-run/" in done.stdout
