@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +27,8 @@ def serve(port: Annotated[int, typer.Option(help="loopback port of the API and U
 
     settings = load_settings()
     prepare_prefect_env(settings)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background (`make serve &`)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` stops the workers and server as Ctrl-C does
     local = LocalPrefect((settings.home / "prefect-server").resolve(), port)
     project = Path.cwd()
     os.environ["ERPFLOW_PROJECT_DIR"] = str(project)
