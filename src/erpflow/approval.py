@@ -17,8 +17,8 @@ from .ledger import Ledger
 from .logging import configure
 from .model.context import Context, code_version
 from .operations.batches import slug
-from .reports.markdown import criteria_table
 from .orchestration import mirror_events
+from .reports.markdown import criteria_table
 from .settings import Settings
 
 log = structlog.stdlib.get_logger("erpflow.gate")

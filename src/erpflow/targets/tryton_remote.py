@@ -41,8 +41,9 @@ class RemoteTryton:
             if isinstance(exc, xmlrpc.client.ProtocolError) and exc.errcode not in (401, 403):
                 raise TargetUnavailable(f"cannot reach Tryton at {self.url}: {exc}") from None
             why = exc.errmsg if isinstance(exc, xmlrpc.client.ProtocolError) else exc.faultString
-            raise TargetError(f"Tryton at {self.url} refused the login of {self.user!r} on database "
-                                    f"{self.name!r}: {' '.join(why.split())[:200]}") from None
+            raise TargetError(f"Tryton at {self.url} refused the login of {self.user!r} on database {self.name!r} "
+                              f"({' '.join(why.split())[:200]}); check ERPFLOW_TRYTON_PASSWORD or the "
+                              "erpflow-tryton-password block") from None
         except OSError as exc:
             raise TargetUnavailable(f"cannot reach Tryton at {self.url}: {exc}") from None
 
