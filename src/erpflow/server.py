@@ -27,14 +27,22 @@ def _prefect() -> list[str]:
     return [str(Path(sys.executable).with_name("prefect"))]
 
 
+def _healthy(api_url: str) -> bool:
+    """Whether a Prefect API answers at ``api_url``."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as answer:
+            return answer.status == 200
+    except (OSError, ValueError):
+        return False
+
+
 def announced_api(home: Path) -> str | None:
     """The API URL of the server `erpflow serve` runs under ``home``, if it runs and answers."""
     try:
         url = (home / ADDRESS).read_text().strip()
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-            return url if answer.status == 200 else None
-    except (OSError, ValueError):
+    except OSError:
         return None
+    return url if _healthy(url) else None
 
 
 @dataclass
@@ -82,12 +90,9 @@ class LocalPrefect:
         while time.monotonic() < deadline:
             if server.poll() is not None:
                 raise ServerError(f"the Prefect server stopped at start; see {self.home / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.5)
+            if _healthy(self.api_url):
+                return self
+            time.sleep(0.5)
         raise ServerError(f"the Prefect server did not answer within {timeout:.0f} s; see {self.home / 'server.log'}")
 
     def run(self, *args: str, cwd: Path | None = None) -> str:
