@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .model.accounts import Protected
 from .yamlfile import load
 
 OPERATIONS = ("accounts", "configuration", "migration", "training")
@@ -60,8 +61,20 @@ class Role(Strict):
     key_user: bool = False
 
 
+class ProtectedAccounts(Strict):
+    """Accounts erpflow never writes, besides the built-in ones (admin, root) and administration groups."""
+
+    logins: list[str] = []
+    groups: list[str] = []
+
+
 class Roles(Strict):
     roles: dict[str, Role] = Field(min_length=1)
+    protected: ProtectedAccounts = ProtectedAccounts()
+
+    @property
+    def guard(self) -> Protected:
+        return Protected.of(self.protected.logins, self.protected.groups)
 
 
 class Criterion(Strict):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, ValidationInfo,
                       model_validator)
 
+from .model.accounts import Protected
 from .yamlfile import Lines, read_yaml, validate
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
@@ -49,6 +50,13 @@ class AccountColumns(Strict):
     role: str
 
 
+def _adoptable(login: str) -> str:
+    login = login.strip().lower()
+    if Protected().login(login):
+        raise ValueError(f"{login!r} is a built-in account: it can never be adopted")
+    return login
+
+
 class ScimPlan(Strict):
     """A SCIM 2.0 server that holds the accounts instead of the ERP; the token comes from ERPFLOW_SCIM_TOKEN."""
 
@@ -62,6 +70,8 @@ class AccountsPlan(Strict):
     columns: AccountColumns
     roles: dict[str, str] = Field(min_length=1, description="HR job title -> role in domain/roles.yaml")
     batch_size: int = Field(200, ge=1, le=1000)
+    adopt: list[Annotated[str, AfterValidator(_adoptable)]] = Field(
+        [], description="logins of existing accounts erpflow did not create and may manage from now on")
 
 
 class ConfigurationPlan(Strict):

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     scim_token: SecretStr | None = Field(None, description="the bearer token of a plan's SCIM server")
     tryton_template: Path | None = Field(
         None, description="a prepared Tryton template database file to copy instead of building one")
+    programme: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+                           description="the programme whose accounts erpflow manages (marked in the targets)")
     lease_seconds: float = Field(600, gt=0, description="how long a run holds its wave without renewing")
     batch_retries: int = Field(2, ge=0, description="retries of a batch on a transient target error")
     retry_delay_seconds: float = Field(2, ge=0, description="first retry delay, doubled at each retry")

@@ -22,6 +22,7 @@ class UserSpec:
     email: str
     groups: tuple[str, ...] = ()
     source: str = ""
+    adopt: bool = False  # the plan lets erpflow manage this account though erpflow did not create it
 
     @property
     def ref(self) -> str:

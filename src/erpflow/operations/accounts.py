@@ -78,17 +78,17 @@ def _entry(plan: WavePlan, table: Table, row: Row, values: dict[str, str], login
         return ItemOutcome(ref, "rejected", reason=reason(exc, columns), source=source)
 
 
-def user(person: Person, method: Method) -> UserSpec:
+def user(person: Person, method: Method, adopt: frozenset[str] = frozenset()) -> UserSpec:
     groups = tuple(method.roles.roles[person.role].groups)
-    return UserSpec(person.login, person.name, str(person.email), groups, person.source)
+    return UserSpec(person.login, person.name, str(person.email), groups, person.source, person.login in adopt)
 
 
 def prepare(plan: WavePlan, method: Method, entries: list[tuple[str, Person | ItemOutcome]]) -> list[BatchPlan]:
     """Batches of at most batch_size rows, per site, in file order; ``entries`` as people() gives them."""
-    batches = []
+    batches, adopt = [], frozenset(plan.accounts.adopt)
     for site in plan.sites:
         of_site = [entry for entry_site, entry in entries if entry_site == site]
         for number, chunk in enumerate(chunked(of_site, plan.accounts.batch_size), start=1):
             items, rejected = split(chunk)
-            batches.append(keyed(f"{slug(site)}-{number}", [user(p, method) for p in items], rejected))
+            batches.append(keyed(f"{slug(site)}-{number}", [user(p, method, adopt) for p in items], rejected))
     return batches

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from ..credentials import credential
+from ..model.accounts import Protected
 from ..model.items import ItemOutcome
 from ..plan import WavePlan
 from ..settings import Settings
@@ -17,8 +18,9 @@ from ..settings import Settings
 class Targets:
     """The ERP and the mailer a wave's plan names; nothing is opened until needed."""
 
-    def __init__(self, plan: WavePlan, settings: Settings):
+    def __init__(self, plan: WavePlan, settings: Settings, protected: Protected = Protected()):
         self.plan, self.settings = plan, settings
+        self.owner: dict[str, Any] = {"programme": settings.programme, "protected": protected}
 
     def concurrency(self, operation: str, wanted: int) -> int:
         """How many batches of an operation may run at once: the embedded ERP serialises its calls in one
@@ -34,9 +36,9 @@ class Targets:
         target = self.plan.target
         if target.url is not None:
             password = credential(self.settings, "tryton_password") or SecretStr("")
-            return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password))
+            return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password), **self.owner)
         database = ensure_database(self.settings.tryton_home, target.database, template=self.settings.tryton_template)
-        return TrytonTarget(database, check_email_dns=self.settings.check_email_dns)
+        return TrytonTarget(database, check_email_dns=self.settings.check_email_dns, **self.owner)
 
     @cached_property
     def accounts(self) -> Any:
@@ -46,7 +48,7 @@ class Targets:
             return self.erp
         from .scim import ScimTarget
 
-        return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""))
+        return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""), **self.owner)
 
     @cached_property
     def mailer(self) -> Any:
@@ -65,8 +67,14 @@ class Targets:
         return find([(i.ref, i.session.key) for i in invitations]) if find else {}
 
     def send_invitations(self, invitations: Sequence[Any]) -> list[ItemOutcome]:
+        """Invite only the people whose account exists and is erpflow's: a refused account gets no invitation."""
         from .mail import build_invitation
 
         sender = str(self.plan.training.mail.sender)
-        return self.mailer.send([(i.ref, build_invitation(i.session, i.trainee, sender, self.plan.wave))
-                                 for i in invitations])
+        accounts = self.accounts.managed([i.ref for i in invitations])
+        invited = [i for i in invitations if i.ref in accounts]
+        sent = iter(self.mailer.send([(i.ref, build_invitation(i.session, i.trainee, sender, self.plan.wave))
+                                      for i in invited]))
+        return [next(sent) if i.ref in accounts else
+                ItemOutcome(i.ref, "rejected", reason=f"not invited: no account of erpflow's for {i.ref!r}")
+                for i in invitations]

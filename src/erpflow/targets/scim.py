@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from ..model.accounts import Existing, Protected, mark, refusal
 from ..model.items import ItemOutcome, UserSpec
 from .errors import TargetError, TargetUnavailable
 
@@ -23,8 +24,10 @@ FILTER_CHUNK = 50  # userName values per filter: short URLs, few requests
 class ScimTarget:
     """A SCIM 2.0 server at ``url`` (its base, e.g. https://idp.acme.example/scim/v2/), with a bearer token."""
 
-    def __init__(self, url: str, token: SecretStr, timeout: float = 30.0):
+    def __init__(self, url: str, token: SecretStr, timeout: float = 30.0, *, programme: str = "default",
+                 protected: Protected = Protected()):
         self.url, self._token, self.timeout = url, token, timeout
+        self.mark, self.protected = mark(programme), protected
         self._client: Any = None
         self._lock = threading.Lock()
 
@@ -58,8 +61,15 @@ class ScimTarget:
             found = self._users(logins)
             return {login: _plain(found[login.lower()]) for login in logins if login.lower() in found}
 
+    def managed(self, logins: Sequence[str]) -> set[str]:
+        """The logins whose account exists and is erpflow's for this programme (its externalId)."""
+        with self._lock, _errors(self.url):
+            found = self._users(logins)
+            return {login for login in logins if (u := found.get(login.lower())) and u.external_id == self.mark}
+
     def upsert_users(self, users: Sequence[UserSpec]) -> list[ItemOutcome]:
-        """Create or replace each user, then bring the membership of its role groups to what it should be."""
+        """Create or replace each user, then bring the membership of its role groups to what it should be; an
+        account erpflow may not write (see :mod:`erpflow.model.accounts`) is rejected untouched."""
         with self._lock, _errors(self.url):
             found = self._users([u.login for u in users])
             groups = self._groups()
@@ -69,15 +79,21 @@ class ScimTarget:
             for i, spec in enumerate(users):
                 current = found.get(spec.login.lower())
                 before = _plain(current, member_of.get(current.id, set())) if current else None
+                existing = Existing(current.external_id == self.mark, frozenset(before["groups"])) if before else None
+                if why := refusal(spec.login, spec.groups, existing, spec.adopt, self.protected):
+                    outcomes[i] = ItemOutcome(spec.login, "rejected", reason=why, source=spec.source)
+                    continue
                 want = {"name": spec.name, "email": spec.email or None, "groups": sorted(set(spec.groups))}
                 if current is None:
-                    writes.append((i, "POST", "/Users", _user(spec)))
+                    writes.append((i, "POST", "/Users", _user(spec, self.mark)))
                     continue
                 changes = {k: [before[k], v] for k, v in want.items() if before[k] != v}
+                if existing is not None and not existing.managed:
+                    changes["adopted"] = [False, True]
                 outcomes[i] = ItemOutcome(spec.login, "updated" if changes else "unchanged", current.id,
                                           source=spec.source, changes=changes)
                 if set(changes) - {"groups"}:
-                    writes.append((i, "PUT", f"/Users/{current.id}", _user(spec, current.id)))
+                    writes.append((i, "PUT", f"/Users/{current.id}", _user(spec, self.mark, current.id)))
             for i, (status, erp_id, reason) in self._write(writes).items():
                 spec = users[i]
                 if reason:
@@ -175,10 +191,10 @@ class ScimTarget:
                 self._scim().modify(Group, groups[name]["id"], PatchOp[Group](operations=operations))
 
 
-def _user(spec: UserSpec, user_id: str | None = None) -> Any:
+def _user(spec: UserSpec, marked: str, user_id: str | None = None) -> Any:
     from scim2_models import Email, User
 
-    return User(id=user_id, user_name=spec.login, display_name=spec.name, active=True,
+    return User(id=user_id, user_name=spec.login, display_name=spec.name, active=True, external_id=marked,
                 emails=[Email(value=spec.email, primary=True)] if spec.email else None)
 
 

@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ..model.accounts import Existing, Protected, mark, refusal
 from ..model.items import ConfigItem, ItemOutcome, PartySpec, ProductSpec, UserSpec
 from .errors import TargetError, TargetUnavailable
 from .tryton_db import TrytonDatabase
@@ -32,6 +33,9 @@ PARTY_FIELDS = ["code", "name", "categories.name", "contact_mechanisms.type", "c
                 "addresses.city", "addresses.country.code"]
 PRODUCT_FIELDS = ["code", "cost_price", "template.name", "template.type", "template.list_price",
                   "template.default_uom.symbol"]
+BUILTIN_USERS = (0, 1)  # root and admin
+SECURITY_MODELS = ["res.user", "res.group", "res.user-res.group", "ir.model.access", "ir.model.field.access",
+                   "ir.rule", "ir.rule.group"]
 ADDRESS = ("street", "postal_code", "city", "country")
 CHART_ALIASES = {"Minimal Account Chart": "account.account_template_root_en"}  # its name before Tryton 6
 
@@ -71,37 +75,54 @@ class TrytonTarget:
     """One Tryton database, embedded or on a server. ``check_email_dns=False`` on machines without DNS (an
     embedded database only: a server checks as it is configured)."""
 
-    def __init__(self, database: TrytonDatabase | RemoteTryton, *, check_email_dns: bool = True):
+    def __init__(self, database: TrytonDatabase | RemoteTryton, *, check_email_dns: bool = True,
+                 programme: str = "default", protected: Protected = Protected()):
         self.database, self._config = database, None
+        self.mark, self.protected = mark(programme), protected
         self.remote = isinstance(database, RemoteTryton)
         if not check_email_dns and not self.remote:
             skip_email_dns_check()
 
     def upsert_users(self, users: Sequence[UserSpec]) -> list[ItemOutcome]:
+        """Create or update each user with its role's groups; an account erpflow may not write (see
+        :mod:`erpflow.model.accounts`) is rejected untouched."""
         with self._session():
             groups = {g["name"]: g["id"] for g in self._read("res.group", [], ["name"])}
+            marker = groups.get(self.mark) or self._call("res.group", "create", [{"name": self.mark}])[0]
             found, company = self._users([u.login for u in users]), self._company()
             plan = _Plan(self, "res.user", users)
             for i, u in plan.pending():
+                cur = found.get(u.login)
+                if why := refusal(u.login, u.groups, cur["existing"] if cur else None, u.adopt, self.protected):
+                    plan.reject(i, why)
+                    continue
                 if unknown := [g for g in u.groups if g not in groups]:
-                    plan.reject(i, f"unknown group {unknown[0]!r} (known: {', '.join(sorted(groups))})")
+                    plan.reject(i, f"unknown group {unknown[0]!r} (known: {', '.join(sorted(set(groups) - {self.mark}))})")
                     continue
                 want = {"name": u.name, "email": u.email, "groups": sorted(set(u.groups)), "active": True}
-                if (cur := found.get(u.login)) is None:
+                if cur is None:
                     row = {"login": u.login, "name": u.name, "email": u.email or None,
-                           "groups": [("add", [groups[g] for g in want["groups"]])]}
+                           "groups": [("add", [groups[g] for g in want["groups"]] + [marker])]}
                     if company:
                         row.update(companies=[("add", [company["id"]])], company=company["id"])
                     plan.create(i, row)
                     continue
                 changes = _diff(cur, want)
                 values = {k: changes[k][1] or None for k in ("name", "email", "active") if k in changes}
-                if "groups" in changes:
+                adopted = [] if cur["existing"].managed else [marker]
+                if "groups" in changes or adopted:
                     before, after = set(cur["groups"]), set(want["groups"])
                     values["groups"] = [("remove", [cur["group_ids"][g] for g in before - after]),
-                                        ("add", [groups[g] for g in after - before])]
+                                        ("add", [groups[g] for g in after - before] + adopted)]
+                if adopted:
+                    changes["adopted"] = [False, True]
                 plan.update(i, cur["id"], values, changes)
             return plan.run()
+
+    def managed(self, logins: Sequence[str]) -> set[str]:
+        """The logins whose account exists and is erpflow's for this programme."""
+        with self._session():
+            return {login for login, u in self._users(logins).items() if u["existing"].managed}
 
     def upsert_parties(self, parties: Sequence[PartySpec]) -> list[ItemOutcome]:
         with self._session():
@@ -285,7 +306,8 @@ class TrytonTarget:
 
     def find_users(self, logins: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._session():
-            return {k: {f: v for f, v in u.items() if f != "group_ids"} for k, u in self._users(logins).items()}
+            return {k: {f: v for f, v in u.items() if f not in ("group_ids", "existing")}
+                    for k, u in self._users(logins).items()}
 
     def find_parties(self, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._session():
@@ -366,12 +388,24 @@ class TrytonTarget:
         return rows[0]
 
     def _users(self, logins: Sequence[str]) -> dict[str, dict[str, Any]]:
-        found = {}
+        """Existing users by login; erpflow's mark is no group of theirs but ``existing.managed``."""
+        found, admin_groups = {}, self._admin_groups()
         for r in self._read("res.user", [("login", "in", list(logins))], USER_FIELDS):
-            group_ids = {g["name"]: g["id"] for g in r["groups."]}
+            group_ids = {g["name"]: g["id"] for g in r["groups."] if g["name"] != self.mark}
+            existing = Existing(managed=len(group_ids) < len(r["groups."]), groups=frozenset(group_ids),
+                                admin_groups=frozenset(g["name"] for g in r["groups."] if g["id"] in admin_groups),
+                                builtin=r["id"] in BUILTIN_USERS)
             found[r["login"]] = {"id": r["id"], "name": r["name"], "email": r["email"] or "",
-                                 "groups": sorted(group_ids), "active": bool(r["active"]), "group_ids": group_ids}
+                                 "groups": sorted(group_ids), "active": bool(r["active"]), "group_ids": group_ids,
+                                 "existing": existing}
         return found
+
+    def _admin_groups(self) -> set[int]:
+        """Groups allowed to change users, groups or access rights: their members administer Tryton."""
+        rows = self._read("ir.model.access", [("model", "in", SECURITY_MODELS), ("group", "!=", None),
+                                              ["OR", ("perm_write", "=", True), ("perm_create", "=", True),
+                                               ("perm_delete", "=", True)]], ["group"])
+        return {r["group"] for r in rows}
 
     def _parties(self, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
         found = {}
