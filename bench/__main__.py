@@ -83,7 +83,7 @@ def stored_rows(ledger, aggregates: list) -> list[tuple]:
 
 
 def append_sqlite(events: int, folder: Path) -> Figure:
-    from erpflow.ledger import Ledger
+    from erpflow.application.ledger import Ledger
     from erpflow.settings import Settings
 
     ledger = Ledger(Settings(home=folder / "append"))
@@ -108,7 +108,7 @@ def append_sqlite(events: int, folder: Path) -> Figure:
 def append_postgres(events: int) -> Figure:
     import psycopg
 
-    from erpflow.ledger import Ledger
+    from erpflow.application.ledger import Ledger
     from erpflow.settings import Settings
 
     schema, raw_schema = f"bench_{uuid.uuid4().hex[:8]}", f"bench_raw_{uuid.uuid4().hex[:8]}"
@@ -146,7 +146,7 @@ def append_postgres(events: int) -> Figure:
 def replay(events: int, folder: Path) -> list[Figure]:
     """Read every event through the ledger into a projection (counts per type), and rebuild the items read
     model from zero, each vs a raw SELECT of the same rows."""
-    from erpflow.ledger import Ledger
+    from erpflow.application.ledger import Ledger
     from erpflow.settings import Settings
 
     home = folder / f"replay{events}"
@@ -195,8 +195,8 @@ def template() -> Path:
 def overhead(people: int, folder: Path, tryton_template: Path) -> Figure:
     """The accounts operation through the flow vs a bare loop of the same Tryton calls on the same batches."""
     from bench.workload import accounts_plan
-    from erpflow.orchestration import run_wave
-    from erpflow.preparation import prepare
+    from erpflow.orchestration.flows import run_wave
+    from erpflow.application.preparation import prepare
     from erpflow.settings import Settings
     from erpflow.targets.tryton import TrytonTarget
     from erpflow.targets.tryton_db import ensure_database
@@ -252,7 +252,7 @@ def best_of(runs: int, command: list[str], env: dict[str, str]) -> float:
 
 
 def cold_status(folder: Path) -> Figure:
-    from erpflow.ledger import Ledger
+    from erpflow.application.ledger import Ledger
     from erpflow.model.wave import Wave
     from erpflow.settings import Settings
 
@@ -329,7 +329,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no Tryton or Prefect: checks the bench")
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="where the report goes")
     args = parser.parse_args()
-    from erpflow.prefect_env import prepare_prefect_env
+    from erpflow.orchestration.prefect_env import prepare_prefect_env
     from erpflow.settings import Settings
 
     started = time.perf_counter()

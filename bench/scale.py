@@ -18,8 +18,8 @@ def main(people: int, folder: Path, template: Path) -> dict[str, float]:
 
     plan = accounts_plan(folder, people, database=f"scale{people}")
     os.environ.update(ERPFLOW_HOME=str(folder / "home"), ERPFLOW_TRYTON_TEMPLATE=str(template))
-    from erpflow.ledger import Ledger
-    from erpflow.orchestration import run_wave
+    from erpflow.application.ledger import Ledger
+    from erpflow.orchestration.flows import run_wave
     from erpflow.settings import Settings
 
     start = time.perf_counter()

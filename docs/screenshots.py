@@ -22,7 +22,7 @@ from pathlib import Path
 
 from websockets.sync.client import connect
 
-from erpflow.server import LocalPrefect
+from erpflow.orchestration.server import LocalPrefect
 
 ROOT = Path(__file__).resolve().parents[1]
 FIND = """JSON.stringify([...document.querySelectorAll('button, a, [role=tablist] > *')]
@@ -105,7 +105,7 @@ def summary_id(local: LocalPrefect) -> str:
 
 def report_after_a_no_go(local: LocalPrefect, home: Path) -> Path:
     """Two thirds of the invited people sign in; the committee records a no-go; the report as HTML."""
-    from erpflow.ledger import Ledger
+    from erpflow.application.ledger import Ledger
     from erpflow.projections.gate import invitations
     from erpflow.settings import Settings
 

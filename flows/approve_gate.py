@@ -1,6 +1,6 @@
 """Prefect entrypoint: flows/approve_gate.py:approve_gate (parameter: the wave's name)."""
 
-from erpflow.approval import approve_gate
+from erpflow.orchestration.approval import approve_gate
 
 __all__ = ["approve_gate"]
 

@@ -1,6 +1,6 @@
 """Prefect entrypoint: flows/run_wave.py:run_wave (parameter: the plan path)."""
 
-from erpflow.orchestration import run_wave
+from erpflow.orchestration.flows import run_wave
 
 __all__ = ["run_wave"]
 

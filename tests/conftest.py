@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from erpflow.prefect_env import prepare_prefect_env
+from erpflow.orchestration.prefect_env import prepare_prefect_env
 from erpflow.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -36,7 +36,7 @@ def copy_pilot(folder: Path, *, wave: str = "pilot", mail: str | None = None) ->
 
 def operation_counts(settings: Settings, wave: str) -> dict[str, dict]:
     """Per operation: its state, batches (done, total, skipped by the latest run) and item counts."""
-    from erpflow.ledger import Ledger
+    from erpflow.application.ledger import Ledger
     from erpflow.projections.status import wave_status
 
     status = wave_status(Ledger(settings), wave)
@@ -78,7 +78,7 @@ def prefect_api() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def wave_env(tryton_template: Path, tmp_path_factory: pytest.TempPathFactory):
     """Runs a plan copy through the flow with its own erpflow home; the environment stays set for the session."""
-    from erpflow.orchestration import run_wave
+    from erpflow.orchestration.flows import run_wave
 
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ERPFLOW_TRYTON_TEMPLATE", str(tryton_template))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.plan import load_plan
+from erpflow.inputs.plan import load_plan
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
 

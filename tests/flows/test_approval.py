@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.settings import Settings
 
 from .conftest import small_pilot
@@ -33,7 +33,7 @@ def test_the_run_pauses_for_the_approver_whose_answer_is_recorded_as_the_decisio
         prefect_api, wave_env, tmp_path: Path, monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
-    from erpflow.approval import approve_gate
+    from erpflow.orchestration.approval import approve_gate
 
     home = tmp_path / "home"
     assert wave_env(small_pilot(tmp_path), home).state.is_completed()
@@ -62,7 +62,7 @@ def test_a_go_on_failed_criteria_fails_the_run_and_records_nothing(prefect_api, 
                                                                    monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
-    from erpflow.approval import approve_gate
+    from erpflow.orchestration.approval import approve_gate
 
     home = tmp_path / "home"
     assert wave_env(small_pilot(tmp_path, wave="rushed"), home).state.is_completed()

@@ -93,7 +93,7 @@ def test_show_rebuilds_the_wave_as_it_was_at_a_position_or_a_time(pilot: WaveRun
 
 
 def test_the_items_read_model_rebuilt_from_zero_equals_the_live_one(pilot: WaveRun):
-    from erpflow.ledger import Ledger
+    from erpflow.application.ledger import Ledger
     from erpflow.projections.items import items, rebuild, update
 
     ledger = Ledger(pilot.settings)

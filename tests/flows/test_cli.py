@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from erpflow import engine
+from erpflow.application import engine
 from erpflow.cli import app
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.model.context import Context
-from erpflow.preparation import prepare
+from erpflow.application.preparation import prepare
 from erpflow.settings import Settings
 
 from .conftest import WaveRun, copy_pilot

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.faults import POINTS
-from erpflow.ledger import Ledger
-from erpflow.plan import load_plan
-from erpflow.preparation import prepare
+from erpflow.application.faults import POINTS
+from erpflow.application.ledger import Ledger
+from erpflow.inputs.plan import load_plan
+from erpflow.application.preparation import prepare
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
 

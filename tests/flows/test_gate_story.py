@@ -7,7 +7,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.gate import invitations
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.targets.tryton import TrytonTarget
 from erpflow.targets.tryton_remote import RemoteTryton
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.model.items import PartySpec
-from erpflow.plan import load_plan
-from erpflow.preparation import prepare
+from erpflow.inputs.plan import load_plan
+from erpflow.application.preparation import prepare
 from erpflow.projections.history import history
 from erpflow.targets.bundle import Targets
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.model.wave import Wave
-from erpflow.server import LocalPrefect
+from erpflow.orchestration.server import LocalPrefect
 from erpflow.settings import Settings
 
 from ..conftest import free_port
@@ -118,7 +118,7 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
         assert any(r.id == f"prefect.flow-run.{run.id}" for r in started.related)
 
         # a gateway that lost its position sends everything again: Prefect keeps each event once
-        from erpflow.store_tables import StoreTables
+        from erpflow.store.tables import StoreTables
 
         StoreTables(Ledger(settings).store_env).query("DELETE FROM erpflow_tracking WHERE projection = ?",
                                                       "prefect-events")

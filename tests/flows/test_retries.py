@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from tests.conftest import SmtpCollector, free_port
 
 from .conftest import small_pilot

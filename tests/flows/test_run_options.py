@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 
 from .conftest import small_pilot
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.settings import Settings
 
 from ..conftest import free_port

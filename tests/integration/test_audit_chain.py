@@ -11,7 +11,7 @@ import psycopg
 
 from erpflow.audit.export import export
 from erpflow.audit.seals import seal, verify
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.model.context import Context
 from erpflow.model.wave import Wave

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from erpflow import engine
-from erpflow.ledger import Ledger
+from erpflow.application import engine
+from erpflow.application.ledger import Ledger
 from erpflow.model.context import Context
 from erpflow.model.errors import CommandRefused
 from erpflow.model.wave import Wave

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from erpflow.cli import app
 from erpflow.model.errors import InputError
 from erpflow.model.items import ItemOutcome
-from erpflow.plan import load_plan
-from erpflow.preparation import prepare
-from erpflow.sources import read_table
+from erpflow.inputs.plan import load_plan
+from erpflow.application.preparation import prepare
+from erpflow.inputs.sources import read_table
 
 REPO = Path(__file__).resolve().parents[2]
 PILOT = (REPO / "deployments" / "plans" / "pilot.yaml").read_text()

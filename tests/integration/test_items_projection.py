@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.projections.items import items, rebuild, update
 from erpflow.settings import Settings

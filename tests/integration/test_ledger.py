@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from erpflow.ledger import Ledger
+from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
 from erpflow.model.wave import Wave

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from erpflow import mirror
-from erpflow.ledger import Ledger
+from erpflow.orchestration import mirror
+from erpflow.application.ledger import Ledger
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.wave import Wave
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from stdnum.eu import vat
 
-from erpflow.demo import generate
+from erpflow.inputs.demo import generate
 
 FILES = ["hr_export.csv", "legacy_customers.csv", "legacy_suppliers.xlsx", "legacy_products.csv"]
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.method import load_method
+from erpflow.inputs.method import load_method
 from erpflow.model.errors import CommandRefused
 from erpflow.model.gate import Facts, evaluate, evidence_digest
 from erpflow.model.wave import Wave

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.method import load_method
+from erpflow.inputs.method import load_method
 from erpflow.model.errors import InputError
-from erpflow.plan import load_plan
-from erpflow.sources import read_table
+from erpflow.inputs.plan import load_plan
+from erpflow.inputs.sources import read_table
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from erpflow.method import load_method
+from erpflow.inputs.method import load_method
 from erpflow.model.items import ItemOutcome, PartySpec, ProductSpec, UserSpec
 from erpflow.operations import accounts, configuration, migration
-from erpflow.plan import Dataset, MigrationPlan, load_plan
-from erpflow.sources import read_table
+from erpflow.inputs.plan import Dataset, MigrationPlan, load_plan
+from erpflow.inputs.sources import read_table
 
 REPO = Path(__file__).resolve().parents[2]
 HR_HEADER = "Matricule;Nom;Prénom;Identifiant;E-mail;Site;Fonction;Date d'entrée\n"

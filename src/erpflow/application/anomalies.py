@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .ledger import Ledger
-from .method import AnomalyRules
-from .model.anomaly import Anomaly
-from .model.context import Context
-from .model.ids import anomaly_id
+from erpflow.application.ledger import Ledger
+from erpflow.inputs.method import AnomalyRules
+from erpflow.model.anomaly import Anomaly
+from erpflow.model.context import Context
+from erpflow.model.ids import anomaly_id
 
 
 def for_rejections(ledger: Ledger, ctx: Context, outcomes: Iterable[dict[str, Any]],

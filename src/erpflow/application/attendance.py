@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model.errors import InputError
-from .sources import read_table
+from erpflow.model.errors import InputError
+from erpflow.inputs.sources import read_table
 
 YES, NO = {"yes", "y", "oui", "1", "x", "present", "true"}, {"no", "n", "non", "0", "", "absent", "false"}
 

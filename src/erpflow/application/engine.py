@@ -1,6 +1,6 @@
 """Running a prepared wave against its targets, recording every outcome in the ledger.
 
-Independent of Prefect: erpflow.orchestration wraps these steps in a flow and tasks.
+Independent of Prefect: erpflow.orchestration.flows wraps these steps in a flow and tasks.
 """
 
 from __future__ import annotations
@@ -12,24 +12,24 @@ from typing import Any
 
 import structlog
 
-from . import anomalies, lease
-from .audit.seals import seal
-from .faults import crash_point
-from .ledger import Ledger
-from .method import AnomalyRules
-from .model.batch import Batch
-from .model.context import Context
-from .model.errors import CommandRefused
-from .model.items import ItemOutcome
-from .model.selection import select_operations
-from .model.wave import Wave
-from .operations.batches import BatchPlan
-from .preparation import PreparedWave
-from .projections import items
-from .targets.bundle import Targets
-from .targets.errors import TargetError, TargetUnavailable
+from erpflow.application import anomalies, lease
+from erpflow.audit.seals import seal
+from erpflow.application.faults import crash_point
+from erpflow.application.ledger import Ledger
+from erpflow.inputs.method import AnomalyRules
+from erpflow.model.batch import Batch
+from erpflow.model.context import Context
+from erpflow.model.errors import CommandRefused
+from erpflow.model.items import ItemOutcome
+from erpflow.model.selection import select_operations
+from erpflow.model.wave import Wave
+from erpflow.operations.batches import BatchPlan
+from erpflow.application.preparation import PreparedWave
+from erpflow.projections import items
+from erpflow.targets.bundle import Targets
+from erpflow.targets.errors import TargetError, TargetUnavailable
 
-log = structlog.stdlib.get_logger("erpflow.engine")
+log = structlog.stdlib.get_logger("erpflow.application.engine")
 LOADED = ("created", "updated", "unchanged", "sent")
 
 

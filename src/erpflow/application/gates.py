@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .ledger import Ledger
-from .method import Method, load_method
-from .model.errors import CommandRefused
-from .model.gate import Facts, Result, evaluate, evidence_digest
-from .preparation import find_method
-from .projections.gate import gate_facts
+from erpflow.application.ledger import Ledger
+from erpflow.inputs.method import Method, load_method
+from erpflow.model.errors import CommandRefused
+from erpflow.model.gate import Facts, Result, evaluate, evidence_digest
+from erpflow.application.preparation import find_method
+from erpflow.projections.gate import gate_facts
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
-from .model.anomaly import Anomaly
-from .model.batch import Batch
-from .model.errors import CommandRefused, LedgerUnavailable, UnknownWave
-from .model.ids import batch_id, wave_id
-from .model.wave import Wave
-from .settings import Settings
+from erpflow.model.anomaly import Anomaly
+from erpflow.model.batch import Batch
+from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
+from erpflow.model.ids import batch_id, wave_id
+from erpflow.model.wave import Wave
+from erpflow.settings import Settings
 
 
 def store_env(settings: Settings) -> dict[str, str]:

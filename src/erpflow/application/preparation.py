@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .method import Method, file_digest, load_method
-from .model.errors import InputError
-from .model.sessions import NotEnoughSlots
-from .operations import accounts, configuration, migration, training
-from .operations.batches import BatchPlan
-from .plan import WavePlan, load_plan
-from .sources import Table, read_table
-from .yamlfile import Lines, line_of
+from erpflow.inputs.method import Method, file_digest, load_method
+from erpflow.model.errors import InputError
+from erpflow.model.sessions import NotEnoughSlots
+from erpflow.operations import accounts, configuration, migration, training
+from erpflow.operations.batches import BatchPlan
+from erpflow.inputs.plan import WavePlan, load_plan
+from erpflow.inputs.sources import Table, read_table
+from erpflow.inputs.yamlfile import Lines, line_of
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from ..store_tables import StoreTables
+from erpflow.store.tables import StoreTables
 
 GENESIS = "0" * 64
 PAGE = 1000

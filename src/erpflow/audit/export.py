@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..ledger import Ledger
-from ..model.context import code_version
-from ..projections.history import record
-from .chain import GENESIS, ChainStore, extend, notifications
+from erpflow.application.ledger import Ledger
+from erpflow.model.context import code_version
+from erpflow.projections.history import record
+from erpflow.audit.chain import GENESIS, ChainStore, extend, notifications
 
 
 def export(ledger: Ledger, wave: str, folder: Path) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..ledger import Ledger
-from ..model.context import Context
-from .chain import GENESIS, ChainStore, extend, link, notifications
+from erpflow.application.ledger import Ledger
+from erpflow.model.context import Context
+from erpflow.audit.chain import GENESIS, ChainStore, extend, link, notifications
 
 
 def seal(ledger: Ledger, ctx: Context) -> int:

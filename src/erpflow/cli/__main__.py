@@ -1,3 +1,3 @@
-from . import app
+from erpflow.cli import app
 
 app()

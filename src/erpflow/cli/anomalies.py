@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import WaveName, app, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import WaveName, app, load_settings, open_ledger, out, user_errors
 
 anomaly = typer.Typer(help="Anomalies of a wave: raised on their own from rejected items and failed batches, "
                            "or by hand.", no_args_is_help=True)
@@ -16,7 +16,7 @@ AnomalyId = Annotated[str, typer.Argument(help="the anomaly's id, or its first c
 
 
 def _context(wave: str, operation: str = ""):
-    from ..model.context import Context, code_version
+    from erpflow.model.context import Context, code_version
 
     return Context(wave, load_settings().actor, operation=operation, code_version=code_version()).as_dict()
 
@@ -26,7 +26,7 @@ def _context(wave: str, operation: str = ""):
 def list_(wave: WaveName, open_only: Annotated[bool, typer.Option("--open", help="only open ones")] = False,
           severity: Annotated[str | None, typer.Option(help="blocking, major or minor")] = None) -> None:
     """The anomalies of a wave, with their severity and state."""
-    from ..projections.anomalies import anomalies
+    from erpflow.projections.anomalies import anomalies
 
     ledger = open_ledger()
     ledger.wave(wave)
@@ -46,8 +46,8 @@ def raise_(wave: WaveName, item: Annotated[str, typer.Option(help="what it is ab
            operation: Annotated[str, typer.Option(help="the operation it concerns")] = "",
            severity: Annotated[str, typer.Option(help="blocking, major or minor")] = "major") -> None:
     """Raise an anomaly by hand."""
-    from ..model.anomaly import Anomaly
-    from ..model.errors import CommandRefused
+    from erpflow.model.anomaly import Anomaly
+    from erpflow.model.errors import CommandRefused
 
     ledger = open_ledger()
     ledger.wave(wave)
@@ -63,7 +63,7 @@ def raise_(wave: WaveName, item: Annotated[str, typer.Option(help="what it is ab
 @user_errors
 def comment(wave: WaveName, anomaly_id: AnomalyId, text: Annotated[str, typer.Argument(help="the comment")]) -> None:
     """Add a comment to an anomaly."""
-    from ..projections.anomalies import find
+    from erpflow.projections.anomalies import find
 
     ledger = open_ledger()
     found = find(ledger, wave, anomaly_id)
@@ -76,8 +76,8 @@ def comment(wave: WaveName, anomaly_id: AnomalyId, text: Annotated[str, typer.Ar
 def resolve(wave: WaveName, anomaly_id: AnomalyId,
             resolution: Annotated[str, typer.Option(help="how it was treated")]) -> None:
     """Resolve an anomaly, saying how."""
-    from ..model.errors import CommandRefused
-    from ..projections.anomalies import find
+    from erpflow.model.errors import CommandRefused
+    from erpflow.projections.anomalies import find
 
     if not resolution.strip():
         raise CommandRefused("resolving an anomaly needs a --resolution")

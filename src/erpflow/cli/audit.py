@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import app, err, open_ledger, out, user_errors
+from erpflow.cli.common import app, err, open_ledger, out, user_errors
 
 
 @app.command()
@@ -19,7 +19,7 @@ def trace(key: Annotated[str, typer.Argument(help="a login or a legacy id")],
     import json
     import sys
 
-    from ..projections.history import trace as events
+    from erpflow.projections.history import trace as events
 
     if as_json:
         for rec, said in events(open_ledger(), key):
@@ -40,7 +40,7 @@ def verify(inputs: Annotated[str | None, typer.Option(
     """Recompute the event log's hash chain and name the first record edited, deleted or inserted."""
     ledger = open_ledger()
     if inputs is not None:
-        from ..audit.inputs import changed_inputs
+        from erpflow.audit.inputs import changed_inputs
 
         changes = changed_inputs(ledger.wave(inputs).inputs)
         for path, change in changes.items():
@@ -49,7 +49,7 @@ def verify(inputs: Annotated[str | None, typer.Option(
             raise typer.Exit(1)
         out.print(f"every input file of wave {inputs} is as it was run")
         return
-    from ..audit.seals import verify as check
+    from erpflow.audit.seals import verify as check
 
     verdict = check(ledger)
     if not verdict.ok:
@@ -63,7 +63,7 @@ def verify(inputs: Annotated[str | None, typer.Option(
 def export(wave: Annotated[str, typer.Argument(help="the wave's name")],
            folder: Annotated[Path, typer.Argument(help="where events.jsonl and manifest.json go")]) -> None:
     """Export a wave's events with a manifest an auditor checks with `python3 docs/verify-export.py FOLDER`."""
-    from ..audit.export import export as write
+    from erpflow.audit.export import export as write
 
     manifest = write(open_ledger(), wave, folder)
     out.print(f"{manifest['events']} events of wave {wave} written to {folder} "

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ..model.errors import ErpflowError
+from erpflow.model.errors import ErpflowError
 
 app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -47,12 +47,12 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_settings() -> Any:
-    from ..settings import Settings
+    from erpflow.settings import Settings
 
     return Settings()
 
 
 def open_ledger() -> Any:
-    from ..ledger import Ledger
+    from erpflow.application.ledger import Ledger
 
     return Ledger(load_settings())

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .common import PlanPath, app, err, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import PlanPath, app, err, load_settings, open_ledger, out, user_errors
 
 events = typer.Typer(help="Domain events mirrored to Prefect events.", no_args_is_help=True)
 app.add_typer(events, name="events")
@@ -22,8 +22,8 @@ app.add_typer(events, name="events")
 def serve(port: Annotated[int, typer.Option(help="loopback port of the API and UI")] = 4200,
           workers: Annotated[int, typer.Option(help="workers pulling from the erpflow pool")] = 1) -> None:
     """Start a Prefect server with its UI on loopback, deploy erpflow's flows and run workers until Ctrl-C."""
-    from ..prefect_env import prepare_prefect_env
-    from ..server import LocalPrefect
+    from erpflow.orchestration.prefect_env import prepare_prefect_env
+    from erpflow.orchestration.server import LocalPrefect
 
     settings = load_settings()
     prepare_prefect_env(settings)
@@ -59,12 +59,12 @@ def trigger(path: PlanPath,
             watch: Annotated[bool, typer.Option("--watch", help="wait for the run to end; exit 1 unless it "
                                                                "completed")] = False) -> None:
     """Check a plan, then start it as a run of erpflow's Prefect deployment and print the run's UI link."""
-    from ..model.errors import InputError
-    from ..preparation import prepare
-    from ..settings import Settings
+    from erpflow.model.errors import InputError
+    from erpflow.application.preparation import prepare
+    from erpflow.settings import Settings
 
     if not os.environ.get("PREFECT_API_URL"):
-        from ..server import announced_api
+        from erpflow.orchestration.server import announced_api
 
         if not (api := announced_api((load_settings().home / "prefect-server").resolve())):
             raise InputError("PREFECT_API_URL", "no Prefect server: start one with `make serve`, or set "
@@ -76,7 +76,7 @@ def trigger(path: PlanPath,
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_UI_URL
 
-    from ..orchestration import run_name
+    from erpflow.orchestration.flows import run_name
 
     try:
         run = run_deployment(deployment, parameters={"plan_path": str(relative)}, flow_run_name=run_name(wave),
@@ -105,7 +105,7 @@ def _wait_for(run_id):
 @user_errors
 def publish(follow: Annotated[float, typer.Option(help="keep publishing every SECONDS (0: once)")] = 0) -> None:
     """Send the log's events after the last one published to Prefect, as erpflow.* events."""
-    from .. import mirror
+    from erpflow.orchestration import mirror
 
     ledger = open_ledger()
     while True:

@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import WaveName, app, err, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import WaveName, app, err, load_settings, open_ledger, out, user_errors
 
 training = typer.Typer(help="Training attendance and completion.", no_args_is_help=True)
 app.add_typer(training, name="training")
 
 
 def _context(wave: str) -> dict[str, str]:
-    from ..model.context import Context, code_version
+    from erpflow.model.context import Context, code_version
 
     return Context(wave, load_settings().actor, operation="training", code_version=code_version()).as_dict()
 
@@ -25,8 +25,8 @@ def _context(wave: str) -> dict[str, str]:
 def attend(wave: WaveName, sheet: Annotated[Path, typer.Argument(help="sign-in sheet: session, login, present")]
            ) -> None:
     """Record attendance from a sign-in sheet; every row must name a session and a person invited to it."""
-    from ..attendance import read_sheet
-    from ..projections.gate import invitations
+    from erpflow.application.attendance import read_sheet
+    from erpflow.projections.gate import invitations
 
     ledger = open_ledger()
     recorded = ledger.wave(wave)
@@ -42,7 +42,7 @@ def attend(wave: WaveName, sheet: Annotated[Path, typer.Argument(help="sign-in s
 @user_errors
 def completion(wave: WaveName) -> None:
     """Who attended, of those invited, per role and site."""
-    from ..projections.gate import completion as rates
+    from erpflow.projections.gate import completion as rates
 
     table = Table("role", "site", "attended", "invited", "completion")
     for (role, site), (done, invited) in sorted(rates(open_ledger(), wave).items()):
@@ -59,7 +59,7 @@ def gate(wave: WaveName,
          = False,
          comment: Annotated[str, typer.Option(help="with --record: why, in the decider's words")] = "") -> None:
     """The wave's exit gate: each criterion measured from the events, passed or failed; --record decides."""
-    from ..gates import evaluate_gate, record_decision, wave_method
+    from erpflow.application.gates import evaluate_gate, record_decision, wave_method
 
     ledger = open_ledger()
     evaluation = evaluate_gate(ledger, wave, wave_method(ledger, wave, load_settings().method))

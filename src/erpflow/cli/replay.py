@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .common import WaveName, app, open_ledger, out, user_errors
+from erpflow.cli.common import WaveName, app, open_ledger, out, user_errors
 
 projections = typer.Typer(help="Read models built from the event log.", no_args_is_help=True)
 app.add_typer(projections, name="projections")
@@ -21,7 +21,7 @@ def show(wave: WaveName,
          show_items: Annotated[bool, typer.Option("--items", help="also each item's outcome as it was then")] = False
          ) -> None:
     """A wave as it was at a position of the log or a moment, rebuilt from its events alone."""
-    from ..projections.status import ITEM_STATUSES, position_at, wave_status
+    from erpflow.projections.status import ITEM_STATUSES, position_at, wave_status
 
     ledger = open_ledger()
     position = int(at) if at.isdigit() else position_at(ledger, wave, _moment(at))
@@ -41,7 +41,7 @@ def show(wave: WaveName,
 
 
 def _moment(text: str) -> datetime:
-    from ..model.errors import CommandRefused
+    from erpflow.model.errors import CommandRefused
 
     try:
         moment = datetime.fromisoformat(text)
@@ -56,7 +56,7 @@ def items(wave: WaveName, operation: Annotated[str | None, typer.Option(help="on
           status: Annotated[str | None, typer.Option(help="created, updated, unchanged, sent or rejected")] = None
           ) -> None:
     """Each item of a wave with its latest outcome, from the items read model (brought up to date first)."""
-    from ..projections.items import items as rows, update
+    from erpflow.projections.items import items as rows, update
 
     ledger = open_ledger()
     ledger.wave(wave)
@@ -72,7 +72,7 @@ def items(wave: WaveName, operation: Annotated[str | None, typer.Option(help="on
 @user_errors
 def update_() -> None:
     """Apply the events recorded since the read models' tracked position."""
-    from ..projections.items import update
+    from erpflow.projections.items import update
 
     out.print(f"items read model at position {update(open_ledger())}")
 
@@ -81,6 +81,6 @@ def update_() -> None:
 @user_errors
 def rebuild_() -> None:
     """Rebuild the read models from the first event."""
-    from ..projections.items import rebuild
+    from erpflow.projections.items import rebuild
 
     out.print(f"items read model rebuilt up to position {rebuild(open_ledger())}")

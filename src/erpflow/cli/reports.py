@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import WaveName, app, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import WaveName, app, load_settings, open_ledger, out, user_errors
 
 
 @app.command()
@@ -19,9 +19,9 @@ def report(wave: WaveName,
     """The steering-committee report: KPIs, durations, timeline, anomalies, training, gate and RACI."""
     from rich.markdown import Markdown
 
-    from ..gates import wave_method
-    from ..projections.report import build_report
-    from ..reports.markdown import markdown as as_markdown
+    from erpflow.application.gates import wave_method
+    from erpflow.projections.report import build_report
+    from erpflow.reports.markdown import markdown as as_markdown
 
     ledger = open_ledger()
     built = build_report(ledger, wave, wave_method(ledger, wave, load_settings().method))
@@ -31,7 +31,7 @@ def report(wave: WaveName,
         markdown.write_text(as_markdown(built) + "\n", encoding="utf-8")
         out.print(f"Markdown report written to {markdown}")
     if html is not None:
-        from ..reports.html import html as as_html
+        from erpflow.reports.html import html as as_html
 
         html.write_text(as_html(built), encoding="utf-8")
         out.print(f"HTML report written to {html}")
@@ -43,9 +43,9 @@ def trajectory(folder: Annotated[Path, typer.Argument(help="a folder of wave pla
     """Every wave planned in a folder, in order: its status, its gate, and an estimate of what remains."""
     from rich.table import Table
 
-    from ..projections.trajectory import read_plans
-    from ..projections.trajectory import trajectory as build
-    from ..reports.markdown import duration
+    from erpflow.projections.trajectory import read_plans
+    from erpflow.projections.trajectory import trajectory as build
+    from erpflow.reports.markdown import duration
 
     found = build(open_ledger(), read_plans(folder))
     table = Table("wave", "kind", "sites", "after", "training planned", "status", "gate", "cycle time", "remaining")

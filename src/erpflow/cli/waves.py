@@ -12,14 +12,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from .common import PlanPath, WaveName, app, err, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import PlanPath, WaveName, app, err, load_settings, open_ledger, out, user_errors
 
 
 @app.command()
 @user_errors
 def plan(path: PlanPath) -> None:
     """Validate a plan, its method and every source; show what a run would do. Touches nothing."""
-    from ..preparation import prepare
+    from erpflow.application.preparation import prepare
 
     prepared = prepare(path, load_settings().method)
     p = prepared.plan
@@ -68,7 +68,7 @@ def run(path: PlanPath, actor: Actor = None, start_from: From = None, only: Only
 def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: Only = None, force: Force = False,
            reason: Reason = "") -> None:
     """Go on with a wave by name, with the plan file of its last run; batches already done are skipped."""
-    from ..model.errors import CommandRefused
+    from erpflow.model.errors import CommandRefused
 
     recorded = open_ledger().wave(wave)
     if not recorded.plan_path:
@@ -82,11 +82,11 @@ def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: O
 def _run(path: Path, actor: str | None, start_from: str | None, only: str | None, force: bool, reason: str) -> None:
     from datetime import UTC, datetime
 
-    from ..engine import check_predecessor, operations_to_run
-    from ..lease import holder_gone
-    from ..model.errors import CommandRefused
-    from ..prefect_env import prepare_prefect_env
-    from ..preparation import prepare
+    from erpflow.application.engine import check_predecessor, operations_to_run
+    from erpflow.application.lease import holder_gone
+    from erpflow.model.errors import CommandRefused
+    from erpflow.orchestration.prefect_env import prepare_prefect_env
+    from erpflow.application.preparation import prepare
 
     if force and not reason.strip():
         raise CommandRefused("--force needs --reason: it is recorded with who forced the batches")
@@ -105,7 +105,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     prepare_prefect_env(settings)
     from prefect import tags
 
-    from ..orchestration import run_wave
+    from erpflow.orchestration.flows import run_wave
 
     logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
     with tags(*prepared.tags()):
@@ -119,7 +119,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
 
 
 def _print_status(name: str) -> None:
-    from ..projections.status import ITEM_STATUSES, wave_status
+    from erpflow.projections.status import ITEM_STATUSES, wave_status
 
     status = wave_status(open_ledger(), name)
     out.print(f"[bold]Wave {status.name}[/] ({status.kind}, {', '.join(status.sites)}): "
@@ -154,7 +154,7 @@ def history(wave: WaveName,
             since: Since = None, until: Until = None,
             as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
     """A wave's events in order, with the input files each plan was run with."""
-    from ..projections.history import Filter, about, history as events, summary
+    from erpflow.projections.history import Filter, about, history as events, summary
 
     ledger = open_ledger()
     recorded = ledger.wave(wave)

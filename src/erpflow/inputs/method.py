@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .model.accounts import Protected
-from .yamlfile import load
+from erpflow.model.accounts import Protected
+from erpflow.inputs.yamlfile import load
 
 OPERATIONS = ("accounts", "configuration", "migration", "training")
 METRICS = ("open_anomalies", "training_completion", "migration_reject_rate", "operations_completed")

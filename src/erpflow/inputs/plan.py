@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, ValidationInfo,
                       model_validator)
 
-from .model.accounts import Protected
-from .yamlfile import Lines, read_yaml, validate
+from erpflow.model.accounts import Protected
+from erpflow.inputs.yamlfile import Lines, read_yaml, validate
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .model.errors import InputError
+from erpflow.model.errors import InputError
 
 DELIMITERS = ";,\t|"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import CommandRefused
-from .ids import anomaly_id
+from erpflow.model.errors import CommandRefused
+from erpflow.model.ids import anomaly_id
 
 SEVERITIES = ("blocking", "major", "minor")
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import CommandRefused
-from .ids import batch_id
+from erpflow.model.errors import CommandRefused
+from erpflow.model.ids import batch_id
 
 
 class Batch(Aggregate):

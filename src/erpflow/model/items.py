@@ -77,7 +77,7 @@ class ConfigItem:
     """One configuration item as desired state, identified by its key.
 
     kind is one of: company, fiscal_year, chart, setting. desired holds the
-    values (see erpflow.plan for each kind's fields).
+    values (see erpflow.inputs.plan for each kind's fields).
     """
 
     key: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .errors import CommandRefused
+from erpflow.model.errors import CommandRefused
 
 
 def select_operations(order: Sequence[str], depends_on: Mapping[str, Sequence[str]], done: set[str],

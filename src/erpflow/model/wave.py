@@ -8,8 +8,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from .errors import CommandRefused
-from .ids import wave_id
+from erpflow.model.errors import CommandRefused
+from erpflow.model.ids import wave_id
 
 
 @dataclass(frozen=True)

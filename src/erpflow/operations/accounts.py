@@ -8,11 +8,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
-from ..method import Method
-from ..model.items import ItemOutcome, UserSpec
-from ..plan import WavePlan
-from ..sources import Row, Table
-from .batches import BatchPlan, chunked, keyed, reason, slug, split
+from erpflow.inputs.method import Method
+from erpflow.model.items import ItemOutcome, UserSpec
+from erpflow.inputs.plan import WavePlan
+from erpflow.inputs.sources import Row, Table
+from erpflow.operations.batches import BatchPlan, chunked, keyed, reason, slug, split
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..model.items import ItemOutcome
+from erpflow.model.items import ItemOutcome
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..model.items import ConfigItem
-from ..yamlfile import load
-from .batches import BatchPlan, keyed
+from erpflow.model.items import ConfigItem
+from erpflow.inputs.yamlfile import load
+from erpflow.operations.batches import BatchPlan, keyed
 
 
 class Strict(BaseModel):

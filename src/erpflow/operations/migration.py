@@ -9,10 +9,10 @@ import pycountry
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 from stdnum.eu import vat as eu_vat
 
-from ..model.items import Address, ItemOutcome, PartySpec, ProductSpec
-from ..plan import Dataset, MigrationPlan
-from ..sources import Row, Table
-from .batches import BatchPlan, chunked, keyed, reason, split
+from erpflow.model.items import Address, ItemOutcome, PartySpec, ProductSpec
+from erpflow.inputs.plan import Dataset, MigrationPlan
+from erpflow.inputs.sources import Row, Table
+from erpflow.operations.batches import BatchPlan, chunked, keyed, reason, split
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..method import Method
-from ..model.sessions import Session, Slot, Trainee, Trainer, form_sessions
-from ..plan import Calendar, TrainingPlan, WavePlan
-from ..model.items import ItemOutcome
-from .accounts import Person
-from .batches import BatchPlan, keyed, slug
+from erpflow.inputs.method import Method
+from erpflow.model.sessions import Session, Slot, Trainee, Trainer, form_sessions
+from erpflow.inputs.plan import Calendar, TrainingPlan, WavePlan
+from erpflow.model.items import ItemOutcome
+from erpflow.operations.accounts import Person
+from erpflow.operations.batches import BatchPlan, keyed, slug
 
 
 @dataclass(frozen=True)

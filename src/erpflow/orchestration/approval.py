@@ -12,14 +12,14 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from .gates import GateEvaluation, evaluate_gate, record_decision, wave_method
-from .ledger import Ledger
-from .logging import configure
-from .model.context import Context, code_version
-from .operations.batches import slug
-from .orchestration import mirror_events
-from .reports.markdown import criteria_table
-from .settings import Settings
+from erpflow.application.gates import GateEvaluation, evaluate_gate, record_decision, wave_method
+from erpflow.application.ledger import Ledger
+from erpflow.logging import configure
+from erpflow.model.context import Context, code_version
+from erpflow.operations.batches import slug
+from erpflow.orchestration.flows import mirror_events
+from erpflow.reports.markdown import criteria_table
+from erpflow.settings import Settings
 
 log = structlog.stdlib.get_logger("erpflow.gate")
 

@@ -13,20 +13,21 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from . import engine, mirror
-from .ledger import Ledger
-from .logging import configure
-from .method import AnomalyRules
-from .model.context import Context, code_version
-from .model.errors import ErpflowError
-from .operations.batches import BatchPlan, chunked, slug
-from .plan import load_plan
-from .preparation import PreparedWave, prepare
-from .projections.anomalies import anomalies
-from .projections.report import build_report
-from .reports.markdown import markdown
-from .settings import Settings
-from .targets.bundle import Targets
+from erpflow.application import engine
+from erpflow.orchestration import mirror
+from erpflow.application.ledger import Ledger
+from erpflow.logging import configure
+from erpflow.inputs.method import AnomalyRules
+from erpflow.model.context import Context, code_version
+from erpflow.model.errors import ErpflowError
+from erpflow.operations.batches import BatchPlan, chunked, slug
+from erpflow.inputs.plan import load_plan
+from erpflow.application.preparation import PreparedWave, prepare
+from erpflow.projections.anomalies import anomalies
+from erpflow.projections.report import build_report
+from erpflow.reports.markdown import markdown
+from erpflow.settings import Settings
+from erpflow.targets.bundle import Targets
 
 log = structlog.stdlib.get_logger("erpflow.flow")
 

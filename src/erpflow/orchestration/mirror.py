@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .audit.chain import notifications
-from .ledger import Ledger
-from .store_tables import StoreTables
+from erpflow.audit.chain import notifications
+from erpflow.application.ledger import Ledger
+from erpflow.store.tables import StoreTables
 
 NAME = "prefect-events"
 NAMESPACE = uuid.UUID("6f1c52d4-52a1-4f0c-9d7e-1b7e0e8f6a10")

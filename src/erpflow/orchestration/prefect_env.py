@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .settings import Settings
+from erpflow.settings import Settings
 
 
 def prepare_prefect_env(settings: Settings) -> None:

@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model.errors import ErpflowError
+from erpflow.model.errors import ErpflowError
 
 POOL = "erpflow"
 PREFECT_FILE = Path("deployments") / "prefect.yaml"

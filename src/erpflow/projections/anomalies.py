@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..ledger import Ledger
-from ..model.anomaly import Anomaly
-from ..model.errors import CommandRefused
+from erpflow.application.ledger import Ledger
+from erpflow.model.anomaly import Anomaly
+from erpflow.model.errors import CommandRefused
 
 
 def anomalies(ledger: Ledger, wave: str) -> list[Anomaly]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..ledger import Ledger
-from ..model.gate import Facts
-from .anomalies import anomalies
+from erpflow.application.ledger import Ledger
+from erpflow.model.gate import Facts
+from erpflow.projections.anomalies import anomalies
 
 
 def invitations(ledger: Ledger, wave: str) -> dict[str, dict]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from ..ledger import Ledger
+from erpflow.application.ledger import Ledger
 
 ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic", "ctx")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..audit.chain import notifications
-from ..ledger import Ledger
-from ..store_tables import StoreTables
+from erpflow.audit.chain import notifications
+from erpflow.application.ledger import Ledger
+from erpflow.store.tables import StoreTables
 
 NAME = "items"
 COLUMNS = ("wave", "operation", "ref", "source", "status", "erp_id", "reason", "position")

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
-from ..gates import GateEvaluation, evaluate_gate
-from ..ledger import Ledger
-from ..method import Method
-from ..model.errors import CommandRefused
-from .gate import completion
-from .status import WaveStatus, wave_status
+from erpflow.application.gates import GateEvaluation, evaluate_gate
+from erpflow.application.ledger import Ledger
+from erpflow.inputs.method import Method
+from erpflow.model.errors import CommandRefused
+from erpflow.projections.gate import completion
+from erpflow.projections.status import WaveStatus, wave_status
 
 
 @dataclass
@@ -128,7 +128,7 @@ def _timeline(ledger: Ledger, wave: str) -> tuple[list[Span], list[Span], list[t
 
 
 def _anomaly_counts(ledger: Ledger, wave: str) -> dict[str, dict[str, int]]:
-    from .anomalies import anomalies
+    from erpflow.projections.anomalies import anomalies
 
     counts: dict[str, dict[str, int]] = {s: {"raised": 0, "open": 0} for s in ("blocking", "major", "minor")}
     for anomaly in anomalies(ledger, wave):

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
-from ..lease import holder_gone
-from ..ledger import Ledger
-from ..model.batch import Batch
-from ..model.errors import CommandRefused
-from ..model.ids import batch_id, wave_id
-from ..model.wave import Wave
+from erpflow.application.lease import holder_gone
+from erpflow.application.ledger import Ledger
+from erpflow.model.batch import Batch
+from erpflow.model.errors import CommandRefused
+from erpflow.model.ids import batch_id, wave_id
+from erpflow.model.wave import Wave
 
 ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "rejected")
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from ..ledger import Ledger
-from ..model.errors import InputError
-from ..plan import WavePlan, load_plan
+from erpflow.application.ledger import Ledger
+from erpflow.model.errors import InputError
+from erpflow.inputs.plan import WavePlan, load_plan
 
 
 @dataclass

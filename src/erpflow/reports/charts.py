@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from ..projections.report import Report, Span
+from erpflow.projections.report import Report, Span
 
 COLOURS = {"done": "#2e7d32", "failed": "#c62828", "interrupted": "#ef6c00", "running": "#1565c0"}
 INK, GRID = "#37474f", "#cfd8dc"

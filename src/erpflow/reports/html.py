@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from ..projections.report import Report
-from ..projections.status import ITEM_STATUSES
-from . import charts
-from .markdown import duration, figure
+from erpflow.projections.report import Report
+from erpflow.projections.status import ITEM_STATUSES
+from erpflow.reports import charts
+from erpflow.reports.markdown import duration, figure
 
 
 def html(report: Report) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..model.gate import Result
-from ..projections.report import Report
-from ..projections.status import ITEM_STATUSES
+from erpflow.model.gate import Result
+from erpflow.projections.report import Report
+from erpflow.projections.status import ITEM_STATUSES
 
 
 def duration(seconds: float) -> str:

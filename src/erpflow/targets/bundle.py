@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from ..credentials import credential
-from ..model.accounts import Protected
-from ..model.items import ItemOutcome
-from ..plan import WavePlan
-from ..settings import Settings
+from erpflow.targets.credentials import credential
+from erpflow.model.accounts import Protected
+from erpflow.model.items import ItemOutcome
+from erpflow.inputs.plan import WavePlan
+from erpflow.settings import Settings
 
 
 class Targets:
@@ -29,9 +29,9 @@ class Targets:
 
     @cached_property
     def erp(self) -> Any:
-        from .tryton import TrytonTarget
-        from .tryton_db import ensure_database
-        from .tryton_remote import RemoteTryton
+        from erpflow.targets.tryton import TrytonTarget
+        from erpflow.targets.tryton_db import ensure_database
+        from erpflow.targets.tryton_remote import RemoteTryton
 
         target = self.plan.target
         if target.url is not None:
@@ -46,13 +46,13 @@ class Targets:
         scim = self.plan.accounts.scim
         if scim is None:
             return self.erp
-        from .scim import ScimTarget
+        from erpflow.targets.scim import ScimTarget
 
         return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""), **self.owner)
 
     @cached_property
     def mailer(self) -> Any:
-        from .mail import OutboxMailer, SmtpMailer
+        from erpflow.targets.mail import OutboxMailer, SmtpMailer
 
         mail = self.plan.training.mail
         if mail.smtp is None:
@@ -68,7 +68,7 @@ class Targets:
 
     def send_invitations(self, invitations: Sequence[Any]) -> list[ItemOutcome]:
         """Invite only the people whose account exists and is erpflow's: a refused account gets no invitation."""
-        from .mail import build_invitation
+        from erpflow.targets.mail import build_invitation
 
         sender = str(self.plan.training.mail.sender)
         accounts = self.accounts.managed([i.ref for i in invitations])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from .settings import Settings
+from erpflow.settings import Settings
 
 BLOCKS = {"smtp_password": "erpflow-smtp-password", "tryton_password": "erpflow-tryton-password",
           "scim_token": "erpflow-scim-token"}

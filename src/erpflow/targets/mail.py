@@ -17,9 +17,9 @@ import structlog
 from icalendar import Calendar, Event, vCalAddress
 from pydantic import SecretStr
 
-from ..model.items import ItemOutcome
-from ..model.sessions import Session, Trainee
-from .errors import TargetUnavailable
+from erpflow.model.items import ItemOutcome
+from erpflow.model.sessions import Session, Trainee
+from erpflow.targets.errors import TargetUnavailable
 
 __all__ = ["OutboxMailer", "SmtpMailer", "build_invitation"]
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from ..model.accounts import Existing, Protected, mark, refusal
-from ..model.items import ItemOutcome, UserSpec
-from .errors import TargetError, TargetUnavailable
+from erpflow.model.accounts import Existing, Protected, mark, refusal
+from erpflow.model.items import ItemOutcome, UserSpec
+from erpflow.targets.errors import TargetError, TargetUnavailable
 
 FILTER_CHUNK = 50  # userName values per filter: short URLs, few requests
 

@@ -19,11 +19,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..model.accounts import Existing, Protected, mark, refusal
-from ..model.items import ConfigItem, ItemOutcome, PartySpec, ProductSpec, UserSpec
-from .errors import TargetError, TargetUnavailable
-from .tryton_db import TrytonDatabase
-from .tryton_remote import RemoteTryton, refused
+from erpflow.model.accounts import Existing, Protected, mark, refusal
+from erpflow.model.items import ConfigItem, ItemOutcome, PartySpec, ProductSpec, UserSpec
+from erpflow.targets.errors import TargetError, TargetUnavailable
+from erpflow.targets.tryton_db import TrytonDatabase
+from erpflow.targets.tryton_remote import RemoteTryton, refused
 
 _LOCK = threading.RLock()
 ALL = {"active_test": False}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import structlog
 
-from .errors import TargetError
+from erpflow.targets.errors import TargetError
 
 log = structlog.stdlib.get_logger("erpflow.tryton")
 

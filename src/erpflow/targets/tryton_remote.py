@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from .errors import TargetError, TargetUnavailable
+from erpflow.targets.errors import TargetError, TargetUnavailable
 
 USER_ERROR = 1  # trytond's code for a UserError (a refusal of the data, not of the call)
 
