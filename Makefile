@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: demo test serve bench install browser clean
+.PHONY: demo test lint serve bench install browser postgres clean
 
 install: $(STAMP)
 
@@ -28,8 +28,17 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/erpflow serve
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench flows docs
+	$(BIN)/ruff format --check src tests bench flows docs
+	$(BIN)/mypy
+
+# The PostgreSQL server the tests use: started, or installed and set up, when it is not there.
+postgres:
+	@bash tests/services/postgres.sh
 
 # Debian's headless Chromium renders the HTML report and the Prefect UI in the tests.
 browser:
