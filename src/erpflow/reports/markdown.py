@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from erpflow.model.gate import Result
 from erpflow.projections.report import Report
 from erpflow.projections.status import ITEM_STATUSES
+
+
+def text(value: object) -> str:
+    """A value as inert Markdown text: no HTML, no emphasis, link or table cell break, on one line."""
+    one_line = " ".join(str(value).split())
+    return re.sub(r"([\\`*_\[\]|#~!])", r"\\\1", html.escape(one_line, quote=False))
 
 
 def duration(seconds: float) -> str:
@@ -22,14 +31,14 @@ def figure(name: str, value: float) -> str:
 
 def criteria_table(results: list[Result]) -> str:
     lines = ["| criterion | measured | target | result |", "|---|---|---|---|"]
-    lines += [f"| {r.title} | {r.shown(r.measured)} | {r.target} | {'pass' if r.passed else '**fail**'} |"
+    lines += [f"| {text(r.title)} | {r.shown(r.measured)} | {text(r.target)} | {'pass' if r.passed else '**fail**'} |"
               for r in results]
     return "\n".join(lines)
 
 
 def markdown(report: Report) -> str:
     status = report.status
-    lines = [f"# Wave {status.name} ({status.kind}, {', '.join(status.sites)}): {status.state}", "",
+    lines = [f"# Wave {text(status.name)} ({status.kind}, {text(', '.join(status.sites))}): {status.state}", "",
              " · ".join(f"**{figure(k, v)}** {k}" for k, v in report.kpis.items()), "",
              "| operation | state | duration | batches done | " + " | ".join(ITEM_STATUSES) + " |",
              "|---|---|---|---|" + "---|" * len(ITEM_STATUSES)]
@@ -41,16 +50,16 @@ def markdown(report: Report) -> str:
     if status.reconciliations:
         lines += ["", "| dataset | read | loaded | rejected | balanced |", "|---|---|---|---|---|"]
         for name, r in status.reconciliations.items():
-            lines.append(f"| {name} | {r['read']} | {r['loaded']} | {r['rejected']} | "
+            lines.append(f"| {text(name)} | {r['read']} | {r['loaded']} | {r['rejected']} | "
                          f"{'yes' if r['balanced'] else 'NO'} |")
     lines += ["", "| anomalies | raised | open |", "|---|---|---|"]
     lines += [f"| {severity} | {c['raised']} | {c['open']} |" for severity, c in report.anomalies.items()]
     if report.completion:
         lines += ["", "| training, by role | attended | invited | completion |", "|---|---|---|---|"]
-        lines += [f"| {role} | {a} | {i} | {a / i:.0%} |" for role, (a, i) in report.completion.items() if i]
+        lines += [f"| {text(role)} | {a} | {i} | {a / i:.0%} |" for role, (a, i) in report.completion.items() if i]
     if report.gate is not None:
-        lines += ["", f"## Gate {report.gate.gate}: {'pass' if report.gate.passed else 'fail'}", "",
+        lines += ["", f"## Gate {text(report.gate.gate)}: {'pass' if report.gate.passed else 'fail'}", "",
                   criteria_table(report.gate.results)]
         if report.decision:
-            lines += ["", f"Decision recorded: **{report.decision['decision']}** by {report.decision['by']}"]
+            lines += ["", f"Decision recorded: **{text(report.decision['decision'])}** by {text(report.decision['by'])}"]
     return "\n".join(lines)
