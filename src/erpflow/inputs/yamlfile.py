@@ -62,13 +62,8 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(str(path), "not UTF-8 text", line=data[:exc.start].count(b"\n") + 1) from None
-    loader = Loader(text)
     try:
-        root = loader.get_single_node()
-        lines: Lines = {}
-        if root is not None:
-            _walk(root, (), lines, path)
-        document = loader.construct_document(root) if root is not None else None
+        return _parse(text, path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InputError(str(path), f"not valid YAML: {exc.problem or exc.context}",
@@ -78,9 +73,19 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
                          line=text[:exc.position].count("\n") + 1) from None
     except yaml.YAMLError as exc:
         raise InputError(str(path), f"not valid YAML: {exc}") from None
+
+
+def _parse(text: str, path: Path) -> tuple[Any, Lines]:
+    loader = Loader(text)
+    try:
+        root = loader.get_single_node()
+        lines: Lines = {}
+        if root is None:
+            return None, lines
+        _walk(root, (), lines, path)
+        return loader.construct_document(root), lines
     finally:
         loader.dispose()
-    return document, lines
 
 
 def line_of(lines: Lines, loc: tuple[Any, ...]) -> int | None:
