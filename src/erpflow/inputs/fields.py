@@ -37,10 +37,12 @@ Source = Annotated[Path, AfterValidator(_inside)]
 
 def _encoding(name: str) -> str:
     try:
-        b"".decode(name)
-        return codecs.lookup(name).name
+        "text".encode(name)  # refuses codecs that are not text encodings (hex, rot13...)
     except LookupError:
         raise ValueError(f"unknown encoding {name!r}") from None
+    except UnicodeError:
+        pass
+    return codecs.lookup(name).name
 
 
 Encoding = Annotated[str, AfterValidator(_encoding)]
