@@ -12,7 +12,7 @@ from pathlib import Path
 
 from erpflow.inputs.encodings import decode
 from erpflow.inputs.files import read_bytes
-from erpflow.inputs.text import control_character
+from erpflow.inputs.text import control_character, visible
 from erpflow.model.errors import InputError
 
 DELIMITERS = ";,\t|"
@@ -122,7 +122,7 @@ def read_table(path: Path, sheet: str | None = None, required: Iterable[str] = (
     for column in columns:
         problem = control_character(column)
         if problem:
-            raise InputError(str(path), f"column {column.encode('unicode_escape').decode()!r}: {problem}", line=1)
+            raise InputError(str(path), f"column '{visible(column)}': {problem}", line=1)
     missing = [col for col in required if col not in columns]
     if missing:
         raise InputError(str(path), f"column {missing[0]!r} not found; columns are: {', '.join(columns)}", line=1)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from erpflow.inputs.files import read_bytes
 from erpflow.inputs.safeyaml import Loader
-from erpflow.inputs.text import control_character
+from erpflow.inputs.text import control_character, visible
 from erpflow.model.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,7 +50,7 @@ def _plain(node: yaml.ScalarNode, path: tuple[Any, ...], file: Path) -> None:
 
 
 def _dotted(path: tuple[Any, ...]) -> str | None:
-    return ".".join(str(part) for part in path) or None
+    return ".".join(visible(str(part)) for part in path) or None
 
 
 def read_yaml(path: Path) -> tuple[Any, Lines]:
