@@ -161,10 +161,13 @@ def test_a_plan_without_a_method_above_it_keeps_to_its_own_folder(tmp_path: Path
      "ERPFLOW_TRYTON_PASSWORD"),
     (lambda t: t.replace("accounts:\n", f"accounts:\n  scim:\n    url: https://bot:{SECRET}@scim.example/v2\n", 1),
      "ERPFLOW_SCIM_TOKEN"),
+    (lambda t: t.replace("    sender: formation@acme.example\n",
+                         f"    sender: formation@acme.example\n    smtp: {{host: 'erpflow:{SECRET}@smtp.example'}}\n"),
+     "ERPFLOW_SMTP_PASSWORD"),
 ])
 def test_a_url_with_credentials_is_refused_without_echoing_them(tmp_path: Path, edit, setting: str):
     error = refused(project(tmp_path, edit(PILOT)))
-    assert setting in str(error) and "credentials" in str(error)
+    assert setting in str(error) and ("credentials" in str(error) or "bare host name" in str(error))
     assert SECRET not in str(error) and SECRET not in repr(error.__dict__)
 
 

@@ -143,8 +143,15 @@ class Trainer(Strict):
     email: EmailStr
 
 
+def _bare_host(host: str) -> str:
+    if "@" in host or "/" in host:
+        raise ValueError("give the server's bare host name: the user goes in username, the password in "
+                         "ERPFLOW_SMTP_PASSWORD")
+    return host
+
+
 class Smtp(Strict):
-    host: str
+    host: Annotated[str, AfterValidator(_bare_host)]
     port: int = Field(25, ge=1, le=65535)
     username: str | None = None
     starttls: bool = False
