@@ -60,10 +60,18 @@ def test_the_demo_plan_loads_with_paths_resolved_beside_it():
     assert plan.accounts.source == (REPO / "deployments/demo/hr_export.csv").resolve()
 
 
+def plan_in_project(tmp_path: Path) -> Path:
+    """Where a plan goes in a copy of the project (its method and demo data), so its paths stay inside it."""
+    shutil.copytree(REPO / "domain", tmp_path / "domain")
+    shutil.copytree(REPO / "deployments" / "demo", tmp_path / "demo")
+    (tmp_path / "plans").mkdir()
+    return tmp_path / "plans" / "plan.yaml"
+
+
 def test_a_misspelt_key_in_a_plan_names_its_line(tmp_path: Path):
     text = (REPO / "deployments/plans/pilot.yaml").read_text().replace("  batch_size: 200\nconfiguration",
                                                                        "  batchsize: 200\nconfiguration")
-    path = tmp_path / "plan.yaml"
+    path = plan_in_project(tmp_path)
     path.write_text(text)
     line = text.splitlines().index("  batchsize: 200") + 1
     with pytest.raises(InputError, match=rf"plan.yaml:{line}: accounts.batchsize: Extra inputs are not permitted"):
@@ -80,7 +88,7 @@ def test_invalid_yaml_is_refused_with_its_line(tmp_path: Path):
 def test_a_plan_with_both_smtp_and_outbox_is_refused(tmp_path: Path):
     text = (REPO / "deployments/plans/pilot.yaml").read_text().replace(
         "    sender: formation@acme.example", "    sender: formation@acme.example\n    outbox: out\n    smtp: {host: localhost}")
-    path = tmp_path / "plan.yaml"
+    path = plan_in_project(tmp_path)
     path.write_text(text)
     with pytest.raises(InputError, match="training.mail: give one of outbox"):
         load_plan(path)

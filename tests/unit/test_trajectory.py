@@ -23,6 +23,7 @@ def step(name: str, after: str | None = None, started: datetime | None = None,
 
 
 def plans(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "domain", tmp_path / "domain")  # the project the plans' paths stay in
     shutil.copytree(REPO / "deployments" / "demo", tmp_path / "demo")
     shutil.copytree(REPO / "deployments" / "plans", tmp_path / "plans")
     return tmp_path / "plans"

@@ -1,6 +1,7 @@
 """The wave plan (deployments/plans/*.yaml): what one wave does, validated with pydantic.
 
-Paths in a plan are relative to the plan file's folder.
+Paths in a plan are relative to the plan file's folder and must stay inside the project: the folder holding the
+method (domain/) above the plan, or else the plan's own folder. URLs never hold credentials.
 """
 
 from __future__ import annotations
@@ -10,21 +11,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, ValidationInfo,
-                      model_validator)
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
 
-from erpflow.model.accounts import Protected
+from erpflow.inputs.fields import Encoding, Source, no_credentials, project_root
 from erpflow.inputs.yamlfile import Lines, read_yaml, validate
+from erpflow.model.accounts import Protected
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
-
-
-def _resolve(path: Path, info: ValidationInfo) -> Path:
-    base = (info.context or {}).get("base")
-    return (base / path).resolve() if base and not path.is_absolute() else path
-
-
-Source = Annotated[Path, AfterValidator(_resolve)]
 
 
 class Strict(BaseModel):
@@ -37,7 +30,7 @@ class TargetPlan(Strict):
 
     erp: Literal["tryton"] = "tryton"
     database: Name
-    url: HttpUrl | None = None
+    url: Annotated[HttpUrl, no_credentials("ERPFLOW_TRYTON_PASSWORD")] | None = None
     user: str = Field("admin", min_length=1)
 
 
@@ -60,11 +53,12 @@ def _adoptable(login: str) -> str:
 class ScimPlan(Strict):
     """A SCIM 2.0 server that holds the accounts instead of the ERP; the token comes from ERPFLOW_SCIM_TOKEN."""
 
-    url: HttpUrl
+    url: Annotated[HttpUrl, no_credentials("ERPFLOW_SCIM_TOKEN")]
 
 
 class AccountsPlan(Strict):
     source: Source
+    encoding: Encoding | None = Field(None, description="the source's encoding, when it is not UTF-8 or cp1252")
     scim: ScimPlan | None = None
     sheet: str | None = None
     columns: AccountColumns
@@ -85,6 +79,7 @@ PRODUCT_FIELDS = ("name", "kind", "list_price", "cost_price", "uom")
 class Dataset(Strict):
     name: Name
     source: Source
+    encoding: Encoding | None = Field(None, description="the source's encoding, when it is not UTF-8 or cp1252")
     sheet: str | None = None
     into: Literal["party", "product"]
     key: str = Field(description="column holding the legacy id")
@@ -148,8 +143,15 @@ class Trainer(Strict):
     email: EmailStr
 
 
+def _bare_host(host: str) -> str:
+    if "@" in host or "/" in host:
+        raise ValueError("give the server's bare host name: the user goes in username, the password in "
+                         "ERPFLOW_SMTP_PASSWORD")
+    return host
+
+
 class Smtp(Strict):
-    host: str
+    host: Annotated[str, AfterValidator(_bare_host)]
     port: int = Field(25, ge=1, le=65535)
     username: str | None = None
     starttls: bool = False
@@ -191,4 +193,5 @@ class WavePlan(Strict):
 def load_plan(path: Path) -> tuple[WavePlan, Lines]:
     """The validated plan and the line of each of its keys."""
     data, lines = read_yaml(path)
-    return validate(WavePlan, data, path, lines, context={"base": path.resolve().parent}), lines
+    context = {"base": path.resolve().parent, "root": project_root(path)}
+    return validate(WavePlan, data, path, lines, context=context), lines

@@ -6,10 +6,13 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from erpflow.inputs.encodings import decode
+from erpflow.inputs.files import read_bytes
+from erpflow.inputs.text import control_character, visible
 from erpflow.model.errors import InputError
 
 DELIMITERS = ";,\t|"
@@ -19,7 +22,7 @@ DELIMITERS = ";,\t|"
 class Row:
     line: int
     values: dict[str, str]
-    problem: str = ""  # set when the row itself is malformed (wrong number of fields)
+    problem: str = ""  # set when the row itself is malformed (wrong number of fields, a control character)
 
 
 @dataclass(frozen=True)
@@ -33,19 +36,18 @@ class Table:
         return f"{self.path.name}:{row.line}"
 
 
-def _decode(path: Path, data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" not in text:
-            return text
-    raise InputError(str(path), "not a text file in UTF-8 or Windows-1252")
+def _checked(row: Row) -> Row:
+    """The row, rejected when a cell holds a control character."""
+    if not row.problem:
+        for column, value in row.values.items():
+            problem = control_character(value)
+            if problem:
+                return replace(row, problem=f"{column}: {problem}")
+    return row
 
 
-def _read_csv(path: Path, data: bytes) -> tuple[list[str], list[Row]]:
-    text = _decode(path, data)
+def _read_csv(path: Path, data: bytes, encoding: str | None) -> tuple[list[str], list[Row]]:
+    text = decode(path, data, encoding)
     sample = text[:8192]
     try:
         delimiter = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", DELIMITERS).delimiter
@@ -108,19 +110,20 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[Row]]:
         book.close()
 
 
-def read_table(path: Path, sheet: str | None = None, required: Iterable[str] = ()) -> Table:
-    """Read a CSV (delimiter and encoding detected) or XLSX file; check required columns."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(str(path), "file not found") from None
-    except OSError as exc:
-        raise InputError(str(path), f"cannot be read: {exc.strerror}") from None
+def read_table(path: Path, sheet: str | None = None, required: Iterable[str] = (),
+               encoding: str | None = None) -> Table:
+    """Read a CSV (delimiter and encoding detected, unless the encoding is given) or XLSX file; check required
+    columns; a row with a control character in a cell is kept with its problem, to be rejected."""
+    data = read_bytes(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         columns, rows = _read_xlsx(path, sheet)
     else:
-        columns, rows = _read_csv(path, data)
+        columns, rows = _read_csv(path, data, encoding)
+    for column in columns:
+        problem = control_character(column)
+        if problem:
+            raise InputError(str(path), f"column '{visible(column)}': {problem}", line=1)
     missing = [col for col in required if col not in columns]
     if missing:
         raise InputError(str(path), f"column {missing[0]!r} not found; columns are: {', '.join(columns)}", line=1)
-    return Table(path, tuple(columns), tuple(rows), hashlib.sha256(data).hexdigest())
+    return Table(path, tuple(columns), tuple(_checked(row) for row in rows), hashlib.sha256(data).hexdigest())

@@ -8,46 +8,62 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from erpflow.inputs.files import read_bytes
+from erpflow.inputs.safeyaml import Loader
+from erpflow.inputs.text import control_character, visible
 from erpflow.model.errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
 Lines = dict[tuple[Any, ...], int]
-TIMESTAMP = "tag:yaml.org,2002:timestamp"
+MERGE = "tag:yaml.org,2002:merge"
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML where dates stay text: pydantic parses them, so a bad date is reported with its line."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != TIMESTAMP]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _lines(node: yaml.Node, path: tuple[Any, ...], out: Lines) -> None:
+def _walk(node: yaml.Node, path: tuple[Any, ...], out: Lines, file: Path) -> None:
+    """Record the line of every key and item; refuse a duplicate key or a control character in any text."""
     out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.ScalarNode):
+        _plain(node, path, file)
+    elif isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
         for key, value in node.value:
+            line = key.start_mark.line + 1
+            if not isinstance(key, yaml.ScalarNode):
+                raise InputError(str(file), "a key must be plain text", line=line, field=_dotted(path))
             child = path + (key.value,)
-            _lines(value, child, out)
-            out[child] = key.start_mark.line + 1
+            _plain(key, child, file)
+            if key.tag != MERGE:
+                if key.value in seen:
+                    raise InputError(str(file), f"duplicate key {key.value!r} (first at line {seen[key.value]})",
+                                     line=line, field=_dotted(child))
+                seen[key.value] = line
+            _walk(value, child, out, file)
+            out[child] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _lines(item, path + (index,), out)
+            _walk(item, path + (index,), out, file)
+
+
+def _plain(node: yaml.ScalarNode, path: tuple[Any, ...], file: Path) -> None:
+    problem = control_character(node.value)
+    if problem:
+        raise InputError(str(file), problem, line=node.start_mark.line + 1, field=_dotted(path))
+
+
+def _dotted(path: tuple[Any, ...]) -> str | None:
+    return ".".join(visible(str(part)) for part in path) or None
 
 
 def read_yaml(path: Path) -> tuple[Any, Lines]:
     """The parsed document and the line of every key and list item in it."""
+    from erpflow.settings import Settings
+
+    data = read_bytes(path, Settings().max_input_bytes)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot be read: {exc}") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "not UTF-8 text", line=data[:exc.start].count(b"\n") + 1) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
-        root = yaml.compose(text, Loader=_Loader)
+        return _parse(text, path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InputError(str(path), f"not valid YAML: {exc.problem or exc.context}",
@@ -57,10 +73,19 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
                          line=text[:exc.position].count("\n") + 1) from None
     except yaml.YAMLError as exc:
         raise InputError(str(path), f"not valid YAML: {exc}") from None
-    lines: Lines = {}
-    if root is not None:
-        _lines(root, (), lines)
-    return data, lines
+
+
+def _parse(text: str, path: Path) -> tuple[Any, Lines]:
+    loader = Loader(text)
+    try:
+        root = loader.get_single_node()
+        lines: Lines = {}
+        if root is None:
+            return None, lines
+        _walk(root, (), lines, path)
+        return loader.construct_document(root), lines
+    finally:
+        loader.dispose()
 
 
 def line_of(lines: Lines, loc: tuple[Any, ...]) -> int | None:
