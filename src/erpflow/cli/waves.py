@@ -68,12 +68,14 @@ def run(path: PlanPath, actor: Actor = None, start_from: From = None, only: Only
 def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: Only = None, force: Force = False,
            reason: Reason = "") -> None:
     """Go on with a wave by name, with the plan file of its last run; batches already done are skipped."""
+    from erpflow.application.waves import view
     from erpflow.model.errors import CommandRefused
+    from erpflow.model.vocabulary import WaveState
 
-    recorded = open_ledger().wave(wave)
+    recorded = view(open_ledger(), wave)
     if not recorded.plan_path:
         raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it with `erpflow run PLAN`")
-    if recorded.state == "completed" and not (start_from or only or force):
+    if recorded.state == WaveState.COMPLETED and not (start_from or only or force):
         out.print(f"Wave {wave} is complete: nothing to resume.")
         return
     _run(Path(recorded.plan_path), actor, start_from, only, force, reason)
@@ -84,6 +86,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
 
     from erpflow.application.engine import check_predecessor, operations_to_run
     from erpflow.application.lease import holder_gone
+    from erpflow.application.waves import find
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
     from erpflow.application.preparation import prepare
@@ -95,7 +98,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     ledger = open_ledger()
     check_predecessor(ledger, prepared)
     operations_to_run(ledger, prepared, start_from, only)
-    wave = ledger.find_wave(prepared.name)
+    wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:
         gone = wave.lease is not None and holder_gone(wave.lease.holder)
         if not wave.lease_lapsed(datetime.now(UTC), gone):
@@ -154,10 +157,11 @@ def history(wave: WaveName,
             since: Since = None, until: Until = None,
             as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
     """A wave's events in order, with the input files each plan was run with."""
+    from erpflow.application.waves import view
     from erpflow.projections.history import Filter, about, history as events, summary
 
     ledger = open_ledger()
-    recorded = ledger.wave(wave)
+    recorded = view(ledger, wave)
     where = Filter(operation, item, _utc(since), _utc(until))
     if as_json:
         for rec in events(ledger, wave, where):
