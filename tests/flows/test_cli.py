@@ -11,10 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from erpflow.application import engine
-from erpflow.cli import app
 from erpflow.application.ledger import Ledger
-from erpflow.model.context import Context
 from erpflow.application.preparation import prepare
+from erpflow.cli import app
 from erpflow.settings import Settings
 
 from .conftest import WaveRun, copy_pilot
@@ -77,7 +76,7 @@ def test_run_refuses_a_wave_that_another_run_holds(tmp_path: Path):
     plan = copy_pilot(tmp_path)
     settings = Settings(home=tmp_path / "home", actor="someone")
     prepared = prepare(plan, None)
-    engine.begin(Ledger(settings), prepared, Context("pilot", "someone", "run-42"), "run-42")
+    engine.begin(Ledger(settings), prepared, "someone", "run-42")
     assert_user_error(invoke("run", str(plan), home=settings.home), "already being run by run run-42")
 
 

@@ -17,8 +17,9 @@ import pytest
 
 from erpflow.application.faults import POINTS
 from erpflow.application.ledger import Ledger
-from erpflow.inputs.plan import load_plan
 from erpflow.application.preparation import prepare
+from erpflow.application.waves import view
+from erpflow.inputs.plan import load_plan
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
 
@@ -72,7 +73,7 @@ def check_exactly_once(plan: Path, settings: Settings) -> None:
         assert batch is not None and batch.done, (operation, key)
         outcomes = Counter(o["ref"] for o in batch.outcomes)
         assert set(outcomes) == refs and max(outcomes.values()) == 1, (operation, key, outcomes)
-    wave = ledger.wave("pilot")
+    wave = view(ledger, "pilot")
     assert wave.state == "completed"
     assert all(r["balanced"] for r in wave.reconciliations.values()) and len(wave.reconciliations) == 3
     erp = Targets(load_plan(plan)[0], settings).erp
@@ -152,7 +153,7 @@ def test_two_waves_at_once_on_postgresql_both_complete(erpflow, tmp_path, postgr
     assert [code for code, _, _ in results] == [0, 0], results
     ledger = Ledger(Settings(home=erpflow.home, event_store=postgres_url))
     for plan in plans:
-        wave = ledger.wave(plan.stem)
+        wave = view(ledger, plan.stem)
         assert wave.state == "completed" and all(r["balanced"] for r in wave.reconciliations.values())
         for (operation, key), refs in expected_refs(plan).items():
             assert {o["ref"] for o in ledger.batch(plan.stem, operation, key).outcomes} == refs

@@ -12,9 +12,9 @@ import pytest
 from icalendar import Calendar
 
 from erpflow.application.ledger import Ledger
-from erpflow.model.items import PartySpec
-from erpflow.inputs.plan import load_plan
 from erpflow.application.preparation import prepare
+from erpflow.inputs.plan import load_plan
+from erpflow.model.items import PartySpec
 from erpflow.projections.history import history
 from erpflow.targets.bundle import Targets
 
@@ -157,7 +157,12 @@ def test_a_fresh_ledger_on_postgresql_finds_everything_in_tryton_unchanged(pilot
 
 def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: WaveRun):
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
 
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(pilot.flow_run_id)
