@@ -116,3 +116,9 @@ def test_commands_that_run_no_flow_do_not_import_prefect(pilot: WaveRun):
                           env={"ERPFLOW_HOME": str(pilot.settings.home), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_bad_erpflow_setting_is_one_line_and_exit_2(tmp_path: Path):
+    result = CliRunner().invoke(app, ["status", "pilot"], env={"ERPFLOW_HOME": str(tmp_path),
+                                                               "ERPFLOW_LEASE_SECONDS": "abc"})
+    assert_user_error(result, "ERPFLOW_LEASE_SECONDS", "'abc'")
