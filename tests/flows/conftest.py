@@ -105,6 +105,15 @@ def pilot(prefect_api, wave_env, tmp_path_factory: pytest.TempPathFactory) -> Wa
 
 
 @pytest.fixture
+def pilot_copy(pilot: WaveRun, tmp_path: Path) -> WaveRun:
+    """The session's pilot in a home of its own, for a test that runs or records more: the session's pilot
+    stays as its run left it, whatever the order of the tests."""
+    home = tmp_path / "pilot-home"
+    shutil.copytree(pilot.settings.home, home)
+    return WaveRun(pilot.plan, Settings(home=home), pilot.state, dict(pilot.counts))
+
+
+@pytest.fixture
 def cli(prefect_api, tryton_template: Path, tmp_path: Path):
     """The erpflow command through typer's CliRunner, with a home of its own; ``cli.env`` may be changed."""
     from typer.testing import CliRunner

@@ -81,7 +81,8 @@ def test_run_refuses_a_wave_that_another_run_holds(tmp_path: Path):
 
 
 @pytest.mark.prefect
-def test_run_status_and_history_of_the_pilot(pilot: WaveRun):
+def test_run_status_and_history_of_the_pilot(pilot_copy: WaveRun):
+    pilot = pilot_copy
     home = pilot.settings.home
     result = invoke("run", str(pilot.plan), home=home)
     assert result.exit_code == 0, result.output
@@ -95,7 +96,7 @@ def test_run_status_and_history_of_the_pilot(pilot: WaveRun):
     history = invoke("history", "pilot", "--json", home=home)
     records = [json.loads(line) for line in history.stdout.splitlines()]
     assert records[0]["type"] == "Wave.Planned" and [r["type"] for r in records[-2:]] == [
-        "Wave.Completed", "Wave.Sealed"]
+        "Runs.Completed", "Wave.Sealed"]
     assert [r["position"] for r in records] == sorted(r["position"] for r in records)
     readable = invoke("history", "pilot", home=home)
     assert "Batch.Succeeded" in readable.stdout and "integrator" in readable.stdout

@@ -20,6 +20,7 @@ from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import prepare
 from erpflow.application.waves import view
 from erpflow.inputs.plan import load_plan
+from erpflow.model.run import Runs
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
 
@@ -119,12 +120,12 @@ def test_a_wave_killed_at_each_operation_resumes_with_nothing_done_twice_or_lost
     verified = erpflow("verify")  # what the killed runs wrote is chained by the next seal
     assert verified.returncode == 0 and verified.stdout.startswith("verified: "), verified.stderr
     history = erpflow("history", "pilot")
-    assert history.returncode == 0 and history.stdout.count("Wave.RunAbandoned") == 4, history.stderr
+    assert history.returncode == 0 and history.stdout.count("Runs.RunAbandoned") == 4, history.stderr
     if point != "after-event":  # (after-event, other batches of the window may have been in doubt too)
         assert "interrupted attempt:" in history.stdout
     ledger = Ledger(settings)
     reconciled = [e for _, e in ledger.wave_events("pilot") if type(e).__qualname__ == "Batch.Reconciled"]
-    abandoned = [e for _, e in ledger.wave_events("pilot") if type(e).__qualname__ == "Wave.RunAbandoned"]
+    abandoned = [e for _, e in ledger.wave_events("pilot") if isinstance(e, Runs.RunAbandoned)]
     assert len(abandoned) == 4
     reconciled_ops = {e.ctx["operation"] for e in reconciled}
     if point != "after-event":
