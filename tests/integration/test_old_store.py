@@ -74,3 +74,16 @@ def test_new_commands_on_an_old_store_use_the_new_streams(old_home: Path):
     ledger = Ledger(Settings(home=old_home))
     assert [a.item for a in anomalies(ledger, "pilot")].count("jdupont") == 2
     assert view(ledger, "pilot").gate["by"] == "auditor"
+
+
+def test_a_new_run_on_an_old_store_opens_the_wave_s_run_stream_from_what_it_carried(old_home: Path):
+    from erpflow.application import engine
+    from erpflow.application.preparation import prepare
+
+    ledger = Ledger(Settings(home=old_home))
+    prepared = prepare(REPO / "deployments" / "plans" / "pilot.yaml", None)
+    ctx = engine.begin(ledger, prepared, "integrator", "run-2")
+    wave = view(ledger, "pilot")
+    assert len(wave.runs) == 2 and wave.runs[-1] == "run-2" and wave.state == "running"
+    engine.abort(ledger, ctx, "stopped")
+    assert view(ledger, "pilot").state == "aborted"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from erpflow.application.lease import holder_gone
 from erpflow.application.ledger import Ledger
 from erpflow.model.context import Context, code_version
 from erpflow.model.decisions import Attendance, GateDecisions
@@ -76,6 +77,16 @@ class WaveView:
 
     def held_by(self) -> str:
         return self.run.held_by(self.wave.name)
+
+    def taken_over_because(self, now: datetime) -> str | None:
+        """Why the run in progress may be taken over (its process is gone, its lease expired); None while it
+        holds the wave, or when no run is in progress."""
+        if self.run.run_id is None:
+            return None
+        gone = self.run.lease is not None and holder_gone(self.run.lease.holder)
+        if not self.run.lapsed(now, gone):
+            return None
+        return "its process is gone" if gone else "its lease expired"
 
 
 def view(ledger: Ledger, name: str, wave: Wave | None = None) -> WaveView:

@@ -85,7 +85,6 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from datetime import UTC, datetime
 
     from erpflow.application.engine import check_predecessor, operations_to_run
-    from erpflow.application.lease import holder_gone
     from erpflow.application.waves import find
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
@@ -100,11 +99,11 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     operations_to_run(ledger, prepared, start_from, only)
     wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:
-        gone = wave.lease is not None and holder_gone(wave.lease.holder)
-        if not wave.lease_lapsed(datetime.now(UTC), gone):
+        why = wave.taken_over_because(datetime.now(UTC))
+        if why is None:
             raise CommandRefused(wave.held_by())
-        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted "
-                  f"({'its process is gone' if gone else 'its lease expired'})", highlight=False)
+        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted ({why})",
+                  highlight=False)
     prepare_prefect_env(settings)
     from prefect import tags
 

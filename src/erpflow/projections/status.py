@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from erpflow.application.lease import holder_gone
 from erpflow.application import waves
 from erpflow.application.ledger import Ledger
 from erpflow.application.waves import WaveView
@@ -116,7 +115,6 @@ def _state(wave: WaveView) -> str:
     """The recorded state, except that a run whose process is gone or whose lease expired is interrupted."""
     if wave.run_id is None:
         return wave.state
-    gone = wave.lease is not None and holder_gone(wave.lease.holder)
-    if wave.lease_lapsed(datetime.now(UTC), gone):
+    if wave.taken_over_because(datetime.now(UTC)):
         return f"interrupted (run {wave.run_id}): resume with `erpflow resume {wave.name}`"
     return f"running (run {wave.run_id})"
