@@ -13,20 +13,20 @@ from typing import Any
 import structlog
 
 from erpflow.application import anomalies, lease, waves
-from erpflow.audit.seals import seal
 from erpflow.application.faults import crash_point
 from erpflow.application.ledger import Ledger
+from erpflow.application.preparation import PreparedWave
+from erpflow.audit.seals import seal
 from erpflow.inputs.method import AnomalyRules
 from erpflow.model.batch import Batch
 from erpflow.model.context import Context
 from erpflow.model.errors import CommandRefused
 from erpflow.model.items import ItemOutcome
-from erpflow.model.selection import select_operations
 from erpflow.model.run import Runs
+from erpflow.model.selection import select_operations
 from erpflow.model.vocabulary import BatchOutcome, Decision, OperationState
 from erpflow.model.wave import Wave
 from erpflow.operations.batches import BatchPlan
-from erpflow.application.preparation import PreparedWave
 from erpflow.projections import items
 from erpflow.targets.bundle import Targets
 from erpflow.targets.errors import TargetError, TargetUnavailable
@@ -181,7 +181,8 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
         recorded.fail(str(exc), isinstance(exc, TargetUnavailable), ctx.as_dict())
         ledger.save(recorded, *anomalies.for_failure(ledger, ctx, batch.key, str(exc), rules or AnomalyRules()))
         log.error("batch failed", batch=batch.key, reason=str(exc))
-        return BatchResult(batch.key, BatchOutcome.FAILED, reason=str(exc), retryable=isinstance(exc, TargetUnavailable))
+        transient = isinstance(exc, TargetUnavailable)
+        return BatchResult(batch.key, BatchOutcome.FAILED, reason=str(exc), retryable=transient)
     crash_point(operation, "after-write")
     recorded.succeed([o.to_dict() for o in [*outcomes, *batch.rejected]], ctx.as_dict())
     ledger.save(recorded, *anomalies.for_rejections(ledger, ctx, recorded.outcomes, rules or AnomalyRules()),

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from erpflow.application import waves
 from erpflow.application.ledger import Ledger
+from erpflow.application.preparation import find_method
 from erpflow.inputs.method import Method, load_method
 from erpflow.model.decisions import GateDecisions
 from erpflow.model.errors import CommandRefused
 from erpflow.model.gate import Facts, Result, evaluate, evidence_digest
-from erpflow.application.preparation import find_method
 from erpflow.projections.gate import gate_facts
 
 GATE = "gate"  # the operation a decision's events name

@@ -85,10 +85,10 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from datetime import UTC, datetime
 
     from erpflow.application.engine import check_predecessor, operations_to_run
+    from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
-    from erpflow.application.preparation import prepare
 
     if force and not reason.strip():
         raise CommandRefused("--force needs --reason: it is recorded with who forced the batches")
@@ -157,7 +157,8 @@ def history(wave: WaveName,
             as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
     """A wave's events in order, with the input files each plan was run with."""
     from erpflow.application.waves import view
-    from erpflow.projections.history import Filter, about, history as events, summary
+    from erpflow.projections.history import Filter, about, summary
+    from erpflow.projections.history import history as events
 
     ledger = open_ledger()
     recorded = view(ledger, wave)

@@ -7,23 +7,27 @@ from typing import Any
 
 import structlog
 from prefect import flow, get_client, task
-from prefect.artifacts import (create_markdown_artifact, create_progress_artifact, create_table_artifact,
-                               update_progress_artifact)
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from erpflow.application import engine
-from erpflow.orchestration import mirror
 from erpflow.application.ledger import Ledger
-from erpflow.logging import configure
-from erpflow.inputs.method import AnomalyRules
-from erpflow.model.context import Context
-from erpflow.model.vocabulary import BatchOutcome
-from erpflow.model.errors import ErpflowError
-from erpflow.operations.batches import BatchPlan, chunked, slug
-from erpflow.inputs.plan import load_plan
 from erpflow.application.preparation import PreparedWave, prepare
+from erpflow.inputs.method import AnomalyRules
+from erpflow.inputs.plan import load_plan
+from erpflow.logging import configure
+from erpflow.model.context import Context
+from erpflow.model.errors import ErpflowError
+from erpflow.model.vocabulary import BatchOutcome
+from erpflow.operations.batches import BatchPlan, chunked, slug
+from erpflow.orchestration import mirror
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.report import build_report
 from erpflow.reports.markdown import markdown

@@ -29,7 +29,7 @@ def gate_facts(ledger: Ledger, wave: str) -> Facts:
     recorded = waves.view(ledger, wave)
     sessions = invitations(ledger, wave)
     attended = recorded.attendance
-    open_ones = Counter(a.severity for a in anomalies(ledger, wave) if a.open)
+    open_ones = Counter(str(a.severity) for a in anomalies(ledger, wave) if a.open)
     rows = recorded.reconciliations.values()
     return Facts(
         open_anomalies=dict(open_ones),

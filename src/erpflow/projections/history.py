@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import singledispatch
 from datetime import datetime
+from functools import singledispatch
 from typing import Any
 from uuid import UUID
 
@@ -103,7 +102,7 @@ for _anomaly_event in (Anomaly.Raised, Anomaly.Commented, Anomaly.Resolved, Anom
     _about.register(_anomaly_event, _about_anomaly)
 
 
-def history(ledger: Ledger, wave: str, where: Filter = Filter()) -> Iterator[dict[str, Any]]:
+def history(ledger: Ledger, wave: str, where: Filter = Filter()) -> Iterator[Record]:
     """The events of a wave, in order, those the filter keeps."""
     anomaly_items: dict[str, str] = {}
     for position, event in ledger.wave_events(wave):
@@ -115,7 +114,7 @@ def history(ledger: Ledger, wave: str, where: Filter = Filter()) -> Iterator[dic
             yield rec
 
 
-def trace(ledger: Ledger, item: str) -> Iterator[tuple[dict[str, Any], str]]:
+def trace(ledger: Ledger, item: str) -> Iterator[tuple[Record, str]]:
     """Every event about one item, across all waves, with what it says about it."""
     anomaly_items: dict[str, str] = {}
     for position, event in ledger.read_log():

@@ -11,8 +11,8 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
-from erpflow.audit.chain import notifications
 from erpflow.application.ledger import Ledger
+from erpflow.audit.chain import notifications
 from erpflow.model.batch import Batch
 from erpflow.store.tables import StoreTables
 

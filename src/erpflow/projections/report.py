@@ -6,16 +6,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
-from erpflow.application.gates import GateEvaluation, evaluate_gate
 from erpflow.application import waves
+from erpflow.application.gates import GateEvaluation, evaluate_gate
 from erpflow.application.ledger import Ledger
+from erpflow.inputs.method import Method
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
+from erpflow.model.errors import CommandRefused
 from erpflow.model.run import Runs
 from erpflow.model.vocabulary import OperationState, Severity
 from erpflow.model.wave import Wave
-from erpflow.inputs.method import Method
-from erpflow.model.errors import CommandRefused
 from erpflow.projections.gate import completion
 from erpflow.projections.status import WaveStatus, wave_status
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from erpflow.application import waves
 from erpflow.application.ledger import Ledger
+from erpflow.inputs.plan import WavePlan, load_plan
 from erpflow.model.decisions import GateDecisions
+from erpflow.model.errors import InputError
 from erpflow.model.run import Runs
 from erpflow.model.vocabulary import Decision
 from erpflow.model.wave import Wave
-from erpflow.model.errors import InputError
-from erpflow.inputs.plan import WavePlan, load_plan
 
 
 @dataclass
