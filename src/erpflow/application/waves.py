@@ -72,9 +72,6 @@ class WaveView:
     def plan_path(self) -> str:
         return self.run.plan_path
 
-    def lease_lapsed(self, now: datetime | None, holder_dead: bool = False) -> bool:
-        return self.run.lapsed(now, holder_dead)
-
     def held_by(self) -> str:
         return self.run.held_by(self.wave.name)
 
