@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from openpyxl import load_workbook
@@ -11,6 +12,8 @@ from erpflow.application.ledger import Ledger
 from erpflow.application.waves import view
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.gate import invitations
+
+from tests.plans import edit_plan
 
 from .conftest import REPO, small_pilot
 
@@ -23,8 +26,8 @@ def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_
     pilot = small_pilot(tmp_path)
     database = re.search(r"database: (\w+)", pilot.read_text()).group(1)
     wave2 = pilot.with_name("wave2.yaml")
-    wave2.write_text((REPO / "deployments" / "plans" / "wave2.yaml").read_text()
-                     .replace("database: acme", f"database: {database}"))
+    shutil.copy(REPO / "deployments" / "plans" / "wave2.yaml", wave2)
+    edit_plan(wave2, {"target.database": database})
 
     assert cli("run", str(pilot)).exit_code == 0
     refused = cli("run", str(wave2))

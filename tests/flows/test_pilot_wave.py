@@ -18,6 +18,8 @@ from erpflow.model.items import PartySpec
 from erpflow.projections.history import history
 from erpflow.targets.bundle import Targets
 
+from tests.plans import edit_plan
+
 from .conftest import WaveRun, copy_pilot
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
@@ -191,8 +193,8 @@ def test_invitations_go_through_an_smtp_login_and_no_secret_reaches_events_or_lo
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
-    mail = (f"  mail:\n    sender: formation@acme.example\n"
-            f"    smtp: {{host: 127.0.0.1, port: {smtp_login_server.port}, username: {smtp_login_server.user}}}\n")
+    mail = {"sender": "formation@acme.example",
+            "smtp": {"host": "127.0.0.1", "port": smtp_login_server.port, "username": smtp_login_server.user}}
     plan = copy_pilot(tmp_path, wave="pilot-smtp", mail=mail)
 
     run = wave_env(plan, tmp_path / "home", ERPFLOW_SMTP_PASSWORD=smtp_login_server.password)
@@ -210,7 +212,7 @@ def test_invitations_go_through_an_smtp_login_and_no_secret_reaches_events_or_lo
 
 def test_a_malformed_plan_fails_the_flow_and_records_nothing(prefect_api, wave_env, tmp_path: Path):
     plan = copy_pilot(tmp_path)
-    plan.write_text(plan.read_text().replace("kind: pilot", "kind: rehearsal"))
+    edit_plan(plan, {"kind": "rehearsal"})
 
     run = wave_env(plan, tmp_path / "home")
 

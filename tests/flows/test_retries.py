@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 
 
 def smtp_plan(folder: Path, port: int) -> Path:
-    mail = f"  mail:\n    sender: formation@acme.example\n    smtp: {{host: 127.0.0.1, port: {port}}}\n"
+    mail = {"sender": "formation@acme.example", "smtp": {"host": "127.0.0.1", "port": port}}
     return small_pilot(folder, mail=mail)
 
 
