@@ -12,7 +12,6 @@ import pytest
 from erpflow.inputs.plan import load_plan
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
-
 from tests.plans import edit_plan
 
 from .conftest import small_pilot

@@ -12,7 +12,6 @@ from erpflow.application.ledger import Ledger
 from erpflow.application.waves import view
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.gate import invitations
-
 from tests.plans import edit_plan
 
 from .conftest import REPO, small_pilot

@@ -13,7 +13,6 @@ from pydantic import SecretStr
 from erpflow.application.ledger import Ledger
 from erpflow.targets.tryton import TrytonTarget
 from erpflow.targets.tryton_remote import RemoteTryton
-
 from tests.plans import edit_plan
 
 from .conftest import small_pilot

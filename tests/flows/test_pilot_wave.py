@@ -17,7 +17,6 @@ from erpflow.inputs.plan import load_plan
 from erpflow.model.items import PartySpec
 from erpflow.projections.history import history
 from erpflow.targets.bundle import Targets
-
 from tests.plans import edit_plan
 
 from .conftest import WaveRun, copy_pilot

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from erpflow.inputs.method import load_method
+from erpflow.model.decisions import GateDecisions
 from erpflow.model.errors import CommandRefused
 from erpflow.model.gate import Facts, evaluate, evidence_digest
-from erpflow.model.decisions import GateDecisions
 
 REPO = Path(__file__).resolve().parents[2]
 PILOT_EXIT = load_method(REPO / "domain").gates.gates["pilot-exit"].criteria

@@ -8,8 +8,8 @@ from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused
 from erpflow.model.ids import batch_id, wave_id
-from erpflow.model.selection import select_operations
 from erpflow.model.run import Runs
+from erpflow.model.selection import select_operations
 from erpflow.model.wave import Wave
 
 CTX = {"wave": "pilot", "actor": "alice", "flow_run_id": "run-1", "operation": "", "code_version": "0.1.0"}

@@ -10,7 +10,6 @@ import pytest
 
 from erpflow.model.errors import InputError
 from erpflow.projections.trajectory import WaveStep, estimate, read_plans
-
 from tests.plans import edit_plan
 
 REPO = Path(__file__).resolve().parents[2]
