@@ -165,7 +165,7 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
         recorded = Batch(wave=ctx.wave, operation=operation, key=batch.key, items=batch.size,
                          digest=batch.key.rsplit("-", 1)[-1], details=batch.details, ctx=ctx.as_dict(),
                          refs=[item.ref for item in batch.items] + [outcome.ref for outcome in batch.rejected])
-    elif force and recorded.done:
+    elif recorded.done:
         recorded.force(force, ctx.as_dict())
     elif recorded.in_doubt:
         found = lookup(operation, batch, targets) if batch.items else {}
