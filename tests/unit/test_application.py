@@ -122,3 +122,12 @@ def test_commands_typed_while_a_run_holds_the_wave_never_abort_it(ledger, prepar
     engine.complete(ledger, ctx, {})
     wave = waves.view(ledger, "pilot")
     assert wave.state == "completed" and sum(map(len, wave.attendance.values())) == 97
+
+
+def test_an_operation_cannot_start_without_a_run(ledger, prepared):
+    from erpflow.model.wave import Wave
+
+    ledger.save(Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
+                     plan={}, ctx=Context("pilot", "x").as_dict()))
+    with pytest.raises(CommandRefused, match="no run in progress"):
+        engine.start_operation(ledger, Context("pilot", "x", "run-1", "accounts"), prepared.batches["accounts"])
