@@ -68,12 +68,14 @@ def run(path: PlanPath, actor: Actor = None, start_from: From = None, only: Only
 def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: Only = None, force: Force = False,
            reason: Reason = "") -> None:
     """Go on with a wave by name, with the plan file of its last run; batches already done are skipped."""
+    from erpflow.application.waves import view
     from erpflow.model.errors import CommandRefused
+    from erpflow.model.vocabulary import WaveState
 
-    recorded = open_ledger().wave(wave)
+    recorded = view(open_ledger(), wave)
     if not recorded.plan_path:
         raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it with `erpflow run PLAN`")
-    if recorded.state == "completed" and not (start_from or only or force):
+    if recorded.state == WaveState.COMPLETED and not (start_from or only or force):
         out.print(f"Wave {wave} is complete: nothing to resume.")
         return
     _run(Path(recorded.plan_path), actor, start_from, only, force, reason)
@@ -83,10 +85,10 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from datetime import UTC, datetime
 
     from erpflow.application.engine import check_predecessor, operations_to_run
-    from erpflow.application.lease import holder_gone
+    from erpflow.application.preparation import prepare
+    from erpflow.application.waves import find
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
-    from erpflow.application.preparation import prepare
 
     if force and not reason.strip():
         raise CommandRefused("--force needs --reason: it is recorded with who forced the batches")
@@ -95,13 +97,13 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     ledger = open_ledger()
     check_predecessor(ledger, prepared)
     operations_to_run(ledger, prepared, start_from, only)
-    wave = ledger.find_wave(prepared.name)
+    wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:
-        gone = wave.lease is not None and holder_gone(wave.lease.holder)
-        if not wave.lease_lapsed(datetime.now(UTC), gone):
+        why = wave.taken_over_because(datetime.now(UTC))
+        if why is None:
             raise CommandRefused(wave.held_by())
-        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted "
-                  f"({'its process is gone' if gone else 'its lease expired'})", highlight=False)
+        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted ({why})",
+                  highlight=False)
     prepare_prefect_env(settings)
     from prefect import tags
 
@@ -154,10 +156,12 @@ def history(wave: WaveName,
             since: Since = None, until: Until = None,
             as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
     """A wave's events in order, with the input files each plan was run with."""
-    from erpflow.projections.history import Filter, about, history as events, summary
+    from erpflow.application.waves import view
+    from erpflow.projections.history import Filter, about, summary
+    from erpflow.projections.history import history as events
 
     ledger = open_ledger()
-    recorded = ledger.wave(wave)
+    recorded = view(ledger, wave)
     where = Filter(operation, item, _utc(since), _utc(until))
     if as_json:
         for rec in events(ledger, wave, where):

@@ -7,26 +7,31 @@ from typing import Any
 
 import structlog
 from prefect import flow, get_client, task
-from prefect.artifacts import (create_markdown_artifact, create_progress_artifact, create_table_artifact,
-                               update_progress_artifact)
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from erpflow.application import engine
-from erpflow.orchestration import mirror
 from erpflow.application.ledger import Ledger
-from erpflow.logging import configure
-from erpflow.inputs.method import AnomalyRules
-from erpflow.model.context import Context, code_version
-from erpflow.model.errors import ErpflowError
-from erpflow.operations.batches import BatchPlan, chunked, slug
-from erpflow.inputs.plan import load_plan
 from erpflow.application.preparation import PreparedWave, prepare
+from erpflow.inputs.method import AnomalyRules
+from erpflow.inputs.plan import load_plan
+from erpflow.logging import configure
+from erpflow.model.context import Context
+from erpflow.model.errors import ErpflowError
+from erpflow.model.vocabulary import BatchOutcome
+from erpflow.operations.batches import BatchPlan, chunked, slug
+from erpflow.orchestration import mirror
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.report import build_report
 from erpflow.reports.markdown import markdown
-from erpflow.settings import Settings
+from erpflow.settings import Settings, load_settings
 from erpflow.targets.bundle import Targets
 
 log = structlog.stdlib.get_logger("erpflow.flow")
@@ -69,7 +74,7 @@ def run_batch(operation: str, key: str, batch: BatchPlan, ledger: Ledger, ctx: C
     """Run one batch unless the ledger says it is done; a transient failure raises, to be retried."""
     with structlog.contextvars.bound_contextvars(batch=key):
         result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force, rules)
-    if result.status == "failed" and result.retryable:
+    if result.status == BatchOutcome.FAILED and result.retryable:
         raise TransientBatchFailure(result)
     return result
 
@@ -128,15 +133,14 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
         force_reason: run batches already done again, for this reason (recorded)
     """
     configure()
-    settings = Settings()
+    settings = load_settings()
     prepared = prepare(Path(plan_path), settings.method)
     _tag_run(prepared)
     run_id = str(flow_run.get_id() or "local")
-    ctx = Context(prepared.name, actor or settings.actor, run_id, code_version=code_version())
     ledger = Ledger(settings)
     targets = Targets(prepared.plan, settings, prepared.method.roles.guard)
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
-    engine.begin(ledger, prepared, ctx, run_id, settings.lease_seconds)
+    ctx = engine.begin(ledger, prepared, actor or settings.actor, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
     with structlog.contextvars.bound_contextvars(wave=prepared.name):
         try:
