@@ -186,8 +186,6 @@ class TrytonTarget:
                         raise Refused(f"unknown configuration kind {item.kind!r}")
                     status, erp_id, changes = apply(item.desired)
                     outcomes.append(ItemOutcome(item.key, status, erp_id, changes=_plain_changes(changes)))
-                except (KeyError, ValueError) as exc:
-                    outcomes.append(ItemOutcome(item.key, "rejected", reason=f"invalid {item.kind}: {exc!r}"))
                 except Exception as exc:
                     if not (isinstance(exc, Refused) or refused(exc)):
                         raise
