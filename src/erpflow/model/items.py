@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-Status = Literal["created", "updated", "unchanged", "rejected", "sent"]
+Status = Literal["created", "updated", "unchanged", "rejected", "sent", "confirmed"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,23 @@ class ConfigItem:
     @property
     def ref(self) -> str:
         return self.key
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A business step of the method, identified by its id; confirmed in advance when the plan says so."""
+
+    step: str
+    title: str
+    accountable: str
+    responsible: tuple[str, ...] = ()
+    comment: str = ""  # the plan's confirmation, if any: comment, evidence file and its sha256
+    evidence: str = ""
+    sha256: str = ""
+
+    @property
+    def ref(self) -> str:
+        return self.step
 
 
 @dataclass(frozen=True)

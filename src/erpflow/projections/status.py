@@ -15,7 +15,7 @@ from erpflow.model.errors import CommandRefused
 from erpflow.model.ids import batch_id, wave_id
 from erpflow.model.wave import Wave
 
-ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "rejected")
+ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "confirmed", "rejected")
 
 
 @dataclass
