@@ -68,3 +68,43 @@ def test_a_wave_waits_for_its_steps_then_resumes_once_they_are_confirmed(cli, tm
     assert history.stdout.count("StepConfirmation.Confirmed") == 4 and "Batch.Failed" in history.stdout
     listed = cli("step", "list", "pilot")
     assert listed.stdout.count("confirmed by finance.director") == 4
+
+
+def test_a_run_asked_to_pauses_for_each_step_and_records_what_the_form_answers(prefect_api, wave_env, tmp_path,
+                                                                                monkeypatch):
+    import threading
+
+    from prefect.flow_runs import resume_flow_run
+
+    from erpflow.orchestration import steps
+    from erpflow.orchestration.flows import run_wave
+
+    from .test_approval import paused_run
+
+    monkeypatch.setattr(steps, "POLL_SECONDS", 1)
+    plan = small_pilot(tmp_path, wave="asked")
+    data = yaml.safe_load(plan.read_text())
+    del data["steps"]
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True))
+    evidence = tmp_path / "minutes.txt"
+    evidence.write_text("go-live minutes\n")
+    home = tmp_path / "home"
+    monkeypatch.setenv("ERPFLOW_HOME", str(home))
+    states = []
+    runner = threading.Thread(target=lambda: states.append(run_wave(str(plan), ask_steps=True, return_state=True)))
+    runner.start()
+    try:
+        answer = {"confirmed_by": "marie.dupont", "comment": "done as planned", "evidence": str(tmp_path / "none")}
+        resume_flow_run(paused_run("asked: full cycle").id, run_input=answer)  # no such file: asked again
+        for _ in STEPS:
+            resume_flow_run(paused_run("asked: full cycle").id, run_input={**answer, "evidence": str(evidence)})
+    finally:
+        runner.join(timeout=180)
+    assert states and states[0].is_completed(), states
+    from erpflow.settings import Settings
+
+    ledger = Ledger(Settings())
+    recorded = ledger._get(step_id("asked", "work-processes"))
+    assert recorded.ctx["actor"] == "marie.dupont" and recorded.comment == "done as planned"
+    assert recorded.sha256 == hashlib.sha256(evidence.read_bytes()).hexdigest()
+    assert operation_counts(Settings(), "asked")["steps"]["confirmed"] == 4

@@ -119,7 +119,3 @@ class ItemOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in ("", None, {})}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ItemOutcome:
-        return cls(**data)

@@ -18,6 +18,8 @@ from erpflow.operations.batches import BatchPlan
 from erpflow.targets.bundle import Targets
 
 log = structlog.stdlib.get_logger("erpflow.steps")
+TIMEOUT_HOURS = 72.0
+POLL_SECONDS = 5
 
 
 class StepConfirmationInput(RunInput):
@@ -35,8 +37,7 @@ def pending(ctx: Context, batches: list[BatchPlan], targets: Targets) -> list[St
     return [s for s in steps if s.step not in recorded]
 
 
-def ask_for_confirmations(ledger: Ledger, ctx: Context, batches: list[BatchPlan], targets: Targets,
-                          timeout_hours: float = 72.0, poll_seconds: int = 10) -> None:
+def ask_for_confirmations(ledger: Ledger, ctx: Context, batches: list[BatchPlan], targets: Targets) -> None:
     """Pause the run for each pending step until someone confirms it in the form; a refused answer asks again."""
     for step in pending(ctx, batches, targets):
         log.info("waiting for a business step's confirmation", step=step.step, accountable=step.accountable)
@@ -45,7 +46,7 @@ def ask_for_confirmations(ledger: Ledger, ctx: Context, batches: list[BatchPlan]
                 wait_for_input=StepConfirmationInput.with_initial_data(
                     description=f"**{step.title}** (`{step.step}`): confirmed by {step.accountable}, "
                                 "with a comment and an evidence file"),
-                timeout=int(timeout_hours * 3600), poll_interval=poll_seconds)
+                timeout=int(TIMEOUT_HOURS * 3600), poll_interval=POLL_SECONDS)
             who = Context(ctx.wave, answer.confirmed_by, ctx.flow_run_id, code_version=ctx.code_version)
             try:
                 confirm(ledger, who, step.step, answer.comment, Path(answer.evidence))

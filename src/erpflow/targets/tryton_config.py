@@ -23,7 +23,8 @@ class Configuration(TrytonSession):
         outcomes = []
         with self._session():
             for item in items:
-                apply = getattr(self, f"_apply_{item.kind}", None)
+                apply = {"company": self._apply_company, "chart": self._apply_chart,
+                         "fiscal_year": self._apply_fiscal_year, "setting": self._apply_setting}.get(item.kind)
                 try:
                     if apply is None:
                         raise Refused(f"unknown configuration kind {item.kind!r}")
