@@ -129,7 +129,7 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
     Args:
         plan_path: the wave plan (YAML), relative to the project folder or absolute
         actor: who runs the wave, recorded in every event (default: ERPFLOW_ACTOR, else the system user)
-        start_from: start at this operation (accounts, configuration, migration, training)
+        start_from: start at this operation of the cycle (domain/cycle.yaml)
         only: run this operation alone; the operations it depends on must be done
         force_reason: run batches already done again, for this reason (recorded)
         ask_steps: pause on each business step nobody has confirmed, for its confirmation in a form
