@@ -35,7 +35,7 @@ def test_a_wave_waits_for_its_steps_then_resumes_once_they_are_confirmed(cli, tm
 
     first = cli("run", str(plan))
     assert first.exit_code == 1, first.output
-    assert "erpflow step confirm pilot freeze-legacy --comment TEXT --evidence FILE" in first.output
+    assert "erpflow step confirm pilot freeze-legacy --comment TEXT --evidence FILE" in " ".join(first.output.split())
     assert operation_counts(cli.settings, "pilot")["steps"]["state"] == "failed"
     listed = cli("step", "list", "pilot")
     assert listed.exit_code == 0 and listed.stdout.count("waiting") == 4 and "Finance director" in listed.stdout
