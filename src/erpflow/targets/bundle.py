@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -24,7 +24,7 @@ class Targets:
     def __init__(self, plan: WavePlan, settings: Settings, protected: Protected = Protected(),
                  confirmations: Confirmations | None = None):
         self.plan, self.settings = plan, settings
-        self.owner: dict[str, Any] = {"programme": settings.programme, "protected": protected}
+        self.protected = protected
         self.confirmations: Confirmations = confirmations or NoConfirmations()
 
     @cached_property
@@ -37,9 +37,11 @@ class Targets:
         target = self.plan.target
         if target.url is not None:
             password = credential(self.settings, "tryton_password") or SecretStr("")
-            return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password), **self.owner)
+            return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password),
+                                programme=self.settings.programme, protected=self.protected)
         database = ensure_database(self.settings.tryton_home, target.database, template=self.settings.tryton_template)
-        return TrytonTarget(database, check_email_dns=self.settings.check_email_dns, **self.owner)
+        return TrytonTarget(database, check_email_dns=self.settings.check_email_dns,
+                            programme=self.settings.programme, protected=self.protected)
 
     @property
     def erp(self) -> ErpTarget:
@@ -53,7 +55,8 @@ class Targets:
             return self.tryton
         from erpflow.targets.scim import ScimTarget
 
-        return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""), **self.owner)
+        return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""),
+                          programme=self.settings.programme, protected=self.protected)
 
     @cached_property
     def mailer(self) -> Mailer:
