@@ -133,8 +133,8 @@ def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pi
     assert tryton.fingerprint(MODELS) == before
     new = [r for r in history(Ledger(pilot.settings), "pilot") if r["position"] > last]
     assert [r["type"] for r in new if r["type"] not in ("Wave.OperationFinished", "Wave.Sealed")] == [
-        "Runs.Started", "Runs.Leased", *["Wave.OperationStarted"] * 4, "Runs.Completed"]
-    assert [r["type"] for r in new].count("Wave.Sealed") == 5  # after each operation and the wave
+        "Runs.Started", "Runs.Leased", *["Wave.OperationStarted"] * 5, "Runs.Completed"]
+    assert [r["type"] for r in new].count("Wave.Sealed") == 6  # after each operation and the wave
     finished = {r["operation"]: r["data"]["summary"] for r in new if r["type"] == "Wave.OperationFinished"}
     assert finished["accounts"]["batches_skipped"] == 1 and finished["training"]["batches_skipped"] == 15
     assert all("batches_done" not in summary for summary in finished.values())
@@ -171,7 +171,7 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
         run = client.read_flow_run(pilot.flow_run_id)
         for _ in range(50):  # log lines reach the API in the background, a moment after the run
             logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[pilot.flow_run_id])), limit=200)
-            if sum(log.message.startswith("batch done") for log in logs) >= 20:
+            if sum(log.message.startswith("batch done") for log in logs) >= 24:
                 break
             time.sleep(0.2)
         artifacts = {a.key: a for a in client.read_artifacts(
@@ -180,7 +180,7 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
     assert {"wave:pilot", "kind:pilot", "site:Lyon"} <= set(run.tags)
     done = [log.message for log in logs if log.message.startswith("batch done")]
     assert any("operation=accounts" in m and "wave=pilot" in m and "batch=lyon-1-" in m for m in done)
-    assert len(done) == 20
+    assert len(done) == 24  # 20 batches and 4 business steps
     summary = artifacts["pilot-summary"].data
     assert f"**{sum(r['loaded'] for r in pilot_reconciliations(pilot))}** rows loaded" in summary
     assert "## Gate pilot-exit: fail" in summary and "| Migration rejects | 3.2% | <= 2% | **fail** |" in summary

@@ -81,8 +81,8 @@ class FakeTargets(Targets):
 
     def __init__(self, plan: WavePlan) -> None:
         super().__init__(plan, Settings())
-        self.__dict__.update(erp=FakeErp(), mailer=FakeMailer())
-        self.__dict__["accounts"] = self.erp
+        erp = FakeErp()
+        self.__dict__.update(tryton=erp, accounts=erp, mailer=FakeMailer())
 
 
 @contextmanager

@@ -26,13 +26,13 @@ from erpflow.model.run import Runs
 from erpflow.model.selection import select_operations
 from erpflow.model.vocabulary import BatchOutcome, Decision, OperationState
 from erpflow.model.wave import Wave
+from erpflow.operations import registry
 from erpflow.operations.batches import BatchPlan
 from erpflow.projections import items
 from erpflow.targets.bundle import Targets
 from erpflow.targets.errors import TargetError, TargetUnavailable
 
 log = structlog.stdlib.get_logger("erpflow.application.engine")
-LOADED = ("created", "updated", "unchanged", "sent")
 
 
 @dataclass(frozen=True)
@@ -125,31 +125,17 @@ def start_operation(ledger: Ledger, ctx: Context, batches: list[BatchPlan]) -> N
 
 def execute(operation: str, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
     """Send a batch's items to the operation's target; one outcome per item."""
-    if operation == "accounts":
-        return targets.accounts.upsert_users(batch.items)
-    if operation == "configuration":
-        return targets.erp.apply_config(batch.items)
-    if operation == "migration":
-        if batch.details.get("into") == "product":
-            return targets.erp.upsert_products(batch.items)
-        return targets.erp.upsert_parties(batch.items)
-    if operation == "training":
-        return targets.send_invitations(batch.items)
-    raise ValueError(f"unknown operation {operation!r}")
+    return registry.get(operation).send(batch, targets)
 
 
 def lookup(operation: str, batch: BatchPlan, targets: Targets) -> dict[str, str]:
     """What the target already holds of a batch's items, by natural key: ref -> target id."""
-    if operation == "accounts":
-        found = targets.accounts.find_users([u.login for u in batch.items])
-    elif operation == "migration":
-        find = targets.erp.find_products if batch.details.get("into") == "product" else targets.erp.find_parties
-        found = find([item.code for item in batch.items])
-    elif operation == "training":
-        return targets.find_invitations(batch.items)
-    else:  # configuration is desired state: applying it again compares each item first
-        return {}
-    return {ref: str(record["id"]) for ref, record in found.items()}
+    return registry.get(operation).lookup(batch, targets)
+
+
+def concurrency(operation: str, wanted: int) -> int:
+    """How many batches of an operation may run at once."""
+    return registry.get(operation).concurrency(wanted)
 
 
 def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targets: Targets,
@@ -194,32 +180,19 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
 
 def finish_operation(ledger: Ledger, ctx: Context, prepared: PreparedWave,
                      results: list[BatchResult]) -> dict[str, int]:
-    """Record the operation's summary, and for migration the reconciliation of each dataset."""
+    """Record the operation's after-step (e.g. migration's reconciliation) and its summary."""
     summary: Counter[str] = Counter()
     for result in results:
         summary[f"batches_{result.status}"] += 1
         summary.update(result.counts)
     _runs(ledger, ctx).check_holds(ctx.flow_run_id)
     wave = ledger.wave(ctx.wave)
-    if ctx.operation == "migration":
-        for dataset, counts in reconciliation(ledger, ctx, prepared).items():
-            wave.reconcile(dataset, counts["read"], counts["loaded"], counts["rejected"], ctx.as_dict())
+    registry.get(ctx.operation).after(wave, prepared.batches[ctx.operation], prepared.rows,
+                                      lambda key: ledger.batch(ctx.wave, ctx.operation, key), ctx.as_dict())
     wave.finish_operation(ctx.operation, dict(summary), ctx.as_dict())
     ledger.save(wave)
     seal(ledger, ctx)
     return dict(summary)
-
-
-def reconciliation(ledger: Ledger, ctx: Context, prepared: PreparedWave) -> dict[str, dict[str, int]]:
-    """Per dataset: rows read from the source, and rows loaded or rejected according to the ledger."""
-    result = {name: {"read": rows, "loaded": 0, "rejected": 0} for name, rows in prepared.rows.items()}
-    for batch in prepared.batches["migration"]:
-        counts = result[batch.dataset]
-        recorded = ledger.batch(ctx.wave, "migration", batch.key)
-        if recorded is not None and recorded.done:
-            counts["loaded"] += sum(recorded.counts.get(s, 0) for s in LOADED)
-            counts["rejected"] += recorded.counts.get("rejected", 0)
-    return result
 
 
 def complete(ledger: Ledger, ctx: Context, summary: dict[str, Any]) -> None:

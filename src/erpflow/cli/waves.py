@@ -7,7 +7,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -20,6 +20,7 @@ from erpflow.cli.common import PlanPath, WaveName, app, err, load_settings, open
 def plan(path: PlanPath) -> None:
     """Validate a plan, its method and every source; show what a run would do. Touches nothing."""
     from erpflow.application.preparation import prepare
+    from erpflow.operations import registry
 
     prepared = prepare(path, load_settings().method)
     p = prepared.plan
@@ -30,22 +31,11 @@ def plan(path: PlanPath) -> None:
         items = sum(len(b.items) for b in batches)
         rejected = sum(len(b.rejected) for b in batches)
         table.add_row(op, str(len(batches)), str(items + rejected), str(items), str(rejected),
-                      _plan_detail(op, batches, prepared.rows))
+                      registry.get(op).summary(batches, prepared.rows))
     out.print(table)
     for batch in (b for batches in prepared.batches.values() for b in batches):
         for outcome in batch.rejected:
             out.print(f"  [yellow]will reject[/] {outcome.source}: {outcome.ref}: {outcome.reason}", highlight=False)
-
-
-def _plan_detail(operation: str, batches: list[Any], rows: dict[str, int]) -> str:
-    if operation == "training" and batches:
-        starts = sorted(b.details["start"] for b in batches)
-        return f"{len(batches)} sessions, {starts[0][:16]} to {starts[-1][:16]}".replace("T", " ")
-    if operation == "migration":
-        return ", ".join(f"{name}: {count} rows" for name, count in rows.items())
-    if operation == "configuration":
-        return ", ".join(item.key for b in batches for item in b.items)
-    return ""
 
 
 From = Annotated[str | None, typer.Option("--from", help="start at this operation (those before it stay as they are)")]

@@ -14,10 +14,12 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from prefect.utilities.annotations import quote
 
 from erpflow.application import engine
+from erpflow.application.steps import LedgerConfirmations
+from erpflow.orchestration.steps import ask_for_confirmations
 from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import PreparedWave, prepare
 from erpflow.inputs.method import AnomalyRules
@@ -95,16 +97,19 @@ def _tag_run(prepared: PreparedWave) -> None:
 
 
 def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Targets, settings: Settings,
-               force: str) -> dict[str, int]:
+               force: str, ask_steps: bool = False) -> dict[str, int]:
     """The batches of one operation, a few at a time, the lease renewed as they finish."""
     batches = prepared.batches[ctx.operation]
+    if ask_steps:
+        ask_for_confirmations(ledger, ctx, batches, targets)
+        engine.renew_lease(ledger, ctx, settings.lease_seconds)
     engine.start_operation(ledger, ctx, batches)
     progress = create_progress_artifact(0.0, key=slug(f"{ctx.wave}-{ctx.operation}"),
                                         description=f"{ctx.wave}: {ctx.operation}")
     delays = [settings.retry_delay_seconds * 2 ** n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
     results: list[engine.BatchResult] = []
-    for window in chunked(batches, targets.concurrency(ctx.operation, settings.parallel_batches)):
+    for window in chunked(batches, engine.concurrency(ctx.operation, settings.parallel_batches)):
         futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx, quote(targets), force,
                                quote(prepared.method.anomalies)) for b in window]
         results += [_outcome(future) for future in futures]
@@ -114,23 +119,26 @@ def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Ta
     log.info("operation finished", **summary)
     mirror_events(ledger)
     if summary.get("batches_failed"):
-        raise OperationFailed(f"{summary['batches_failed']} batch(es) of {ctx.operation} failed; "
+        first = next(r.reason for r in results if r.status == "failed")
+        raise OperationFailed(f"{summary['batches_failed']} batch(es) of {ctx.operation} failed (first: {first}); "
                               f"see `erpflow status {ctx.wave}`, then `erpflow resume {ctx.wave}`")
     return summary
 
 
 @flow(name="run-wave", flow_run_name=_run_name, log_prints=False)
 def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = None, only: str | None = None,
-             force_reason: str = "") -> dict[str, Any]:
+             force_reason: str = "", ask_steps: bool | None = None) -> dict[str, Any]:
     """Run a wave plan: its operations in the cycle's order (or from one on, or only one), one task per
     batch. Batches already done are skipped, unless ``force_reason`` says why they must run again.
 
     Args:
         plan_path: the wave plan (YAML), relative to the project folder or absolute
         actor: who runs the wave, recorded in every event (default: ERPFLOW_ACTOR, else the system user)
-        start_from: start at this operation (accounts, configuration, migration, training)
+        start_from: start at this operation of the cycle (domain/cycle.yaml)
         only: run this operation alone; the operations it depends on must be done
         force_reason: run batches already done again, for this reason (recorded)
+        ask_steps: pause on each business step nobody has confirmed, for its confirmation in a form
+            (default: when the run comes from a deployment)
     """
     configure()
     settings = load_settings()
@@ -138,7 +146,8 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
     _tag_run(prepared)
     run_id = str(flow_run.get_id() or "local")
     ledger = Ledger(settings)
-    targets = Targets(prepared.plan, settings, prepared.method.roles.guard)
+    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, LedgerConfirmations(ledger))
+    ask = ask_steps if ask_steps is not None else deployment.id is not None
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
     ctx = engine.begin(ledger, prepared, actor or settings.actor, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
@@ -147,7 +156,7 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
             for operation in operations:
                 with structlog.contextvars.bound_contextvars(operation=operation):
                     summaries[operation] = _operation(ledger, ctx.for_operation(operation), prepared, targets,
-                                                      settings, force_reason)
+                                                      settings, force_reason, ask)
         except BaseException as exc:
             engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
             mirror_events(ledger)

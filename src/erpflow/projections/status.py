@@ -17,7 +17,7 @@ from erpflow.model.errors import CommandRefused
 from erpflow.model.ids import attendance_id, batch_id, gate_id, runs_id, wave_id
 from erpflow.model.vocabulary import BatchState, OperationState
 
-ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "rejected")
+ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "confirmed", "rejected")
 
 
 @dataclass
