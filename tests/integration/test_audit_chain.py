@@ -1,4 +1,4 @@
-"""The hash chain over the event log: sealing, verifying, and tampering with the store directly."""
+"""The hash chain over the event log: chained as each event is stored, verified, tampered with directly."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import psycopg
 
+from erpflow.audit.chain import ChainStore
 from erpflow.audit.export import export
-from erpflow.audit.seals import seal, verify
+from erpflow.audit.seals import verify
 from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.model.context import Context
@@ -22,7 +23,7 @@ CTX = Context("pilot", "alice", "run-1", "accounts", "0.1.0")
 
 
 def recorded_wave(settings: Settings) -> Ledger:
-    """A wave with three batches, sealed after them: 12 events, then the seal at position 13."""
+    """A wave with three batches: 12 events, each chained as it was stored."""
     ledger = Ledger(settings)
     wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
                 plan={}, ctx=CTX.as_dict())
@@ -34,7 +35,6 @@ def recorded_wave(settings: Settings) -> Ledger:
         batch.attempt("run-1", CTX.as_dict())
         batch.succeed([{"ref": f"user{n}", "status": "created"}], CTX.as_dict())
         ledger.save(batch)
-    seal(ledger, CTX)
     return ledger
 
 
@@ -53,7 +53,7 @@ def tamper(settings: Settings, sql: str, postgres_sql: str | None = None) -> Non
 def test_an_untouched_log_verifies(settings: Settings):
     ledger = recorded_wave(settings)
     verdict = verify(ledger)
-    assert verdict.ok and verdict.checked == 13, verdict
+    assert verdict.ok and verdict.checked == 12, verdict
 
 
 def test_an_edited_record_is_named_by_its_position(settings: Settings):
@@ -78,16 +78,17 @@ def test_an_inserted_record_is_named_by_its_position(settings: Settings):
     tamper(settings, "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
                      "SELECT originator_id, 99, topic, state FROM stored_events WHERE rowid = 4")
     verdict = verify(ledger)
-    assert not verdict.ok and verdict.position == 14 and "inserted" in verdict.problem
+    assert not verdict.ok and verdict.position == 13 and "inserted" in verdict.problem
 
 
 def test_an_export_checks_with_the_standard_library_alone(settings: Settings, tmp_path: Path):
     ledger = recorded_wave(settings)
     manifest = export(ledger, "pilot", tmp_path / "export")
-    assert manifest["events"] == 13 and manifest["seals"][0]["position"] == 12
+    assert manifest["events"] == 12 and manifest["chain_head"] == {"position": 12, "digest": ChainStore(
+        ledger.store_env).head()[1]}
     check = [sys.executable, "-I", "-S", str(REPO / "docs" / "verify-export.py"), str(tmp_path / "export")]
     done = subprocess.run(check, capture_output=True, text=True)
-    assert done.returncode == 0 and done.stdout.startswith("ok: 13 events of wave pilot"), done.stderr
+    assert done.returncode == 0 and done.stdout.startswith("ok: 12 events of wave pilot"), done.stderr
 
     lines = (tmp_path / "export" / "events.jsonl").read_text().splitlines()
     lines[3] = lines[3].replace('"version": 1', '"version": 2')

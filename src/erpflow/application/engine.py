@@ -13,7 +13,6 @@ from typing import Any
 import structlog
 
 from erpflow.application import anomalies, lease
-from erpflow.audit.seals import seal
 from erpflow.application.faults import crash_point
 from erpflow.application.ledger import Ledger
 from erpflow.inputs.method import AnomalyRules
@@ -189,7 +188,6 @@ def finish_operation(ledger: Ledger, ctx: Context, prepared: PreparedWave,
             wave.reconcile(dataset, counts["read"], counts["loaded"], counts["rejected"], ctx.as_dict())
     wave.finish_operation(ctx.operation, dict(summary), ctx.as_dict())
     ledger.save(wave)
-    seal(ledger, ctx)
     return dict(summary)
 
 
@@ -209,7 +207,6 @@ def complete(ledger: Ledger, ctx: Context, summary: dict[str, Any]) -> None:
     wave = ledger.wave(ctx.wave)
     wave.complete(summary, ctx.as_dict())
     ledger.save(wave)
-    seal(ledger, ctx)
     items.update(ledger)
 
 
