@@ -9,10 +9,10 @@ from pathlib import Path
 
 import psycopg
 
+from erpflow.application.ledger import Ledger
 from erpflow.audit.chain import ChainStore
 from erpflow.audit.export import export
 from erpflow.audit.seals import verify
-from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.model.context import Context
 from erpflow.model.wave import Wave
@@ -20,6 +20,7 @@ from erpflow.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 CTX = Context("pilot", "alice", "run-1", "accounts", "0.1.0")
+FLIP_DIGEST = "digest = CASE WHEN substr(digest, 1, 1) = '0' THEN '1' ELSE '0' END || substr(digest, 2)"
 
 
 def recorded_wave(settings: Settings) -> Ledger:
@@ -108,7 +109,7 @@ def test_a_reordered_pair_of_records_is_named_by_the_first_position(settings: Se
 
 def test_an_edited_digest_is_named_by_its_position(settings: Settings):
     ledger = recorded_wave(settings)
-    tamper(settings, "UPDATE erpflow_chain SET digest = 'f' || substr(digest, 2) WHERE position = 3")
+    tamper(settings, f"UPDATE erpflow_chain SET {FLIP_DIGEST} WHERE position = 3")
     verdict = verify(ledger)
     assert not verdict.ok and verdict.position == 3 and "edited" in verdict.problem
 
@@ -225,7 +226,7 @@ def test_a_seal_of_an_old_store_that_no_longer_matches_is_named(settings: Settin
     old_store(settings)
     ledger = Ledger(settings)
     head = next(e for _, e in ledger.wave_events("pilot") if type(e).__qualname__ == "Wave.Sealed")
-    tamper(settings, f"UPDATE erpflow_chain SET digest = '0' || substr(digest, 2) WHERE position = {head.position}")
+    tamper(settings, f"UPDATE erpflow_chain SET {FLIP_DIGEST} WHERE position = {head.position}")
     verdict = verify(ledger)
     assert not verdict.ok and verdict.position == head.position
 

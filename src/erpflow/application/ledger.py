@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
@@ -25,6 +25,7 @@ from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
 from erpflow.model.ids import batch_id, wave_id
 from erpflow.model.wave import Wave
 from erpflow.settings import Settings
+from erpflow.store.chained import ChainedRecorder
 from erpflow.store.files import check_sqlite_store
 
 SQLITE, POSTGRES = "erpflow.store.sqlite", "erpflow.store.postgres"
@@ -94,14 +95,19 @@ class Ledger(Application):
         try:
             with _creating_tables(env):
                 super().__init__(env=env)
-                self.recorder.wave_of = self._wave_of
+                self.chain.wave_of = self._wave_of
                 with self._storage():
-                    if self.recorder.lagging():
-                        self.recorder.catch_up()
+                    if self.chain.lagging():
+                        self.chain.catch_up()
         except (InterfaceError, OperationalError) as exc:
             raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
         except PersistenceError as exc:
             raise StoreDamaged(DAMAGED.format(str(exc).splitlines()[0])) from None
+
+    @property
+    def chain(self) -> ChainedRecorder:
+        """The recorder, as the one that chains and indexes each event it stores."""
+        return cast(ChainedRecorder, self.recorder)
 
     @contextmanager
     def _storage(self) -> Iterator[None]:
@@ -135,7 +141,7 @@ class Ledger(Application):
         """The domain event of a stored record; a record that does not decode is a damaged store."""
         try:
             return self.mapper.to_domain_event(record)
-        except Exception as exc:  # whatever the transcoder or the event class raise on garbage
+        except Exception as exc:  # noqa: BLE001 (whatever the transcoder or the event class raise on garbage)
             raise StoreDamaged(DAMAGED.format(f"the record at position {record.id} does not decode "
                                               f"({type(exc).__name__})")) from None
 
@@ -181,7 +187,7 @@ class Ledger(Application):
         after = 0
         while True:
             with self._storage():
-                notifications = self.recorder.select_wave(name, after, page)
+                notifications = self.chain.select_wave(name, after, page)
             for notification in notifications:
                 yield notification.id, self.to_event(notification)
             if len(notifications) < page:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from erpflow.application.ledger import Ledger
+from erpflow.audit.chain import GENESIS, ChainStore, notifications
 from erpflow.model.context import code_version
 from erpflow.projections.history import record
-from erpflow.audit.chain import GENESIS, ChainStore, notifications
 
 
 def export(ledger: Ledger, wave: str, folder: Path) -> dict[str, Any]:

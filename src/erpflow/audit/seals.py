@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-
 from erpflow.application.ledger import Ledger
 from erpflow.audit.chain import GENESIS, PAGE, link
+from erpflow.store.chained import ChainedRecorder
 
 INSERTED = "a record the chain does not know: inserted (or its chain row deleted)"
 DELETED = "a chained record is missing: deleted"
@@ -33,12 +33,13 @@ def verify(ledger: Ledger) -> Verdict:
     Each page of records is read before its chain rows: a record and its digest are committed together, so a
     run writing meanwhile is never mistaken for tampering.
     """
-    recorder = ledger.recorder
-    previous, checked, start, seals = GENESIS, 0, 1, []
+    recorder, chained = ledger.recorder, ledger.chain
+    previous, checked, start = GENESIS, 0, 1
+    seals: list[Any] = []
     while True:
         records = recorder.select_notifications(start, PAGE)
         stop = records[-1].id if len(records) == PAGE else None
-        chain = recorder.select_chain(start, stop)
+        chain = chained.select_chain(start, stop)
         if stop is None and chain and (not records or chain[-1][0] > records[-1].id) \
                 and len(recorder.select_notifications(start, PAGE)) > len(records):
             continue  # records were written after this page was read: read it again
@@ -63,13 +64,13 @@ def verify(ledger: Ledger) -> Verdict:
             break
         start = stop + 1
     for sealed in seals:
-        if _digest_at(recorder, sealed.position) != sealed.head:
+        if _digest_at(chained, sealed.position) != sealed.head:
             return Verdict(False, checked, sealed.position, REWRITTEN)
     return Verdict(True, checked)
 
 
-def _digest_at(recorder: Any, position: int) -> str | None:
+def _digest_at(chained: ChainedRecorder, position: int) -> str | None:
     if position == 0:
         return GENESIS
-    rows = recorder.select_chain(position, position)
+    rows = chained.select_chain(position, position)
     return rows[0][1] if rows else None

@@ -28,7 +28,7 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         schema = '"' + datastore.schema.replace('"', '""') + '"'
         self.chain_table, self.waves_table = f"{schema}.{CHAIN}", f"{schema}.{WAVES}"
         self.log_table = f'{schema}."{events_table_name}"'
-        self.sql_create_statements += [SQL(statement) for statement in self.chain_statements()]
+        self.sql_create_statements += [SQL(statement).format() for statement in self.chain_statements()]
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
