@@ -24,6 +24,9 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
     id_column = "notification_id"
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        if datastore.enable_db_functions:  # its insert function would store events the chain never sees
+            msg = "erpflow chains each insert: POSTGRES_ENABLE_DB_FUNCTIONS must stay off"
+            raise OSError(msg)
         super().__init__(datastore, events_table_name=events_table_name)
         schema = '"' + datastore.schema.replace('"', '""') + '"'
         self.chain_table, self.waves_table = f"{schema}.{CHAIN}", f"{schema}.{WAVES}"
