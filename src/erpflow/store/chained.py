@@ -64,6 +64,14 @@ class ChainedRecorder:
         rows = self._fetch(c, f"SELECT position, {column} FROM {table} ORDER BY position DESC LIMIT 1")
         return (rows[0]["position"], rows[0][column]) if rows else (0, GENESIS)
 
+    def _heads(self, c: Any) -> tuple[int, str, int]:
+        """In one statement: the last chained position and its digest, the last indexed position."""
+        last = "SELECT {} FROM {} ORDER BY position DESC LIMIT 1"
+        row = self._fetch(c, f"SELECT ({last.format('position', self.chain_table)}) AS position, "
+                             f"({last.format('digest', self.chain_table)}) AS digest, "
+                             f"({last.format('position', self.waves_table)}) AS indexed")[0]
+        return row["position"] or 0, row["digest"] or GENESIS, row["indexed"] or 0
+
     def _after(self, c: Any, start: int, stop: int | None) -> Iterator[Notification]:
         """The stored records after ``start`` (and before ``stop``), read in this transaction, page by page."""
         column = self.id_column
@@ -83,8 +91,7 @@ class ChainedRecorder:
     def _append(self, c: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int],
                 waves: Sequence[str] | None) -> None:
         """Write the chain and wave rows of the records just inserted, and of any earlier ones left without."""
-        position, digest = self._head(c, self.chain_table, "digest")
-        indexed = self._head(c, self.waves_table, "wave")[0]
+        position, digest, indexed = self._heads(c)
         chain: list[tuple[int, str]] = []
         index: list[tuple[int, str]] = []
         first = ids[0] if ids else None
@@ -113,7 +120,8 @@ class ChainedRecorder:
         with self._reading() as c:
             rows = self._fetch(c, f"SELECT MAX({self.id_column}) AS last FROM {self.log_table}")
             last = rows[0]["last"] or 0
-            return min(self._head(c, self.chain_table, "digest")[0], self._head(c, self.waves_table, "wave")[0]) < last
+            position, _, indexed = self._heads(c)
+            return min(position, indexed) < last
 
     def catch_up(self) -> None:
         """Chain and index, once, the records stored before these tables existed."""
