@@ -87,3 +87,29 @@ def test_a_record_with_garbage_state_on_postgresql_is_one_line_too(postgres_url:
         assert_user_error(CliRunner().invoke(app, list(command), env=env), "event store", "erpflow verify")
     verified = CliRunner().invoke(app, ["verify"], env=env)
     assert verified.exit_code == 1 and "position 1: its content differs" in verified.stderr
+
+
+def test_a_storage_library_error_reaching_the_boundary_is_one_line_and_any_other_error_is_not_hidden(capsys):
+    import typer
+    from eventsourcing.persistence import MapperDeserialisationError
+
+    from erpflow.cli.common import user_errors
+
+    for error in (sqlite3.DatabaseError("database disk image is malformed"), MapperDeserialisationError("bad")):
+        @user_errors
+        def command(error: Exception = error) -> None:
+            raise error
+
+        with pytest.raises(typer.Exit) as stopped:
+            command()
+        assert stopped.value.exit_code == 2
+        said = capsys.readouterr().err.strip().splitlines()
+        assert len(said) == 1 and said[0].startswith("error: the event store cannot be read (") \
+            and said[0].endswith("run `erpflow verify`")
+
+    @user_errors
+    def buggy() -> None:
+        raise ValueError("a bug of erpflow's own")
+
+    with pytest.raises(ValueError, match="a bug"):
+        buggy()
