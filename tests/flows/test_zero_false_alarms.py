@@ -7,6 +7,7 @@ commented and resolved, attendance, gate --record, the approve-gate flow, a forc
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -19,10 +20,24 @@ from erpflow.projections.gate import invitations
 from erpflow.settings import Settings
 
 from .conftest import small_pilot
-from .test_approval import paused_run
 from .test_crash_resume import erpflow, prefect_url  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
+
+
+def paused_run(name: str, deadline: float = 90.0):
+    """The paused run of that name (the session's server may hold finished runs of the same name)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    with get_client(sync_client=True) as client:
+        for _ in range(int(deadline / 0.5)):
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
+            paused = [run for run in runs if run.state is not None and run.state.is_paused()]
+            if paused:
+                return paused[0]
+            time.sleep(0.5)
+    pytest.fail(f"no paused run named {name!r}")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

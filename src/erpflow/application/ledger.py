@@ -26,7 +26,7 @@ from erpflow.model.ids import batch_id, wave_id
 from erpflow.model.wave import Wave
 from erpflow.settings import Settings
 from erpflow.store.chained import ChainedRecorder
-from erpflow.store.files import check_sqlite_store
+from erpflow.store.files import check_sqlite_store, diagnose
 
 SQLITE, POSTGRES = "erpflow.store.sqlite", "erpflow.store.postgres"
 DAMAGED = "the event store is damaged: {}; run `erpflow verify`"
@@ -102,7 +102,15 @@ class Ledger(Application):
         except (InterfaceError, OperationalError) as exc:
             raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
         except PersistenceError as exc:
-            raise StoreDamaged(DAMAGED.format(str(exc).splitlines()[0])) from None
+            raise StoreDamaged(DAMAGED.format(self._damage(exc))) from None
+
+    def _damage(self, exc: Exception) -> str:
+        """What a storage error says is wrong with the store, in one line."""
+        if self.store_env["PERSISTENCE_MODULE"] == SQLITE:
+            found = diagnose(self.store_env["SQLITE_DBNAME"])
+            if found:
+                return found
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
     @property
     def chain(self) -> ChainedRecorder:
@@ -118,7 +126,7 @@ class Ledger(Application):
         except (InterfaceError, OperationalError) as exc:
             raise LedgerUnavailable(f"event store error: {exc}".splitlines()[0]) from None
         except PersistenceError as exc:
-            raise StoreDamaged(DAMAGED.format(str(exc).splitlines()[0] or type(exc).__name__)) from None
+            raise StoreDamaged(DAMAGED.format(self._damage(exc))) from None
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
