@@ -20,7 +20,10 @@ from eventsourcing.sqlite import (
     SQLiteProcessRecorder,
     SQLiteTrackingRecorder,
 )
-from eventsourcing.tests.persistence import ApplicationRecorderTestCase, InfrastructureFactoryTestCase
+from eventsourcing.tests.persistence import (
+    ApplicationRecorderTestCase,
+    InfrastructureFactoryTestCase,
+)
 from eventsourcing.utils import Environment
 
 from erpflow.store import postgres, sqlite

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
 from erpflow.application.ledger import Ledger
 from erpflow.audit.chain import GENESIS, PAGE, link
 from erpflow.store.chained import ChainedRecorder

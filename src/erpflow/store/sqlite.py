@@ -11,7 +11,11 @@ from typing import Any
 
 from eventsourcing import sqlite as library
 from eventsourcing.persistence import Notification, StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+)
 
 from erpflow.store.chained import ChainedRecorder
 
