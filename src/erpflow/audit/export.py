@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from erpflow.application.ledger import Ledger
+from erpflow.audit.chain import GENESIS, ChainStore, notifications
 from erpflow.model.context import code_version
 from erpflow.projections.history import record
-from erpflow.audit.chain import GENESIS, ChainStore, extend, notifications
 
 
 def export(ledger: Ledger, wave: str, folder: Path) -> dict[str, Any]:
     """Write events.jsonl and manifest.json for one wave into folder; the manifest."""
     ledger.wave(wave)
     store = ChainStore(ledger.store_env)
-    head = extend(ledger, store)
+    head = store.head()
     chain = store.digests()
     folder.mkdir(parents=True, exist_ok=True)
     previous, lines, seals = GENESIS, [], []
