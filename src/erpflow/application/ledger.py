@@ -70,7 +70,7 @@ class Ledger(Application):
     log_section_size = 1000
 
     def __init__(self, settings: Settings | None = None):
-        env = store_env(settings or Settings())
+        env = {**store_env(settings or Settings()), "TRANSCODER_TOPIC": "erpflow.store.transcoder:OrjsonTranscoder"}
         self.store_env = env
         try:
             with _creating_tables(env):
