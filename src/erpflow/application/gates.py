@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from erpflow.application.ledger import Ledger
+from erpflow.audit.anchors import Anchor, publish
 from erpflow.inputs.method import Method, load_method
 from erpflow.model.errors import CommandRefused
 from erpflow.model.gate import Facts, Result, evaluate, evidence_digest
@@ -52,9 +53,11 @@ def evaluate_gate(ledger: Ledger, wave: str, method: Method) -> GateEvaluation:
 
 
 def record_decision(ledger: Ledger, evaluation: GateEvaluation, decision: str, ctx: dict[str, str],
-                    comment: str = "") -> None:
-    """Record go or no-go with the criteria as measured; a go on a failed criterion is refused."""
+                    comment: str = "") -> Anchor | None:
+    """Record go or no-go with the criteria as measured; a go on a failed criterion is refused. The chain
+    head after it is anchored under the home."""
     recorded = ledger.wave(evaluation.wave)
     recorded.decide_gate(evaluation.gate, decision, [asdict(r) for r in evaluation.results], evaluation.evidence,
                          ctx, comment)
     ledger.save(recorded)
+    return publish(ledger, evaluation.wave, "gate decision")

@@ -17,11 +17,14 @@ from typing import Any
 from erpflow.application.ledger import Ledger
 from erpflow.model.context import code_version
 from erpflow.projections.history import record
+from erpflow.audit.anchors import head_anchor
 from erpflow.audit.chain import GENESIS, ChainStore, extend, notifications
+from erpflow.settings import Settings
 
 
-def export(ledger: Ledger, wave: str, folder: Path) -> dict[str, Any]:
-    """Write events.jsonl and manifest.json for one wave into folder; the manifest."""
+def export(ledger: Ledger, wave: str, folder: Path, settings: Settings | None = None) -> dict[str, Any]:
+    """Write events.jsonl and manifest.json for one wave into folder; the manifest. With settings, the manifest
+    also holds the chain head as a signed anchor (`erpflow verify --anchors manifest.json`)."""
     ledger.wave(wave)
     store = ChainStore(ledger.store_env)
     head = extend(ledger, store)
@@ -49,5 +52,7 @@ def export(ledger: Ledger, wave: str, folder: Path) -> dict[str, Any]:
         "last_position": json.loads(lines[-1])["position"] if lines else None,
         "chain_head": {"position": head[0], "digest": head[1]}, "seals": seals,
     }
+    if settings is not None:
+        manifest["anchor"] = head_anchor(ledger, wave, "export", settings, head).as_dict()
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

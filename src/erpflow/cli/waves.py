@@ -84,6 +84,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
 
     from erpflow.application.engine import check_predecessor, operations_to_run
     from erpflow.application.lease import holder_gone
+    from erpflow.audit.anchors import check_head
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
     from erpflow.application.preparation import prepare
@@ -94,6 +95,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     prepared = prepare(path, settings.method)
     ledger = open_ledger()
     check_predecessor(ledger, prepared)
+    check_head(ledger, settings)
     operations_to_run(ledger, prepared, start_from, only)
     wave = ledger.find_wave(prepared.name)
     if wave is not None and wave.run_id is not None:

@@ -12,6 +12,7 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field
 
+from erpflow.orchestration.anchors import announce
 from erpflow.application.gates import GateEvaluation, evaluate_gate, record_decision, wave_method
 from erpflow.application.ledger import Ledger
 from erpflow.logging import configure
@@ -63,7 +64,7 @@ def approve_gate(wave: str, timeout_hours: float = 72.0, poll_seconds: int = 10)
         timeout=int(timeout_hours * 3600), poll_interval=poll_seconds)
     evaluation = evaluate_gate(ledger, wave, method)  # the facts when the answer came
     ctx = Context(wave, answer.approver, str(flow_run.get_id() or ""), "gate", code_version()).as_dict()
-    record_decision(ledger, evaluation, answer.decision, ctx, answer.comment)
+    announce(record_decision(ledger, evaluation, answer.decision, ctx, answer.comment))
     mirror_events(ledger)
     log.info("gate decided", wave=wave, decision=answer.decision, approver=answer.approver)
     return {"wave": wave, "gate": evaluation.gate, "decision": answer.decision, "approver": answer.approver,

@@ -15,6 +15,7 @@ from prefect.utilities.annotations import quote
 
 from erpflow.application import engine
 from erpflow.orchestration import mirror
+from erpflow.orchestration.anchors import anchor_head, check_head
 from erpflow.application.ledger import Ledger
 from erpflow.logging import configure
 from erpflow.inputs.method import AnomalyRules
@@ -136,6 +137,7 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
     ledger = Ledger(settings)
     targets = Targets(prepared.plan, settings, prepared.method.roles.guard)
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
+    check_head(ledger, settings)
     engine.begin(ledger, prepared, ctx, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
     with structlog.contextvars.bound_contextvars(wave=prepared.name):
@@ -146,9 +148,11 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
                                                       settings, force_reason)
         except BaseException as exc:
             engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            anchor_head(ledger, prepared.name, "run aborted", settings)
             mirror_events(ledger)
             raise
         engine.complete(ledger, ctx, summaries)
+        anchor_head(ledger, prepared.name, "run end", settings)
     mirror_events(ledger)
     _publish_report(ledger, prepared)
     return summaries
