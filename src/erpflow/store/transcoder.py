@@ -26,21 +26,28 @@ class OrjsonTranscoder(JSONTranscoder):
 
     def decode(self, data: bytes) -> Any:
         obj = orjson.loads(data)
-        if b'"_type_"' not in data:
-            return obj
-        return self._revive(obj)
+        markers = data.count(b'"_type_"')  # at least as many as the typed values to revive
+        return self._revive(obj, markers)[0] if markers else obj
 
     def _plain(self, obj: Any) -> Any:
+        """The object with every registered type replaced by its typed form; containers of plain values as
+        they are (orjson reads them without a copy)."""
         kind = type(obj)
-        if kind in _SCALARS:
-            return obj
         if kind is dict:
+            if _SCALARS.issuperset(map(type, obj.values())):
+                return obj
             return {key: value if type(value) in _SCALARS else self._plain(value) for key, value in obj.items()}
         if kind is list:
-            return [value if type(value) in _SCALARS else self._plain(value) for value in obj]
+            if _SCALARS.issuperset(map(type, obj)):
+                return obj
+            return [value if type(value) is dict and _SCALARS.issuperset(map(type, value.values()))
+                    else value if type(value) in _SCALARS else self._plain(value) for value in obj]
+        if kind in _SCALARS:
+            return obj
         transcoding = self.types.get(kind)
         if transcoding is not None:
-            return {"_type_": transcoding.name, "_data_": self._plain(transcoding.encode(obj))}
+            data = transcoding.encode(obj)
+            return {"_type_": transcoding.name, "_data_": data if type(data) in _SCALARS else self._plain(data)}
         if isinstance(obj, dict):
             return self._plain(dict(obj))
         if isinstance(obj, list | tuple):
@@ -52,15 +59,29 @@ class OrjsonTranscoder(JSONTranscoder):
                "for this type.")
         raise TranscodingNotRegisteredError(msg)
 
-    def _revive(self, obj: Any) -> Any:
+    def _revive(self, obj: Any, left: int) -> tuple[Any, int]:
+        """Revive typed values bottom-up, stopping once ``left`` of them are found; the value and those left."""
         if type(obj) is list:
             for index, value in enumerate(obj):
                 if type(value) in _CONTAINERS:
-                    obj[index] = self._revive(value)
-            return obj
-        for key, value in obj.items():
-            if type(value) in _CONTAINERS:
-                obj[key] = self._revive(value)
+                    obj[index], left = self._revive(value, left)
+                    if not left:
+                        break
+            return obj, left
         if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
-            return self._decode_obj(obj)
-        return obj
+            if type(obj["_data_"]) in _CONTAINERS:
+                obj["_data_"], left = self._revive(obj["_data_"], left)
+            return self._decode_obj(obj), left - 1
+        nested = []
+        for key, value in obj.items():
+            if type(value) is dict and len(value) == 2 and "_type_" in value:
+                obj[key], left = self._revive(value, left)
+                if not left:
+                    return obj, 0
+            elif type(value) in _CONTAINERS:
+                nested.append(key)
+        for key in nested:
+            obj[key], left = self._revive(obj[key], left)
+            if not left:
+                break
+        return obj, left
