@@ -6,6 +6,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from erpflow.audit.seals import seal, verify
 from erpflow.model.batch import Batch
 from erpflow.settings import Settings
 
-from .test_audit_chain import CTX, recorded_wave
+from .test_audit_chain import CTX, REPO, recorded_wave
 
 
 def connect(settings: Settings):
@@ -167,3 +169,16 @@ def test_an_export_manifest_is_an_anchor(settings: Settings, tmp_path: Path):
     cut_tail(settings, keep=12)
     found, bad = anchors.read([tmp_path / "export" / "manifest.json"], settings)
     assert not bad and [p.position for p in anchors.compare(ledger, found)] == [13]
+
+
+def test_the_manifests_anchor_checks_with_the_standard_library_alone(settings: Settings, tmp_path: Path):
+    manifest = export(recorded_wave(settings), "pilot", tmp_path / "export", settings)
+    check = [sys.executable, "-I", "-S", str(REPO / "docs" / "verify-export.py"), str(tmp_path / "export")]
+    done = subprocess.run(check, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"anchor: chain head at position 13 signed by Ed25519 key {manifest['anchor']['public_key']}" in done.stdout
+
+    path = tmp_path / "export" / "manifest.json"
+    path.write_text(path.read_text().replace(manifest["anchor"]["time"], "2020-01-01T00:00:00+00:00"))
+    forged = subprocess.run(check, capture_output=True, text=True)
+    assert forged.returncode != 0 and "the anchor's signature is bad" in forged.stderr
