@@ -178,17 +178,18 @@ def compare(ledger: Any, anchors: list[Anchor]) -> list[Problem]:
     return problems
 
 
-def home_anchors(ledger: Any, settings: Settings) -> list[Anchor]:
-    """The home's own anchors about this store, their signatures good."""
+def home_anchors(ledger: Any, settings: Settings) -> tuple[list[Anchor], list[Problem]]:
+    """The home's own anchors about this store, and those of its anchor files that fail their signature."""
     if not settings.anchors_path.is_dir():
-        return []
+        return [], []
     mine = store_id(ledger.store_env, settings)
-    return [a for a in read([settings.anchors_path], settings)[0] if a.store in ("", mine)]
+    found, bad = read([settings.anchors_path], settings)
+    return [a for a in found if a.store in ("", mine)], bad
 
 
 def check_head(ledger: Any, settings: Settings) -> None:
     """Refuse a store that lacks the latest anchored head (one indexed read, not a replay)."""
-    anchors = home_anchors(ledger, settings)
+    anchors = home_anchors(ledger, settings)[0]
     if not anchors:
         return
     latest = max(anchors, key=lambda a: a.position)

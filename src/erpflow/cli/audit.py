@@ -65,7 +65,7 @@ def verify(inputs: Annotated[str | None, typer.Option(
     if given:
         found, bad = anchoring.read(given, settings)
     else:
-        found, bad = anchoring.home_anchors(ledger, settings), []
+        found, bad = anchoring.home_anchors(ledger, settings)
     verdict = check(ledger)
     cut = anchoring.compare(ledger, found)
     if not verdict.ok:
