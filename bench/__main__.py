@@ -22,7 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.figures import CTX, Figure, batches, say, timed
-from bench.ledger import append_flat, append_postgres, append_sqlite, replay
+from bench.ledger import append_flat, append_flat_postgres, append_postgres, append_sqlite, replay
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -202,6 +202,7 @@ def main() -> None:
             for figure in replayed:
                 run(figure)
         run(append_flat(home, largest, folder, *((300, 3_000, 1) if args.smoke else ())))
+        run(append_flat_postgres(largest, *((300, 3_000, 1) if args.smoke else ())))
         if args.only == "all":
             run(cold_status(folder))
         if not args.smoke and args.only == "all":
