@@ -22,7 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.figures import CTX, Figure, batches, say, timed
-from bench.ledger import append_flat, append_flat_postgres, append_postgres, append_sqlite, replay
+from bench.ledger import append_flat, append_flat_postgres, append_postgres, append_sqlite, replay, transcoders
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -194,6 +194,8 @@ def main() -> None:
                 f"({figure.baseline_what}): ratio {figure.ratio:.2f}, goal {figure.goal}")
 
         events = 3_000 if args.smoke else 100_002
+        for figure in transcoders(*((300, 1) if args.smoke else ())):
+            run(figure)
         run(append_sqlite(events, folder))
         run(append_postgres(events))
         largest = 3_000 if args.smoke else args.events

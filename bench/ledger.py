@@ -186,3 +186,35 @@ def append_flat_postgres(stored: int, events: int = 15_000, small: int = 10_002,
     return Figure("Ledger append", f"cost per event appended to {total:,} stored events, PostgreSQL", per_event,
                   baseline, f"the same appended to {small:,} stored events", "µs/event", "<= 1.2x",
                   per_event / baseline <= 1.2)
+
+
+def transcoders(count: int = 3_000, rounds: int = 7) -> list[Figure]:
+    """Encoding and decoding the states of ``count`` batches (3 events each), erpflow's orjson transcoder vs
+    eventsourcing's JSONTranscoder, rounds interleaved, the best of each side."""
+    import time
+
+    from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
+
+    from erpflow.store.transcoder import OrjsonTranscoder
+
+    states = [{k: v for k, v in e.__dict__.items() if k not in ("originator_id", "originator_version")}
+              for b in batches(count) for e in b.collect_events()]
+    best: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for transcoder in (JSONTranscoder(), OrjsonTranscoder()):
+            for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+                transcoder.register(transcoding)
+            start = time.perf_counter()
+            data = [transcoder.encode(state) for state in states]
+            middle = time.perf_counter()
+            for item in data:
+                transcoder.decode(item)
+            end = time.perf_counter()
+            old = best.setdefault(type(transcoder).__name__, [float("inf"), float("inf")])
+            best[type(transcoder).__name__] = [min(old[0], middle - start), min(old[1], end - middle)]
+    ours, theirs = best["OrjsonTranscoder"], best["JSONTranscoder"]
+    goals = (("<= 1.05x (the same C encoder)", 1.05), ("< 1x", 1.0))
+    return [Figure("Transcoder", f"{what} {len(states):,} event states, erpflow's transcoder", ours[n] / len(states)
+                   * 1e6, theirs[n] / len(states) * 1e6, "eventsourcing's JSONTranscoder", "µs/event", goals[n][0],
+                   ours[n] / theirs[n] <= goals[n][1] if n == 0 else ours[n] < theirs[n])
+            for n, what in enumerate(("encode", "decode"))]

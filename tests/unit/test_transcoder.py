@@ -60,6 +60,17 @@ def test_erpflow_events_are_stored_byte_for_byte_as_the_json_transcoder_stores_t
         assert fast.decode(stored) == standard.decode(stored)
 
 
+def test_the_ledger_stores_and_reads_with_it(tmp_path):
+    from erpflow.application.ledger import Ledger
+    from erpflow.settings import Settings
+
+    ledger = Ledger(Settings(home=tmp_path))
+    assert isinstance(ledger.mapper.transcoder, OrjsonTranscoder)
+    batch = Batch(wave="pilot", operation="accounts", key="b1", items=1, digest="d", details={}, ctx=CTX)
+    ledger.save(batch)
+    assert ledger.batch("pilot", "accounts", "b1").key == "b1"
+
+
 def test_tuples_and_subclasses_without_a_transcoding_are_stored_as_their_base_type():
     standard, fast = _both()
     value = {"pair": ("a", 1), "nested": [("b",)], 3: library.MyStr("x")}

@@ -1,7 +1,9 @@
-"""A transcoder on orjson: the same stored JSON as eventsourcing's JSONTranscoder, encoded and decoded faster.
+"""A transcoder that decodes with orjson: the same stored JSON as eventsourcing's JSONTranscoder, read faster.
 
-Registered transcodings apply to their exact type (tuples and subclasses too, when one is registered for them);
-other tuples and subclasses of the JSON types are stored as their base type, as JSONTranscoder stores them.
+Registered transcodings apply to their exact type. When one is registered for a tuple or a subclass of a JSON
+type (which the json module writes itself), states are walked in Python and written by orjson; otherwise they are
+written by the json module's C encoder exactly as JSONTranscoder writes them, which is faster than that walk.
+Other tuples and subclasses of the JSON types are stored as their base type, as JSONTranscoder stores them.
 """
 
 from __future__ import annotations
@@ -9,20 +11,31 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredError
+from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNotRegisteredError
 
 __all__ = ["OrjsonTranscoder"]
 
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 _CONTAINERS = (dict, list)
 _OPTIONS = orjson.OPT_NON_STR_KEYS
+_JSON_OWN = (tuple, str, int, float, dict, list)  # the json module writes these (and subclasses) itself
 
 
 class OrjsonTranscoder(JSONTranscoder):
     """Drop-in for JSONTranscoder (``TRANSCODER_TOPIC``); reads what JSONTranscoder wrote, and the reverse."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._walk = False
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        self._walk = any(issubclass(t, _JSON_OWN) for t in self.types)
+
     def encode(self, obj: Any) -> bytes:
-        return orjson.dumps(self._plain(obj), option=_OPTIONS)
+        if self._walk:
+            return orjson.dumps(self._plain(obj), option=_OPTIONS)
+        return super().encode(obj)  # the json module's C encoder, which asks for nothing but registered types
 
     def decode(self, data: bytes) -> Any:
         obj = orjson.loads(data)
