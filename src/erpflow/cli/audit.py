@@ -43,7 +43,7 @@ def verify(inputs: Annotated[str | None, typer.Option(
         "--inputs", metavar="WAVE", help="instead: which input files on disk differ from those the wave ran")] = None,
            anchors: Anchors = None,
            more: Annotated[list[Path] | None, typer.Argument(help="more anchor files or folders", show_default=False,
-                                                             metavar="[PATH]...")] = None) -> None:
+                                                             metavar="PATH")] = None) -> None:
     """Recompute the event log's hash chain and name the first record edited, deleted or inserted; compare
     the store with its anchors to find a cut tail, an emptied or replaced store, a rewritten chain."""
     ledger = open_ledger()
