@@ -22,7 +22,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.figures import CTX, Figure, batches, say, timed
-from bench.ledger import append_flat, append_flat_postgres, append_postgres, append_sqlite, replay, transcoders
+from bench.ledger import (
+    append_flat,
+    append_flat_postgres,
+    append_postgres,
+    append_sqlite,
+    replay,
+    transcoders,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,8 +48,8 @@ def template() -> Path:
 def overhead(people: int, folder: Path, tryton_template: Path) -> Figure:
     """The accounts operation through the flow vs a bare loop of the same Tryton calls on the same batches."""
     from bench.workload import accounts_plan
-    from erpflow.orchestration.flows import run_wave
     from erpflow.application.preparation import prepare
+    from erpflow.orchestration.flows import run_wave
     from erpflow.settings import Settings
     from erpflow.targets.tryton import TrytonTarget
     from erpflow.targets.tryton_db import ensure_database

@@ -193,7 +193,12 @@ def transcoders(count: int = 3_000, rounds: int = 7) -> list[Figure]:
     eventsourcing's JSONTranscoder, rounds interleaved, the best of each side."""
     import time
 
-    from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
+    from eventsourcing.persistence import (
+        DatetimeAsISO,
+        DecimalAsStr,
+        JSONTranscoder,
+        UUIDAsHex,
+    )
 
     from erpflow.store.transcoder import OrjsonTranscoder
 

@@ -85,7 +85,7 @@ def test_run_refuses_to_start_on_an_emptied_store_in_one_line(anchored: Settings
 
 @pytest.mark.prefect
 @pytest.mark.tryton
-def test_runs_anchor_their_end_and_a_killed_or_interrupted_run_is_never_taken_for_tampering(erpflow, tmp_path):
+def test_runs_anchor_their_end_and_a_killed_or_interrupted_run_is_never_taken_for_tampering(erpflow, tmp_path):  # noqa: F811
     from prefect import get_client
     from prefect.events.filters import EventFilter, EventNameFilter
 

@@ -174,11 +174,11 @@ def test_an_export_manifest_is_an_anchor(settings: Settings, tmp_path: Path):
 def test_the_manifests_anchor_checks_with_the_standard_library_alone(settings: Settings, tmp_path: Path):
     manifest = export(recorded_wave(settings), "pilot", tmp_path / "export", settings)
     check = [sys.executable, "-I", "-S", str(REPO / "docs" / "verify-export.py"), str(tmp_path / "export")]
-    done = subprocess.run(check, capture_output=True, text=True)
+    done = subprocess.run(check, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert f"anchor: chain head at position 13 signed by Ed25519 key {manifest['anchor']['public_key']}" in done.stdout
 
     path = tmp_path / "export" / "manifest.json"
     path.write_text(path.read_text().replace(manifest["anchor"]["time"], "2020-01-01T00:00:00+00:00"))
-    forged = subprocess.run(check, capture_output=True, text=True)
+    forged = subprocess.run(check, capture_output=True, text=True, check=False)
     assert forged.returncode != 0 and "the anchor's signature is bad" in forged.stderr

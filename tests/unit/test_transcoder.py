@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Transcoding, UUIDAsHex
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Transcoding,
+    UUIDAsHex,
+)
 from eventsourcing.tests import persistence as library
 
 from erpflow.model.batch import Batch

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from erpflow.application.ledger import Ledger
-from erpflow.model.context import code_version
-from erpflow.projections.history import record
 from erpflow.audit.anchors import head_anchor
 from erpflow.audit.chain import GENESIS, ChainStore, extend, notifications
+from erpflow.model.context import code_version
+from erpflow.projections.history import record
 from erpflow.settings import Settings
 
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNotRegisteredError
+from eventsourcing.persistence import (
+    JSONTranscoder,
+    Transcoding,
+    TranscodingNotRegisteredError,
+)
 
 __all__ = ["OrjsonTranscoder"]
 
