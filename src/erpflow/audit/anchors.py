@@ -200,7 +200,8 @@ def check_head(ledger: Any, settings: Settings) -> None:
     if not found:
         end = chain.head()[0]
         raise StoreNotAnchored(f"the event store ends at position {end}, but {latest} holds position "
-                               f"{latest.position}: it was cut, emptied or replaced; run `erpflow verify`")
+                               f"{latest.position}: it was cut, emptied or replaced; run `erpflow verify` "
+                               f"(a store emptied on purpose: move {settings.anchors_path} away first)")
     if found[0][0] != latest.digest:
         raise StoreNotAnchored(f"position {latest.position} of the event store differs from {latest}: "
                                "its chain was rewritten; run `erpflow verify`")
