@@ -17,8 +17,6 @@ from erpflow.settings import Settings
 
 __all__ = ["public_hex", "signing_key", "trusted_key", "verify_signature"]
 
-log = structlog.stdlib.get_logger("erpflow.audit")
-
 
 def _parse(text: str) -> Ed25519PrivateKey:
     text = text.strip()
@@ -57,7 +55,8 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
         return _parse(path.read_text())
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
-    log.warning("no ERPFLOW_ANCHOR_KEY set: generated an anchor signing key", path=str(path))
+    structlog.stdlib.get_logger("erpflow.audit").warning("no ERPFLOW_ANCHOR_KEY set: generated an anchor signing key",
+                                                         path=str(path))
     return key
 
 
