@@ -77,6 +77,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from erpflow.application.engine import check_predecessor, operations_to_run
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
+    from erpflow.audit.anchors import check_head
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
 
@@ -86,6 +87,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     prepared = prepare(path, settings.method)
     ledger = open_ledger()
     check_predecessor(ledger, prepared)
+    check_head(ledger, settings)
     operations_to_run(ledger, prepared, start_from, only)
     wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:
