@@ -65,11 +65,10 @@ def prepare(path: Path, method_folder: Path | None = None) -> PreparedWave:
     plan, lines = load_plan(path)
     method = load_method(find_method(path, method_folder))
     _check_roles(plan, method, path, lines)
-    hr = read_table(plan.accounts.source, plan.accounts.sheet, plan.accounts.columns.model_dump().values(),
-                    plan.accounts.encoding)
+    hr = read_table(plan.accounts.source, required=plan.accounts.columns.model_dump().values(), options=plan.accounts)
     desired = configuration.load_desired(plan.configuration.source)
     tables: dict[str, Table] = {
-        d.name: read_table(d.source, d.sheet, migration.required_columns(d), d.encoding)
+        d.name: read_table(d.source, required=migration.required_columns(d), options=d)
         for d in plan.migration.datasets}
     people = accounts.people(plan, hr)  # validated once, for accounts and for training
     try:
