@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from erpflow.inputs.coverage import check_sites
 from erpflow.inputs.method import Method, file_digest, load_method
 from erpflow.model.errors import InputError
+from erpflow.model.items import ItemOutcome
 from erpflow.model.sessions import NotEnoughSlots
 from erpflow.operations import accounts, configuration, migration, training
 from erpflow.operations.batches import BatchPlan
@@ -71,6 +73,7 @@ def prepare(path: Path, method_folder: Path | None = None) -> PreparedWave:
         d.name: read_table(d.source, required=migration.required_columns(d), options=d)
         for d in plan.migration.datasets}
     people = accounts.people(plan, hr)  # validated once, for accounts and for training
+    check_sites(plan, path, lines, hr, {site for site, entry in people if not isinstance(entry, ItemOutcome)})
     try:
         sessions = training.prepare(plan, method, people)
     except NotEnoughSlots as exc:
