@@ -106,7 +106,7 @@ def test_legacy_workbooks_and_csv_with_title_rows_decimals_as_text_and_dates(tmp
                   [*customers[0].split(","), "Créé le"])), blank_every=50)
     write_xlsx(demo / "articles.xlsx", [
         ["REF", "LIBELLE", "TYPE", "PRIX_VENTE", "PRIX_ACHAT", "UNITE", "Créé le"],
-        ["A1", "Gants de manutention", "MARCH", "101,44", 76.95, "U", date(2024, 1, 31)],
+        ["A1", "Gants de manutention", "MARCH", "1\u202f101,44", 76.95, "U", date(2024, 1, 31)],
         ["A2", "Transport express", "SERV", 558.21, "369,47", "H", date(2024, 2, 1)],
         ["A3", "", "MARCH", "1,00", "0,50", "U", date(2024, 2, 2)],
         ["A4", "Ruban adhésif", "MARCH", "douze", "1,00", "UN", date(2024, 2, 3)]],

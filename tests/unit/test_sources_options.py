@@ -63,3 +63,11 @@ def test_the_delimiter_and_encoding_the_plan_says_are_used(tmp_path: Path):
 def test_contradictory_or_unknown_options_are_refused(options: dict, message: str):
     with pytest.raises(ValueError, match=message):
         SourceOptions(**options)
+
+
+@pytest.mark.parametrize("text, separator, number", [
+    ("1\u202f234,50", ",", "1234.50"), ("1 234,5", ",", "1234.5"), ("1.234,50", ",", "1234.50"),
+    ("12,5", ",", "12.5"), ("12.5", ",", "12.5"), ("1 234.50", ".", "1234.50"), ("douze", ",", "douze"),
+])
+def test_numbers_stored_as_text_read_as_the_source_writes_them(text: str, separator: str, number: str):
+    assert SourceOptions(decimal_separator=separator).number(text) == number

@@ -17,6 +17,8 @@ from erpflow.inputs.fields import Encoding
 __all__ = ["DateFormat", "SourceOptions", "date_pattern", "iso_date", "number_text"]
 
 TOKENS = {"dd": ("%d", r"\d{1,2}"), "mm": ("%m", r"\d{1,2}"), "yyyy": ("%Y", r"\d{4}"), "yy": ("%y", r"\d{2}")}
+SPACES = re.compile("[ \u00a0\u202f]")  # thousands separators French tools write: space, no-break, narrow no-break
+POINT_THOUSANDS = re.compile(r"^-?\d{1,3}(?:\.\d{3})+(?:,\d*)?$")
 FORMAT = re.compile(r"^(dd|mm|yyyy|yy)([/.-])(dd|mm|yyyy|yy)\2(dd|mm|yyyy|yy)$")
 
 
@@ -78,6 +80,14 @@ class SourceOptions(BaseModel):
         if self.header_row is not None and self.skip_rows is not None:
             raise ValueError("give header_row or skip_rows, not both")
         return self
+
+    def number(self, text: str) -> str:
+        """A number written in the source, as Decimal reads it: '1 234,50' -> '1234.50' when the separator is ','."""
+        text = SPACES.sub("", text)
+        if self.decimal_separator == ",":
+            text = text.replace(".", "") if POINT_THOUSANDS.match(text) else text
+            return text.replace(",", ".")
+        return text
 
     @property
     def header(self) -> int | None:

@@ -66,8 +66,8 @@ def _values(dataset: Dataset, row: Row) -> dict[str, Any]:
     for field, column in dataset.columns.items():
         value = row.values[column].strip()
         value = dataset.values.get(field, {}).get(value, value)
-        if dataset.decimal_separator == "," and field in ("list_price", "cost_price"):
-            value = value.replace(".", "").replace(",", ".")
+        if field in ("list_price", "cost_price"):
+            value = dataset.number(value)
         if value:
             values[field] = value
     return values
