@@ -123,3 +123,18 @@ def test_legacy_workbooks_and_csv_with_title_rows_decimals_as_text_and_dates(tmp
     text = (demo / "legacy_customers.csv").read_text().splitlines()
     assert [(r["line"], r["ref"]) for r in summary["rejections"] if r["file"] == "clients.csv"] == \
            [(line_of(demo / "clients.csv", text[r["line"] - 1].replace(",", ";"), "utf-8"), r["ref"]) for r in original]
+
+
+def test_cells_that_look_like_markup_are_printed_as_they_are(tmp_path: Path):
+    plan, _ = project(tmp_path, {"Lyon": 6, "[bold red]Nîmes[/]": 2}, ["Lyon"])
+    result = invoke("plan", str(plan))
+    assert result.exit_code == 0, result.output
+    assert "outside the wave 2 rows of site '[bold red]Nîmes[/]'" in result.stdout
+
+
+def test_contradictory_source_options_are_one_line_naming_the_plans_line(tmp_path: Path):
+    def both(data: dict) -> None:
+        data["accounts"].update(header_row=3, skip_rows=2)
+
+    plan, _ = project(tmp_path, {"Lyon": 6}, ["Lyon"], both)
+    assert_user_error(invoke("plan", str(plan)), f"{plan}:", "accounts", "give header_row or skip_rows, not both")
