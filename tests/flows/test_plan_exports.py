@@ -138,3 +138,12 @@ def test_contradictory_source_options_are_one_line_naming_the_plans_line(tmp_pat
 
     plan, _ = project(tmp_path, {"Lyon": 6}, ["Lyon"], both)
     assert_user_error(invoke("plan", str(plan)), f"{plan}:", "accounts", "give header_row or skip_rows, not both")
+
+
+def test_an_invitation_language_the_method_has_no_templates_for_stops_plan(tmp_path: Path):
+    def german(data: dict) -> None:
+        data["training"]["mail"]["language"] = "de"
+
+    plan, _ = project(tmp_path, {"Lyon": 6}, ["Lyon"], german)
+    assert_user_error(invoke("plan", str(plan)), "training.mail.language", "no invitation templates for 'de'",
+                      "(en, fr)")

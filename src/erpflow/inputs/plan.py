@@ -159,6 +159,8 @@ class MailPlan(Strict):
     sender: EmailStr
     outbox: Source | None = None
     smtp: Smtp | None = None
+    language: str | None = Field(None, description="the invitations' language: a folder of domain/invitations "
+                                 "(fr, en...); none keeps the built-in English text")
 
     @model_validator(mode="after")
     def one_channel(self) -> MailPlan:

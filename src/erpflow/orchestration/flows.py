@@ -134,7 +134,7 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
     run_id = str(flow_run.get_id() or "local")
     ctx = Context(prepared.name, actor or settings.actor, run_id, code_version=code_version())
     ledger = Ledger(settings)
-    targets = Targets(prepared.plan, settings, prepared.method.roles.guard)
+    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, prepared.method.invitations)
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
     engine.begin(ledger, prepared, ctx, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}

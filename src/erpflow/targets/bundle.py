@@ -18,8 +18,9 @@ from erpflow.settings import Settings
 class Targets:
     """The ERP and the mailer a wave's plan names; nothing is opened until needed."""
 
-    def __init__(self, plan: WavePlan, settings: Settings, protected: Protected = Protected()):
-        self.plan, self.settings = plan, settings
+    def __init__(self, plan: WavePlan, settings: Settings, protected: Protected = Protected(),
+                 invitations: dict[str, dict[str, str]] | None = None):
+        self.plan, self.settings, self.invitations = plan, settings, invitations or {}
         self.owner: dict[str, Any] = {"programme": settings.programme, "protected": protected}
 
     def concurrency(self, operation: str, wanted: int) -> int:
@@ -68,13 +69,17 @@ class Targets:
 
     def send_invitations(self, invitations: Sequence[Any]) -> list[ItemOutcome]:
         """Invite only the people whose account exists and is erpflow's: a refused account gets no invitation."""
+        from erpflow.inputs.invitations import render
         from erpflow.targets.mail import build_invitation
 
         sender = str(self.plan.training.mail.sender)
         accounts = self.accounts.managed([i.ref for i in invitations])
         invited = [i for i in invitations if i.ref in accounts]
-        sent = iter(self.mailer.send([(i.ref, build_invitation(i.session, i.trainee, sender, self.plan.wave))
-                                      for i in invited]))
+        language = self.plan.training.mail.language or ""
+        templates = self.invitations.get(language)
+        sent = iter(self.mailer.send([(i.ref, build_invitation(
+            i.session, i.trainee, sender, self.plan.wave,
+            texts=render(templates, language, i.session, i.trainee) if templates else None)) for i in invited]))
         return [next(sent) if i.ref in accounts else
                 ItemOutcome(i.ref, "rejected", reason=f"not invited: no account of erpflow's for {i.ref!r}")
                 for i in invitations]
