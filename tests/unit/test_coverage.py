@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from erpflow.inputs.coverage import near
+from erpflow.inputs.nearmiss import near
 
 
 def test_a_near_miss_is_found_through_case_accents_and_a_letter():

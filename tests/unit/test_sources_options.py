@@ -71,3 +71,9 @@ def test_contradictory_or_unknown_options_are_refused(options: dict, message: st
 ])
 def test_numbers_stored_as_text_read_as_the_source_writes_them(text: str, separator: str, number: str):
     assert SourceOptions(decimal_separator=separator).number(text) == number
+
+
+def test_a_missing_column_names_its_near_miss(tmp_path: Path):
+    path = write_csv(tmp_path / "x.csv", [["Nom", "Prenom"], ["Garçon", "Élodie"]])
+    with pytest.raises(InputError, match=r"x.csv:1: column 'Prénom' not found; did you mean 'Prenom'\?; columns are"):
+        read_table(path, required=["Nom", "Prénom"])

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from erpflow.inputs.nearmiss import did_you_mean, near
 from erpflow.inputs.plan import WavePlan
 from erpflow.inputs.sources import Table
 from erpflow.inputs.yamlfile import Lines, line_of
 from erpflow.model.errors import InputError
 
-__all__ = ["Outside", "check_sites", "near", "outside"]
+__all__ = ["Outside", "check_sites", "outside"]
 
 
 @dataclass(frozen=True)
@@ -24,26 +22,6 @@ class Outside:
     site: str
     rows: int
     near: str | None = None
-
-
-def _folded(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-
-
-def near(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate a name is a near miss of (case, accents, a letter or two), if any."""
-    candidates = [c for c in candidates if c != name]
-    same = [c for c in candidates if _folded(c) == _folded(name)]
-    if same:
-        return same[0]
-    by_fold = {_folded(c): c for c in candidates}
-    found = difflib.get_close_matches(_folded(name), list(by_fold), n=1, cutoff=0.8)
-    return by_fold[found[0]] if found else None
-
-
-def _hint(name: str, candidates: Iterable[str]) -> str:
-    match = near(name, candidates)
-    return f"; did you mean {match!r}?" if match else ""
 
 
 def site_counts(plan: WavePlan, table: Table) -> Counter[str]:
@@ -63,12 +41,12 @@ def check_sites(plan: WavePlan, path: Path, lines: Lines, table: Table, trainee_
     for index, site in enumerate(plan.sites):
         if not counts[site]:
             raise InputError(str(path), f"site {site!r} matches no row of {table.path.name} (column "
-                             f"{plan.accounts.columns.site!r}){_hint(site, counts)}",
+                             f"{plan.accounts.columns.site!r}){did_you_mean(site, counts)}",
                              line=line_of(lines, ("sites", index)), field="sites")
     for index, calendar in enumerate(plan.training.calendars):
         if calendar.site is not None and calendar.site not in trainee_sites:
             loc = ("training", "calendars", index, "site")
             why = "valid person" if calendar.site in plan.sites else "person of the wave's sites"
             raise InputError(str(path), f"calendar site {calendar.site!r} matches no trainee: no {why} of that "
-                             f"site in {table.path.name}{_hint(calendar.site, plan.sites)}",
+                             f"site in {table.path.name}{did_you_mean(calendar.site, plan.sites)}",
                              line=line_of(lines, loc), field=".".join(map(str, loc)))

@@ -15,6 +15,7 @@ from typing import Any
 from erpflow.inputs.delimited import Record, records, sniff_delimiter
 from erpflow.inputs.encodings import decode_named
 from erpflow.inputs.files import read_bytes
+from erpflow.inputs.nearmiss import did_you_mean
 from erpflow.inputs.options import SourceOptions, iso_date
 from erpflow.inputs.text import control_character, visible
 from erpflow.inputs.workbook import sheet_records
@@ -130,8 +131,8 @@ def read_table(path: Path, sheet: str | None = None, required: Iterable[str] = (
             raise InputError(str(path), f"column '{visible(column)}': {problem}", line=header_line)
     missing = [col for col in required if col not in columns]
     if missing:
-        raise InputError(str(path), f"column {missing[0]!r} not found; columns are: {', '.join(columns)}",
-                         line=header_line)
+        raise InputError(str(path), f"column {missing[0]!r} not found{did_you_mean(missing[0], columns)}; columns "
+                         f"are: {', '.join(columns)}", line=header_line)
     rows = _table_rows(found, index, columns, options.date_format, is_workbook(path))
     return Table(path, tuple(columns), tuple(_checked(row) for row in rows), hashlib.sha256(data).hexdigest(),
                  settings, tuple(detected))

@@ -11,6 +11,7 @@ import pycountry
 import yaml
 
 from erpflow.inputs.columns import Column
+from erpflow.inputs.nearmiss import near
 from erpflow.inputs.sources import Table
 
 __all__ = ["SYNONYMS", "as_yaml", "fold", "guess_columns", "suggest"]
@@ -139,8 +140,6 @@ def suggest(table: Table, columns: list[Column], source: str, roles: list[str]) 
 
 
 def _role(title: str, roles: list[str]) -> str:
-    from erpflow.inputs.coverage import near
-
     return near(title, roles) or "CHOOSE-A-ROLE"
 
 
