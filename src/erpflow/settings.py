@@ -45,3 +45,18 @@ class Settings(BaseSettings):
     @property
     def tryton_home(self) -> Path:
         return self.home / "tryton"
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a value that does not validate is one SettingsError naming it."""
+    from pydantic import ValidationError
+
+    from erpflow.model.errors import SettingsError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = "ERPFLOW_" + "_".join(str(part) for part in first["loc"][:1]).upper()
+        value = first.get("input")
+        raise SettingsError(variable, first["msg"], value if isinstance(value, str) else "") from None

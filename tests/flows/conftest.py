@@ -11,27 +11,26 @@ from pathlib import Path
 import pytest
 
 from erpflow.settings import Settings
+from tests.plans import edit_plan
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def copy_pilot(folder: Path, *, wave: str = "pilot", mail: str | None = None) -> Path:
+def copy_pilot(folder: Path, *, wave: str = "pilot", mail: dict | None = None) -> Path:
     """The demo plan with its method and files under ``folder``, on a database of its own.
 
     Each copy gets a unique Tryton database name: trytond caches its pools by name, process-wide.
-    ``mail`` replaces the plan's mail section (indented as in the plan).
+    ``mail`` replaces the plan's training.mail section.
     """
     shutil.copytree(REPO / "domain", folder / "domain")
     shutil.copytree(REPO / "deployments" / "demo", folder / "demo")
     (folder / "plans").mkdir()
-    text = (REPO / "deployments" / "plans" / "pilot.yaml").read_text()
-    text = text.replace("wave: pilot\n", f"wave: {wave}\n")
-    text = text.replace("database: acme\n", f"database: w{uuid.uuid4().hex[:12]}\n")
-    if mail is not None:
-        text = text[:text.index("  mail:\n")] + mail
     path = folder / "plans" / f"{wave}.yaml"
-    path.write_text(text)
-    return path
+    shutil.copy(REPO / "deployments" / "plans" / "pilot.yaml", path)
+    changes: dict = {"wave": wave, "target.database": f"w{uuid.uuid4().hex[:12]}"}
+    if mail is not None:
+        changes["training.mail"] = mail
+    return edit_plan(path, changes)
 
 
 def operation_counts(settings: Settings, wave: str) -> dict[str, dict]:
@@ -44,7 +43,7 @@ def operation_counts(settings: Settings, wave: str) -> dict[str, dict]:
                            "skipped": op.batches_skipped, **op.items} for op in status.operations}
 
 
-def small_pilot(folder: Path, wave: str = "pilot", mail: str | None = None) -> Path:
+def small_pilot(folder: Path, wave: str = "pilot", mail: dict | None = None) -> Path:
     """The demo pilot cut to a few dozen rows per file, so that a run costs seconds."""
     plan = copy_pilot(folder, wave=wave, mail=mail)
     for name, rows in (("hr_export.csv", 60), ("legacy_customers.csv", 20), ("legacy_products.csv", 15)):
@@ -102,6 +101,15 @@ def pilot(prefect_api, wave_env, tmp_path_factory: pytest.TempPathFactory) -> Wa
     """The demo pilot, run once through the flow; tests read what it left behind."""
     folder = tmp_path_factory.mktemp("pilot")
     return wave_env(copy_pilot(folder), folder / "home")
+
+
+@pytest.fixture
+def pilot_copy(pilot: WaveRun, tmp_path: Path) -> WaveRun:
+    """The session's pilot in a home of its own, for a test that runs or records more: the session's pilot
+    stays as its run left it, whatever the order of the tests."""
+    home = tmp_path / "pilot-home"
+    shutil.copytree(pilot.settings.home, home)
+    return WaveRun(pilot.plan, Settings(home=home), pilot.state, dict(pilot.counts))
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from erpflow.inputs.plan import load_plan
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
+from tests.plans import edit_plan
 
 from .conftest import small_pilot
 
@@ -33,8 +34,7 @@ def test_an_hr_row_cannot_take_over_the_admin_or_an_account_erpflow_did_not_crea
     plan = small_pilot(tmp_path)
     hr = tmp_path / "demo" / "hr_export.csv"
     hr.write_bytes(hr.read_bytes() + ROWS.encode("utf-8"))
-    plan.write_text(plan.read_text().replace("  batch_size: 200\nconfiguration:",
-                                             "  batch_size: 200\n  adopt: [PMartin]\nconfiguration:"))
+    edit_plan(plan, {"accounts.adopt": ["PMartin"]})
     settings = Settings(home=Path(cli.env["ERPFLOW_HOME"]), tryton_template=Path(cli.env["ERPFLOW_TRYTON_TEMPLATE"]))
     erp = Targets(load_plan(plan)[0], settings).erp
     with erp._session():  # accounts made by Tryton's own administrators before erpflow came

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from erpflow.application.ledger import Ledger
+from erpflow.application.waves import view
 from erpflow.settings import Settings
 
 from .conftest import small_pilot
@@ -44,7 +45,7 @@ def test_the_run_pauses_for_the_approver_whose_answer_is_recorded_as_the_decisio
     runner.start()
     try:
         run = paused_run("pilot: exit gate")
-        assert Ledger(Settings()).wave("pilot").gate is None  # nothing is decided while it waits
+        assert view(Ledger(Settings()), "pilot").gate is None  # nothing is decided while it waits
         with pytest.raises(RuntimeError, match="(?i)validation"):  # the form's rules hold through the API too
             resume_flow_run(run.id, run_input={"decision": "maybe", "approver": "marie.dupont"})
         resume_flow_run(run.id, run_input={"decision": "no-go", "approver": "marie.dupont",
@@ -52,7 +53,7 @@ def test_the_run_pauses_for_the_approver_whose_answer_is_recorded_as_the_decisio
     finally:
         runner.join(timeout=120)
     assert states and states[0].is_completed(), states
-    decided = Ledger(Settings()).wave("pilot").gate
+    decided = view(Ledger(Settings()), "pilot").gate
     assert decided["decision"] == "no-go" and decided["by"] == "marie.dupont"
     assert decided["comment"] == "training is not done" and {c["id"] for c in decided["criteria"]} >= {
         "training-completion", "migration-rejects"}
@@ -78,4 +79,4 @@ def test_a_go_on_failed_criteria_fails_the_run_and_records_nothing(prefect_api, 
     assert states and states[0].is_failed()
     assert "cannot be go: training-completion, migration-rejects failed" in str(states[0].message) + str(
         states[0].result(raise_on_failure=False))
-    assert Ledger(Settings()).wave("rushed").gate is None
+    assert view(Ledger(Settings()), "rushed").gate is None

@@ -11,10 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from erpflow.application import engine
-from erpflow.cli import app
 from erpflow.application.ledger import Ledger
-from erpflow.model.context import Context
 from erpflow.application.preparation import prepare
+from erpflow.cli import app
 from erpflow.settings import Settings
 
 from .conftest import WaveRun, copy_pilot
@@ -77,12 +76,13 @@ def test_run_refuses_a_wave_that_another_run_holds(tmp_path: Path):
     plan = copy_pilot(tmp_path)
     settings = Settings(home=tmp_path / "home", actor="someone")
     prepared = prepare(plan, None)
-    engine.begin(Ledger(settings), prepared, Context("pilot", "someone", "run-42"), "run-42")
+    engine.begin(Ledger(settings), prepared, "someone", "run-42")
     assert_user_error(invoke("run", str(plan), home=settings.home), "already being run by run run-42")
 
 
 @pytest.mark.prefect
-def test_run_status_and_history_of_the_pilot(pilot: WaveRun):
+def test_run_status_and_history_of_the_pilot(pilot_copy: WaveRun):
+    pilot = pilot_copy
     home = pilot.settings.home
     result = invoke("run", str(pilot.plan), home=home)
     assert result.exit_code == 0, result.output
@@ -96,7 +96,7 @@ def test_run_status_and_history_of_the_pilot(pilot: WaveRun):
     history = invoke("history", "pilot", "--json", home=home)
     records = [json.loads(line) for line in history.stdout.splitlines()]
     assert records[0]["type"] == "Wave.Planned" and [r["type"] for r in records[-2:]] == [
-        "Wave.Completed", "Wave.Sealed"]
+        "Runs.Completed", "Wave.Sealed"]
     assert [r["position"] for r in records] == sorted(r["position"] for r in records)
     readable = invoke("history", "pilot", home=home)
     assert "Batch.Succeeded" in readable.stdout and "integrator" in readable.stdout
@@ -117,3 +117,9 @@ def test_commands_that_run_no_flow_do_not_import_prefect(pilot: WaveRun):
                           env={"ERPFLOW_HOME": str(pilot.settings.home), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_bad_erpflow_setting_is_one_line_and_exit_2(tmp_path: Path):
+    result = CliRunner().invoke(app, ["status", "pilot"], env={"ERPFLOW_HOME": str(tmp_path),
+                                                               "ERPFLOW_LEASE_SECONDS": "abc"})
+    assert_user_error(result, "ERPFLOW_LEASE_SECONDS", "'abc'")

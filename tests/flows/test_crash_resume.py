@@ -17,8 +17,10 @@ import pytest
 
 from erpflow.application.faults import POINTS
 from erpflow.application.ledger import Ledger
-from erpflow.inputs.plan import load_plan
 from erpflow.application.preparation import prepare
+from erpflow.application.waves import view
+from erpflow.inputs.plan import load_plan
+from erpflow.model.run import Runs
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
 
@@ -72,7 +74,7 @@ def check_exactly_once(plan: Path, settings: Settings) -> None:
         assert batch is not None and batch.done, (operation, key)
         outcomes = Counter(o["ref"] for o in batch.outcomes)
         assert set(outcomes) == refs and max(outcomes.values()) == 1, (operation, key, outcomes)
-    wave = ledger.wave("pilot")
+    wave = view(ledger, "pilot")
     assert wave.state == "completed"
     assert all(r["balanced"] for r in wave.reconciliations.values()) and len(wave.reconciliations) == 3
     erp = Targets(load_plan(plan)[0], settings).erp
@@ -118,12 +120,12 @@ def test_a_wave_killed_at_each_operation_resumes_with_nothing_done_twice_or_lost
     verified = erpflow("verify")  # what the killed runs wrote is chained by the next seal
     assert verified.returncode == 0 and verified.stdout.startswith("verified: "), verified.stderr
     history = erpflow("history", "pilot")
-    assert history.returncode == 0 and history.stdout.count("Wave.RunAbandoned") == 4, history.stderr
+    assert history.returncode == 0 and history.stdout.count("Runs.RunAbandoned") == 4, history.stderr
     if point != "after-event":  # (after-event, other batches of the window may have been in doubt too)
         assert "interrupted attempt:" in history.stdout
     ledger = Ledger(settings)
     reconciled = [e for _, e in ledger.wave_events("pilot") if type(e).__qualname__ == "Batch.Reconciled"]
-    abandoned = [e for _, e in ledger.wave_events("pilot") if type(e).__qualname__ == "Wave.RunAbandoned"]
+    abandoned = [e for _, e in ledger.wave_events("pilot") if isinstance(e, Runs.RunAbandoned)]
     assert len(abandoned) == 4
     reconciled_ops = {e.ctx["operation"] for e in reconciled}
     if point != "after-event":
@@ -152,7 +154,7 @@ def test_two_waves_at_once_on_postgresql_both_complete(erpflow, tmp_path, postgr
     assert [code for code, _, _ in results] == [0, 0], results
     ledger = Ledger(Settings(home=erpflow.home, event_store=postgres_url))
     for plan in plans:
-        wave = ledger.wave(plan.stem)
+        wave = view(ledger, plan.stem)
         assert wave.state == "completed" and all(r["balanced"] for r in wave.reconciliations.values())
         for (operation, key), refs in expected_refs(plan).items():
             assert {o["ref"] for o in ledger.batch(plan.stem, operation, key).outcomes} == refs

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from openpyxl import load_workbook
 
 from erpflow.application.ledger import Ledger
+from erpflow.application.waves import view
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.gate import invitations
+from tests.plans import edit_plan
 
 from .conftest import REPO, small_pilot
 
@@ -22,8 +25,8 @@ def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_
     pilot = small_pilot(tmp_path)
     database = re.search(r"database: (\w+)", pilot.read_text()).group(1)
     wave2 = pilot.with_name("wave2.yaml")
-    wave2.write_text((REPO / "deployments" / "plans" / "wave2.yaml").read_text()
-                     .replace("database: acme", f"database: {database}"))
+    shutil.copy(REPO / "deployments" / "plans" / "wave2.yaml", wave2)
+    edit_plan(wave2, {"target.database": database})
 
     assert cli("run", str(pilot)).exit_code == 0
     refused = cli("run", str(wave2))
@@ -54,7 +57,7 @@ def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_
     bad.write_text(f"session,login,present\n{first},{sorted(sessions[first]['invited'])[0]},yes\n{first},nobody,yes\n")
     refused = cli("training", "attend", "pilot", str(bad))
     assert refused.exit_code == 2 and f"{bad}:3: login: 'nobody' was not invited" in refused.stderr
-    assert Ledger(cli.settings).wave("pilot").attendance == {}  # nothing of the sheet was recorded
+    assert view(Ledger(cli.settings), "pilot").attendance == {}  # nothing of the sheet was recorded
     sheet = tmp_path / "sign-in.csv"
     sheet.write_text("session,login,present\n" + "".join(f"{name},{login},yes\n" for name, s in sessions.items()
                                                          for login in sorted(s["invited"])))
@@ -63,7 +66,7 @@ def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_
 
     go = cli("gate", "pilot", "--record")
     assert go.exit_code == 0 and "decision recorded: go" in go.stdout, go.output
-    decided = Ledger(cli.settings).wave("pilot").gate
+    decided = view(Ledger(cli.settings), "pilot").gate
     assert decided["decision"] == "go" and decided["by"] == "steering.committee" and len(decided["evidence"]) == 64
     started = cli("run", str(wave2), "--only", "accounts")
     assert started.exit_code == 0, started.output

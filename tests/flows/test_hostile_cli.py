@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from erpflow.cli import app
 
-from .conftest import copy_pilot
+from .conftest import REPO, copy_pilot
 from .test_cli import assert_user_error
 
 PASSWORD = "s3cr3t-Horse-battery"
@@ -24,8 +24,9 @@ def invoke(*args: str, home: Path, **env: str):
 
 
 def spoiled(tmp_path: Path, edit: Callable[[str], str]) -> Path:
+    """The demo plan copied with its project, then damaged as text (malformed YAML cannot be written as data)."""
     plan = copy_pilot(tmp_path)
-    plan.write_text(edit(plan.read_text()))
+    plan.write_text(edit((REPO / "deployments" / "plans" / "pilot.yaml").read_text()))
     return plan
 
 
@@ -80,7 +81,7 @@ def test_etc_passwd_is_never_read_whatever_the_path_trick(tmp_path: Path, source
 
 
 def test_an_outbox_elsewhere_is_refused(tmp_path: Path):
-    plan = copy_pilot(tmp_path, mail="  mail:\n    sender: formation@acme.example\n    outbox: ../../../tmp/mail\n")
+    plan = copy_pilot(tmp_path, mail={"sender": "formation@acme.example", "outbox": "../../../tmp/mail"})
     refused(plan, tmp_path / "home", "training.mail.outbox", "leads outside the project folder")
 
 

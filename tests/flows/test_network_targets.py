@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from erpflow.application.ledger import Ledger
 from erpflow.targets.tryton import TrytonTarget
 from erpflow.targets.tryton_remote import RemoteTryton
+from tests.plans import edit_plan
 
 from .conftest import small_pilot
 
@@ -70,7 +71,7 @@ def test_accounts_go_to_a_scim_server_through_bulk_and_its_token_stays_secret(pr
 
     server = scim_server()
     plan = small_pilot(tmp_path)
-    plan.write_text(plan.read_text().replace("accounts:\n", f"accounts:\n  scim:\n    url: {server.url}\n", 1))
+    edit_plan(plan, {"accounts.scim": {"url": server.url}})
     run = wave_env(plan, tmp_path / "home", ERPFLOW_SCIM_TOKEN=server.token)
     assert run.state.is_completed(), run.state
     created = run.counts["accounts"]["created"]

@@ -12,11 +12,12 @@ import pytest
 from icalendar import Calendar
 
 from erpflow.application.ledger import Ledger
-from erpflow.model.items import PartySpec
-from erpflow.inputs.plan import load_plan
 from erpflow.application.preparation import prepare
+from erpflow.inputs.plan import load_plan
+from erpflow.model.items import PartySpec
 from erpflow.projections.history import history
 from erpflow.targets.bundle import Targets
+from tests.plans import edit_plan
 
 from .conftest import WaveRun, copy_pilot
 
@@ -112,14 +113,15 @@ def test_each_participant_gets_an_invitation_with_a_calendar_request(pilot: Wave
 def test_events_carry_wave_operation_actor_run_and_code_version(pilot: WaveRun):
     records = list(history(Ledger(pilot.settings), "pilot"))
     assert records[0]["type"] == "Wave.Planned" and [r["type"] for r in records[-2:]] == [
-        "Wave.Completed", "Wave.Sealed"]
+        "Runs.Completed", "Wave.Sealed"]
     batch_events = [r for r in records if r["type"].startswith("Batch.")]
     assert batch_events and all(r["operation"] and r["wave"] == "pilot" and r["actor"] == "integrator"
                                 and r["flow_run_id"] == str(pilot.flow_run_id) and r["code_version"]
                                 for r in batch_events)
 
 
-def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pilot: WaveRun, wave_env):
+def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pilot_copy: WaveRun, wave_env):
+    pilot = pilot_copy
     tryton = erp(pilot)
     before = tryton.fingerprint(MODELS)
     ledger = Ledger(pilot.settings)
@@ -131,16 +133,17 @@ def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pi
     assert tryton.fingerprint(MODELS) == before
     new = [r for r in history(Ledger(pilot.settings), "pilot") if r["position"] > last]
     assert [r["type"] for r in new if r["type"] not in ("Wave.OperationFinished", "Wave.Sealed")] == [
-        "Wave.Started", "Wave.Leased", *["Wave.OperationStarted"] * 4, "Wave.Completed"]
-    assert [r["type"] for r in new].count("Wave.Sealed") == 5  # after each operation and the wave
+        "Runs.Started", "Runs.Leased", *["Wave.OperationStarted"] * 5, "Runs.Completed"]
+    assert [r["type"] for r in new].count("Wave.Sealed") == 6  # after each operation and the wave
     finished = {r["operation"]: r["data"]["summary"] for r in new if r["type"] == "Wave.OperationFinished"}
     assert finished["accounts"]["batches_skipped"] == 1 and finished["training"]["batches_skipped"] == 15
     assert all("batches_done" not in summary for summary in finished.values())
     assert all(op["skipped"] == op["batches"] for op in again.counts.values())
 
 
-def test_a_fresh_ledger_on_postgresql_finds_everything_in_tryton_unchanged(pilot: WaveRun, wave_env,
+def test_a_fresh_ledger_on_postgresql_finds_everything_in_tryton_unchanged(pilot_copy: WaveRun, wave_env,
                                                                           postgres_url: str):
+    pilot = pilot_copy
     tryton = erp(pilot)
     before = tryton.fingerprint(MODELS)
 
@@ -157,13 +160,18 @@ def test_a_fresh_ledger_on_postgresql_finds_everything_in_tryton_unchanged(pilot
 
 def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: WaveRun):
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
 
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(pilot.flow_run_id)
         for _ in range(50):  # log lines reach the API in the background, a moment after the run
             logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[pilot.flow_run_id])), limit=200)
-            if sum(log.message.startswith("batch done") for log in logs) >= 20:
+            if sum(log.message.startswith("batch done") for log in logs) >= 24:
                 break
             time.sleep(0.2)
         artifacts = {a.key: a for a in client.read_artifacts(
@@ -172,7 +180,7 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
     assert {"wave:pilot", "kind:pilot", "site:Lyon"} <= set(run.tags)
     done = [log.message for log in logs if log.message.startswith("batch done")]
     assert any("operation=accounts" in m and "wave=pilot" in m and "batch=lyon-1-" in m for m in done)
-    assert len(done) == 20
+    assert len(done) == 24  # 20 batches and 4 business steps
     summary = artifacts["pilot-summary"].data
     assert f"**{sum(r['loaded'] for r in pilot_reconciliations(pilot))}** rows loaded" in summary
     assert "## Gate pilot-exit: fail" in summary and "| Migration rejects | 3.2% | <= 2% | **fail** |" in summary
@@ -184,8 +192,8 @@ def test_invitations_go_through_an_smtp_login_and_no_secret_reaches_events_or_lo
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
-    mail = (f"  mail:\n    sender: formation@acme.example\n"
-            f"    smtp: {{host: 127.0.0.1, port: {smtp_login_server.port}, username: {smtp_login_server.user}}}\n")
+    mail = {"sender": "formation@acme.example",
+            "smtp": {"host": "127.0.0.1", "port": smtp_login_server.port, "username": smtp_login_server.user}}
     plan = copy_pilot(tmp_path, wave="pilot-smtp", mail=mail)
 
     run = wave_env(plan, tmp_path / "home", ERPFLOW_SMTP_PASSWORD=smtp_login_server.password)
@@ -203,7 +211,7 @@ def test_invitations_go_through_an_smtp_login_and_no_secret_reaches_events_or_lo
 
 def test_a_malformed_plan_fails_the_flow_and_records_nothing(prefect_api, wave_env, tmp_path: Path):
     plan = copy_pilot(tmp_path)
-    plan.write_text(plan.read_text().replace("kind: pilot", "kind: rehearsal"))
+    edit_plan(plan, {"kind": "rehearsal"})
 
     run = wave_env(plan, tmp_path / "home")
 

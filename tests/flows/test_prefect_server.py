@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from erpflow.application.ledger import Ledger
+from erpflow.application.waves import view
 from erpflow.model.wave import Wave
 from erpflow.orchestration.server import LocalPrefect
 from erpflow.settings import Settings
@@ -57,7 +58,11 @@ def ledger_count(settings: Settings, wave: str) -> int:
 
 def mirrored(client, wave: str, expected: int, deadline: float = 30.0) -> list:
     """The Prefect events about a wave, once as many as expected have been stored (they are stored async)."""
-    from prefect.events.filters import EventFilter, EventOccurredFilter, EventResourceFilter
+    from prefect.events.filters import (
+        EventFilter,
+        EventOccurredFilter,
+        EventResourceFilter,
+    )
 
     page_filter = EventFilter(resource=EventResourceFilter(id=[f"erpflow.wave.{wave}"]),
                               occurred=EventOccurredFilter(since=datetime(2020, 1, 1, tzinfo=UTC)))
@@ -92,7 +97,7 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
     assert link and "flow run 'pilot: full cycle': Completed" in done.stdout
 
     settings = Settings(home=home)
-    wave = Ledger(settings).wave("pilot")
+    wave = view(Ledger(settings), "pilot")
     assert wave.state == "completed" and wave.runs == [link.group(1)]
     with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
         run = client.read_flow_run(link.group(1))
@@ -153,7 +158,7 @@ def test_two_workers_on_one_pool_run_two_waves_at_once_into_one_event_store(
     shared = Settings(home=tmp_path / "reader", event_store=postgres_url)
     ledger = Ledger(shared)
     for wave, run in runs.items():
-        recorded = ledger.wave(wave)
+        recorded = view(ledger, wave)
         assert recorded.state == "completed" and recorded.runs == [run]
         assert recorded.reconciliations["customers"] == {"read": 20, "loaded": 19, "rejected": 1, "balanced": True}
     verified = subprocess.run([ERPFLOW, "verify"], env={**os.environ, "ERPFLOW_HOME": str(tmp_path / "reader"),

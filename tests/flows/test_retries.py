@@ -10,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from erpflow.application.ledger import Ledger
+from erpflow.application.waves import view
 from tests.conftest import SmtpCollector, free_port
 
 from .conftest import small_pilot
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 
 
 def smtp_plan(folder: Path, port: int) -> Path:
-    mail = f"  mail:\n    sender: formation@acme.example\n    smtp: {{host: 127.0.0.1, port: {port}}}\n"
+    mail = {"sender": "formation@acme.example", "smtp": {"host": "127.0.0.1", "port": port}}
     return small_pilot(folder, mail=mail)
 
 
@@ -77,7 +78,7 @@ def test_a_batch_that_keeps_failing_stops_the_wave_which_then_resumes(prefect_ap
     assert failed.state.is_failed()
     assert "batch(es) of training failed" in failed.state.message and "erpflow resume pilot" in failed.state.message
     ledger = Ledger(failed.settings)
-    wave = ledger.wave("pilot")
+    wave = view(ledger, "pilot")
     assert wave.state == "aborted" and wave.operations["training"]["state"] == "failed"
     assert wave.operations["migration"]["state"] == "done"
     assert batch_events(ledger, "training").count("Batch.Attempted") == 2 * len(wave.operations["training"]["batches"])

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from erpflow.application.ledger import Ledger
+from erpflow.application.waves import view
 
 from .conftest import small_pilot
 
@@ -22,12 +23,12 @@ def test_only_from_and_force_rerun_what_they_name_and_record_who_forced_and_why(
     first = cli("run", plan, "--only", "accounts")
     assert first.exit_code == 0, first.output
     ledger = Ledger(cli.settings)
-    wave = ledger.wave("pilot")
+    wave = view(ledger, "pilot")
     assert wave.state == "incomplete" and set(wave.operations) == {"accounts"}
 
     rest = cli("resume", "pilot", "--from", "configuration")
     assert rest.exit_code == 0, rest.output
-    assert ledger.wave("pilot").state == "completed"
+    assert view(ledger, "pilot").state == "completed"
 
     assert cli("resume", "pilot").stdout.startswith("Wave pilot is complete: nothing to resume.")
     no_reason = cli("resume", "pilot", "--only", "accounts", "--force")
@@ -40,10 +41,10 @@ def test_only_from_and_force_rerun_what_they_name_and_record_who_forced_and_why(
     assert force.reason == "groups changed by hand in Tryton" and force.ctx["actor"] == "integrator"
     last = [e for e in events if type(e).__qualname__ == "Batch.Succeeded"][-1]
     assert {o["status"] for o in last.outcomes} == {"unchanged"}
-    assert ledger.wave("pilot").state == "completed"
+    assert view(ledger, "pilot").state == "completed"
 
     from prefect import get_client
 
     with get_client(sync_client=True) as client:  # the runs in the Prefect UI say which part of the cycle they ran
-        names = [client.read_flow_run(run).name for run in ledger.wave("pilot").runs]
+        names = [client.read_flow_run(run).name for run in view(ledger, "pilot").runs]
     assert names == ["pilot: accounts only", "pilot: from configuration", "pilot: accounts only (forced)"]

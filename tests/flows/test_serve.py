@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from erpflow.application.ledger import Ledger
+from erpflow.application.waves import view
 from erpflow.settings import Settings
 
 from ..conftest import free_port
@@ -68,7 +69,7 @@ def test_serve_then_trigger_from_another_terminal_with_no_prefect_setting(tryton
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"http://127.0.0.1:{port}/runs/flow-run/" in done.stdout
         assert "flow run 'pilot: full cycle': Completed" in done.stdout
-        assert Ledger(Settings(home=home)).wave("pilot").state == "completed"  # the worker ran it under that home
+        assert view(Ledger(Settings(home=home)), "pilot").state == "completed"  # the worker ran it under that home
     finally:
         os.kill(serve.pid, signal.SIGTERM)  # as a service manager stops it; Ctrl-C (SIGINT) takes the same path
         try:

@@ -26,7 +26,8 @@ def recorded_wave(settings: Settings) -> Ledger:
     ledger = Ledger(settings)
     wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
                 plan={}, ctx=CTX.as_dict())
-    wave.start("run-1", CTX.as_dict())
+    wave.start_operation("accounts", ["b0", "b1", "b2"], CTX.as_dict())
+    wave.reconcile("people", 3, 3, 0, CTX.as_dict())
     ledger.save(wave)
     for n in range(3):
         batch = Batch(wave="pilot", operation="accounts", key=f"b{n}", items=1, digest="d", details={},

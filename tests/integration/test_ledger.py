@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from erpflow.application.ledger import Ledger
+from erpflow.application.waves import runs, view
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
+from erpflow.model.run import Runs
 from erpflow.model.wave import Wave
 from erpflow.settings import Settings
 
@@ -20,15 +22,15 @@ def planned(name: str = "pilot") -> Wave:
 
 def test_a_wave_and_its_batches_read_back_as_recorded(settings: Settings):
     ledger = Ledger(settings)
-    wave = planned()
-    wave.start("run-1", CTX)
+    wave, runs = planned(), Runs(wave="pilot", ctx=CTX)
+    runs.start("run-1", CTX)
     batch = Batch(wave="pilot", operation="accounts", key="lyon-1-x", items=2, digest="x", details={}, ctx=CTX)
     batch.attempt("run-1", CTX)
     batch.succeed([{"ref": "a", "status": "created", "erp_id": 5}, {"ref": "b", "status": "rejected"}], CTX)
-    ledger.save(wave, batch)
+    ledger.save(wave, runs, batch)
 
     again = Ledger(settings)
-    assert again.wave("pilot").run_id == "run-1"
+    assert view(again, "pilot").run_id == "run-1"
     stored = again.batch("pilot", "accounts", "lyon-1-x")
     assert stored.done and stored.counts == {"created": 1, "rejected": 1}
     assert stored.outcomes[0] == {"ref": "a", "status": "created", "erp_id": 5}
@@ -40,11 +42,12 @@ def test_events_come_back_in_global_order_filtered_by_wave(settings: Settings):
     first, second = planned("pilot"), planned("wave-2")
     ledger.save(first)
     ledger.save(second)
-    first.start("run-1", CTX)
-    ledger.save(first)
+    runs = Runs(wave="pilot", ctx=CTX)
+    runs.start("run-1", CTX)
+    ledger.save(runs)
     positions = [p for p, _ in ledger.read_log()]
-    assert positions == sorted(positions) and len(positions) == 4
-    assert [type(e).__name__ for _, e in ledger.wave_events("pilot")] == ["Planned", "Started", "Leased"]
+    assert positions == sorted(positions) and len(positions) == 5
+    assert [type(e).__name__ for _, e in ledger.wave_events("pilot")] == ["Planned", "Opened", "Started", "Leased"]
 
 
 def test_reading_the_log_pages_through_more_than_one_section(settings: Settings):
@@ -62,14 +65,14 @@ def test_an_unknown_wave_is_a_clear_error(settings: Settings):
 
 def test_two_writers_on_one_record_one_wins_the_other_is_refused(settings: Settings):
     ledger = Ledger(settings)
-    ledger.save(planned())
-    mine, theirs = Ledger(settings).wave("pilot"), Ledger(settings).wave("pilot")
+    ledger.save(planned(), Runs(wave="pilot", ctx=CTX))
+    mine, theirs = (runs(Ledger(settings), planned()) for _ in range(2))
     mine.start("run-1", CTX)
     theirs.start("run-2", CTX)
     ledger.save(mine)
     with pytest.raises(CommandRefused, match="someone else recorded"):
         ledger.save(theirs)
-    assert Ledger(settings).wave("pilot").run_id == "run-1"
+    assert view(Ledger(settings), "pilot").run_id == "run-1"
 
 
 def test_an_unreachable_event_store_is_a_clear_error(home):

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from erpflow.inputs.method import load_method
+from erpflow.model.decisions import GateDecisions
 from erpflow.model.errors import CommandRefused
 from erpflow.model.gate import Facts, evaluate, evidence_digest
-from erpflow.model.wave import Wave
 
 REPO = Path(__file__).resolve().parents[2]
 PILOT_EXIT = load_method(REPO / "domain").gates.gates["pilot-exit"].criteria
@@ -35,15 +35,14 @@ def test_each_criterion_fails_on_its_own_fact():
 
 
 def test_a_go_needs_every_criterion_passed_and_is_recorded_with_its_evidence():
-    wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
-                plan={}, ctx=CTX)
+    wave = GateDecisions(wave="pilot", ctx=CTX)
     failing = evaluate(PILOT_EXIT, facts(attended=10))
     with pytest.raises(CommandRefused, match="cannot be go: training-completion failed"):
-        wave.decide_gate("pilot-exit", "go", [vars(r) for r in failing], "e", CTX)
+        wave.decide("pilot-exit", "go", [vars(r) for r in failing], "e", CTX)
     passing = evaluate(PILOT_EXIT, facts())
     digest = evidence_digest(facts(), passing)
-    wave.decide_gate("pilot-exit", "go", [vars(r) for r in passing], digest, CTX)
-    assert wave.gate["decision"] == "go" and wave.gate["by"] == "committee" and wave.gate["evidence"] == digest
+    wave.decide("pilot-exit", "go", [vars(r) for r in passing], digest, CTX)
+    assert wave.latest["decision"] == "go" and wave.latest["by"] == "committee" and wave.latest["evidence"] == digest
     assert evidence_digest(facts(attended=96), passing) != digest
 
 

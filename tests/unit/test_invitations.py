@@ -15,6 +15,8 @@ from erpflow.inputs.method import load_method
 from erpflow.inputs.plan import load_plan
 from erpflow.model.errors import InputError
 from erpflow.model.sessions import Session, Slot, Trainee, Trainer
+from erpflow.operations import registry
+from erpflow.operations.batches import keyed
 from erpflow.operations.training import Invitation
 from erpflow.settings import Settings
 from erpflow.targets.bundle import Targets
@@ -73,6 +75,6 @@ def test_a_plan_in_french_sends_french_invitations(tmp_path: Path):
         "mail": plan.training.mail.model_copy(update={"language": "fr", "outbox": tmp_path})})})
     targets = Targets(plan, Settings(home=tmp_path / "home"), invitations=load_method(REPO / "domain").invitations)
     targets.__dict__["accounts"] = AllManaged()
-    [outcome] = targets.send_invitations([Invitation(SESSION, TRAINEE)])
+    [outcome] = registry.get("training").send(keyed("s", [Invitation(SESSION, TRAINEE)], []), targets)
     message = message_from_bytes(Path(str(outcome.erp_id)).read_bytes(), policy=policy.default)
     assert message["Subject"].startswith("Formation : ")

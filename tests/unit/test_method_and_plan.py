@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_shipped_method_loads_in_cycle_order():
     method = load_method(REPO / "domain")
-    assert method.cycle.order == ["accounts", "configuration", "migration", "training"]
+    assert method.cycle.order == ["accounts", "configuration", "migration", "training", "steps"]
     assert method.roles.roles["controller"].key_user
     assert method.cycle.operations[0].raci.accountable == "Project manager"
     assert "pilot-exit" in method.gates.gates

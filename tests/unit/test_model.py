@@ -8,6 +8,7 @@ from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused
 from erpflow.model.ids import batch_id, wave_id
+from erpflow.model.run import Runs
 from erpflow.model.selection import select_operations
 from erpflow.model.wave import Wave
 
@@ -28,50 +29,54 @@ def test_ids_are_derived_from_names():
     assert new_batch().id == batch_id("pilot", "accounts", "lyon-1-abc") != batch_id("pilot", "training", "lyon-1-abc")
 
 
+def new_runs(name: str = "pilot") -> Runs:
+    return Runs(wave=name, ctx=CTX)
+
+
 def test_a_run_goes_through_its_operations_and_completes():
-    wave = new_wave()
-    wave.start("run-1", CTX)
+    wave, runs = new_wave(), new_runs()
+    runs.start("run-1", CTX)
     for operation in wave.cycle:
         wave.start_operation(operation, ["b1", "b2"], CTX)
         wave.finish_operation(operation, {"batches_done": 2, "created": 10}, CTX)
-    wave.complete({"accounts": {}}, CTX)
-    assert wave.state == "completed" and wave.run_id is None and wave.runs == ["run-1"]
+    runs.complete("run-1", {"accounts": {}}, wave.every_operation_done, CTX)
+    assert runs.current.state == "completed" and runs.run_id is None and runs.current.runs == ["run-1"]
     assert wave.operations["accounts"] == {"state": "done", "batches": ["b1", "b2"],
                                            "summary": {"batches_done": 2, "created": 10}}
     names = [type(e).__name__ for e in wave.collect_events()]
-    assert names == ["Planned", "Started", "Leased", *["OperationStarted", "OperationFinished"] * 2, "Completed"]
+    assert names == ["Planned", *["OperationStarted", "OperationFinished"] * 2]
+    assert [type(e).__name__ for e in runs.collect_events()] == ["Opened", "Started", "Leased", "Completed"]
 
 
 def test_a_run_of_part_of_the_cycle_leaves_the_wave_incomplete():
-    wave = new_wave()
-    wave.start("run-1", CTX)
+    wave, runs = new_wave(), new_runs()
+    runs.start("run-1", CTX)
     wave.start_operation("accounts", ["b1"], CTX)
     wave.finish_operation("accounts", {"batches_done": 1}, CTX)
-    wave.complete({}, CTX)
-    assert wave.state == "incomplete" and wave.run_id is None
+    runs.complete("run-1", {}, wave.every_operation_done, CTX)
+    assert runs.current.state == "incomplete" and runs.run_id is None
 
 
 def test_a_second_run_is_refused_while_one_is_in_progress_and_records_nothing():
-    wave = new_wave()
-    wave.start("run-1", CTX)
-    wave.collect_events()
+    runs = new_runs()
+    runs.start("run-1", CTX)
+    runs.collect_events()
     with pytest.raises(CommandRefused, match="already being run by run run-1"):
-        wave.start("run-2", CTX)
-    assert wave.collect_events() == []
+        runs.start("run-2", CTX)
+    assert runs.collect_events() == []
 
 
 def test_an_operation_cannot_finish_without_a_run_or_a_start():
-    wave = new_wave()
-    with pytest.raises(CommandRefused, match="no run in progress"):
-        wave.start_operation("accounts", [], CTX)
-    wave.start("run-1", CTX)
+    wave, runs = new_wave(), new_runs()
+    with pytest.raises(CommandRefused, match="no longer holds wave"):
+        runs.check_holds("run-1")
+    runs.start("run-1", CTX)
     with pytest.raises(CommandRefused, match="was not started"):
         wave.finish_operation("accounts", {}, CTX)
 
 
 def test_failed_batches_mark_the_operation_failed():
     wave = new_wave()
-    wave.start("run-1", CTX)
     wave.start_operation("accounts", ["b1"], CTX)
     wave.finish_operation("accounts", {"batches_failed": 1}, CTX)
     assert wave.operations["accounts"]["state"] == "failed"
@@ -89,7 +94,6 @@ def test_replanning_with_the_same_digest_records_nothing():
 
 def test_reconciliation_tells_whether_read_equals_loaded_plus_rejected():
     wave = new_wave()
-    wave.start("run-1", CTX)
     wave.reconcile("customers", 10, 8, 2, CTX)
     wave.reconcile("products", 10, 8, 1, CTX)
     assert wave.reconciliations["customers"]["balanced"] is True
@@ -98,7 +102,6 @@ def test_reconciliation_tells_whether_read_equals_loaded_plus_rejected():
 
 def test_the_same_reconciliation_again_records_nothing_a_new_one_does():
     wave = new_wave()
-    wave.start("run-1", CTX)
     wave.reconcile("customers", 10, 8, 2, CTX)
     wave.collect_events()
     wave.reconcile("customers", 10, 8, 2, CTX)
@@ -151,39 +154,40 @@ def test_an_anomaly_needs_a_known_severity():
 NOW = datetime(2027, 1, 11, 9, tzinfo=UTC)
 
 
-def leased(wave: Wave, run_id: str = "run-1", holder: str = "host-a:41") -> Wave:
-    wave.start(run_id, CTX, holder=holder, plan_path="/plans/pilot.yaml",
+def leased(runs: Runs, run_id: str = "run-1", holder: str = "host-a:41") -> Runs:
+    runs.start(run_id, CTX, holder=holder, plan_path="/plans/pilot.yaml",
                expires_at=(NOW + timedelta(minutes=10)).isoformat(), now=NOW)
-    return wave
+    return runs
 
 
 def test_a_live_lease_refuses_a_second_run_and_names_the_holder():
-    wave = leased(new_wave())
+    runs = leased(new_runs())
     with pytest.raises(CommandRefused, match=r"already being run by run run-1 \(host-a:41, lease until 2027-01-11T09:10"):
-        wave.start("run-2", CTX, holder="host-b:7", now=NOW + timedelta(minutes=5))
-    assert wave.run_id == "run-1" and wave.plan_path == "/plans/pilot.yaml"
+        runs.start("run-2", CTX, holder="host-b:7", now=NOW + timedelta(minutes=5))
+    assert runs.run_id == "run-1" and runs.current.plan_path == "/plans/pilot.yaml"
 
 
 def test_an_expired_or_orphaned_lease_is_taken_over_and_the_old_run_recorded_abandoned():
-    wave = leased(new_wave())
+    wave, runs = new_wave(), leased(new_runs())
     wave.start_operation("accounts", ["b1"], CTX)
-    wave.collect_events()
-    wave.start("run-2", CTX, holder="host-b:7", now=NOW + timedelta(minutes=11))
-    assert [type(e).__name__ for e in wave.collect_events()] == ["RunAbandoned", "Started", "Leased"]
-    assert wave.run_id == "run-2" and wave.operations["accounts"]["state"] == "interrupted"
+    runs.collect_events()
+    runs.start("run-2", CTX, holder="host-b:7", now=NOW + timedelta(minutes=11))
+    assert [type(e).__name__ for e in runs.collect_events()] == ["RunAbandoned", "Started", "Leased"]
+    wave.interrupt(runs.run_id)
+    assert runs.run_id == "run-2" and wave.operations["accounts"]["state"] == "interrupted"
 
-    other = leased(new_wave())
+    other = leased(new_runs())
     other.start("run-3", CTX, holder="host-a:42", now=NOW, holder_dead=True)
     assert other.run_id == "run-3"
 
 
 def test_only_the_holder_renews_its_lease():
-    wave = leased(new_wave())
+    runs = leased(new_runs())
     later = (NOW + timedelta(minutes=30)).isoformat()
-    wave.renew("run-1", later, CTX)
-    assert wave.lease.expires_at == later
+    runs.renew("run-1", later, CTX)
+    assert runs.current.lease.expires_at == later
     with pytest.raises(CommandRefused, match="run-9 no longer holds wave 'pilot'"):
-        wave.renew("run-9", later, CTX)
+        runs.renew("run-9", later, CTX)
 
 
 def test_an_interrupted_batch_is_reconciled_before_it_is_attempted_again():
@@ -207,6 +211,21 @@ def test_forcing_a_done_batch_needs_a_reason_and_reopens_it():
     batch.force("groups changed in Tryton by hand", CTX)
     batch.attempt("run-2", CTX)
     assert [type(e).__name__ for e in batch.collect_events()][-2:] == ["Forced", "Attempted"]
+
+
+def test_a_batch_in_doubt_cannot_be_forced_it_is_reconciled_first():
+    batch = new_batch()
+    batch.attempt("run-1", CTX)
+    with pytest.raises(CommandRefused, match="is not done: only a batch that is done can be forced"):
+        batch.force("rerun it", CTX)
+    assert batch.in_doubt and [type(e).__name__ for e in batch.collect_events()][-1] == "Attempted"
+
+
+def test_a_resolution_needs_a_reason():
+    anomaly = Anomaly(wave="pilot", operation="", item="jdupont", severity="major", reason="x", ctx=CTX)
+    with pytest.raises(CommandRefused, match="needs a reason"):
+        anomaly.resolve("  ", CTX)
+    assert anomaly.open
 
 
 ORDER = ["accounts", "configuration", "migration", "training"]

@@ -10,6 +10,7 @@ import pytest
 
 from erpflow.model.errors import InputError
 from erpflow.projections.trajectory import WaveStep, estimate, read_plans
+from tests.plans import edit_plan
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = timedelta(days=1)
@@ -35,15 +36,14 @@ def test_plans_come_in_the_order_they_follow_each_other(tmp_path):
     assert [p.wave for p in read_plans(folder)] == ["pilot", "wave2"]
 
 
-@pytest.mark.parametrize("edit, reason", [
-    (lambda text: text.replace("after: pilot", "after: nowhere"), "after: 'nowhere' is not a wave planned in"),
-    (lambda text: text.replace("wave: wave2", "wave: pilot").replace("after: pilot\n", ""),
-     "wave 'pilot' is planned by more than one file"),
+@pytest.mark.parametrize("changes, drop, reason", [
+    ({"after": "nowhere"}, (), "after: 'nowhere' is not a wave planned in"),
+    ({"wave": "pilot"}, ("after",), "wave 'pilot' is planned by more than one file"),
 ])
-def test_a_folder_that_does_not_make_a_sequence_names_the_file(tmp_path, edit, reason):
+def test_a_folder_that_does_not_make_a_sequence_names_the_file(tmp_path, changes, drop, reason):
     folder = plans(tmp_path)
     wave2 = folder / "wave2.yaml"
-    wave2.write_text(edit(wave2.read_text()))
+    edit_plan(wave2, changes, drop=drop)
     with pytest.raises(InputError, match=reason) as raised:
         read_plans(folder)
     assert str(folder) in str(raised.value)
@@ -52,7 +52,7 @@ def test_a_folder_that_does_not_make_a_sequence_names_the_file(tmp_path, edit, r
 def test_waves_that_follow_each_other_in_a_circle_are_refused(tmp_path):
     folder = plans(tmp_path)
     pilot = folder / "pilot.yaml"
-    pilot.write_text(pilot.read_text().replace("kind: pilot\n", "kind: pilot\nafter: wave2\n"))
+    edit_plan(pilot, {"after": "wave2"})
     with pytest.raises(InputError, match="follow each other in a circle"):
         read_plans(folder)
 

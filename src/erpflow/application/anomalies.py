@@ -1,4 +1,5 @@
-"""Anomalies raised on their own: one per item rejected, one per batch that failed (resolved when it succeeds).
+"""Anomalies: raised by hand, commented, resolved; and raised on their own, one per item rejected, one per batch
+that failed (resolved when it succeeds).
 
 Severities come from the method's rules (domain/anomalies.yaml). Each anomaly's id is derived from wave,
 operation and item, so a rerun never raises the same anomaly twice. The functions return the aggregates to
@@ -10,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from erpflow.application import waves
 from erpflow.application.ledger import Ledger
 from erpflow.inputs.method import AnomalyRules
-from erpflow.model.anomaly import Anomaly
+from erpflow.model.anomaly import MANUAL, Anomaly
 from erpflow.model.context import Context
 from erpflow.model.ids import anomaly_id
+from erpflow.model.vocabulary import Severity
 
 
 def for_rejections(ledger: Ledger, ctx: Context, outcomes: Iterable[dict[str, Any]],
@@ -56,3 +59,35 @@ def resolve_failure(ledger: Ledger, ctx: Context, key: str) -> list[Anomaly]:
         return []
     existing.resolve(f"the batch succeeded in run {ctx.flow_run_id}", ctx.as_dict())
     return [existing]
+
+
+def raise_by_hand(ledger: Ledger, wave: str, item: str, reason: str, actor: str, operation: str = "",
+                  severity: str = Severity.MAJOR) -> Anomaly:
+    """Raise an anomaly by hand: each one gets a stream of its own, even on an item that has one already."""
+    from erpflow.projections.anomalies import anomalies
+
+    ledger.wave(wave)
+    same = [a for a in anomalies(ledger, wave) if a.origin == MANUAL and (a.operation, a.item) == (operation, item)]
+    raised = Anomaly(wave=wave, operation=operation, item=item, severity=severity, reason=reason,
+                     ctx=waves.context(wave, actor, operation).as_dict(), origin=MANUAL,
+                     number=max((a.number for a in same), default=0) + 1)
+    ledger.save(raised)
+    return raised
+
+
+def comment(ledger: Ledger, wave: str, prefix: str, text: str, actor: str) -> Anomaly:
+    from erpflow.projections.anomalies import find
+
+    found = find(ledger, wave, prefix)
+    found.comment(text, waves.context(wave, actor, found.operation).as_dict())
+    ledger.save(found)
+    return found
+
+
+def resolve(ledger: Ledger, wave: str, prefix: str, resolution: str, actor: str) -> Anomaly:
+    from erpflow.projections.anomalies import find
+
+    found = find(ledger, wave, prefix)
+    found.resolve(resolution, waves.context(wave, actor, found.operation).as_dict())
+    ledger.save(found)
+    return found

@@ -1,4 +1,4 @@
-"""Training attendance from a sign-in sheet (CSV or XLSX with the columns session, login, present).
+"""Recording training attendance from a sign-in sheet (CSV or XLSX with the columns session, login, present).
 
 Every row is checked against the invitations the wave recorded before anything is recorded: one bad row refuses
 the whole sheet, naming its file and line.
@@ -6,11 +6,16 @@ the whole sheet, naming its file and line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from erpflow.model.errors import InputError
+from erpflow.application import waves
+from erpflow.application.ledger import Ledger
 from erpflow.inputs.sources import read_table
+from erpflow.model.decisions import Attendance
+from erpflow.model.errors import InputError
 
+TRAINING = "training"
 YES, NO = {"yes", "y", "oui", "1", "x", "present", "true"}, {"no", "n", "non", "0", "", "absent", "false"}
 
 
@@ -34,3 +39,25 @@ def read_sheet(path: Path, invited: dict[str, set[str]]) -> tuple[dict[str, list
             raise InputError(str(path), f"{mark!r} is neither yes nor no", line=row.line, field="present")
         (present if mark in YES else absent).setdefault(session, []).append(login)
     return present, absent, table.digest
+
+
+@dataclass(frozen=True)
+class Recorded:
+    present: int
+    absent: int
+    sessions: int
+
+
+def record(ledger: Ledger, wave: str, sheet: Path, actor: str) -> Recorded:
+    """Record a sign-in sheet in the wave's attendance stream, once every row checks out."""
+    from erpflow.projections.gate import invitations
+
+    ledger.wave(wave)
+    invited = {name: session["invited"] for name, session in invitations(ledger, wave).items()}
+    present, absent, digest = read_sheet(sheet, invited)
+    ctx = waves.context(wave, actor, TRAINING).as_dict()
+    sheets = waves.attendance(ledger, wave) or Attendance(wave=wave, ctx=ctx)
+    sheets.record(str(sheet.resolve()), digest, present, absent, ctx)
+    ledger.save(sheets)
+    return Recorded(sum(map(len, present.values())), sum(map(len, absent.values())),
+                    len(present.keys() | absent.keys()))

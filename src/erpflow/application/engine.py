@@ -12,31 +12,33 @@ from typing import Any
 
 import structlog
 
-from erpflow.application import anomalies, lease
-from erpflow.audit.seals import seal
+from erpflow.application import anomalies, lease, waves
 from erpflow.application.faults import crash_point
 from erpflow.application.ledger import Ledger
+from erpflow.application.preparation import PreparedWave
+from erpflow.audit.seals import seal
 from erpflow.inputs.method import AnomalyRules
 from erpflow.model.batch import Batch
 from erpflow.model.context import Context
 from erpflow.model.errors import CommandRefused
 from erpflow.model.items import ItemOutcome
+from erpflow.model.run import Runs
 from erpflow.model.selection import select_operations
+from erpflow.model.vocabulary import BatchOutcome, Decision, OperationState
 from erpflow.model.wave import Wave
+from erpflow.operations import registry
 from erpflow.operations.batches import BatchPlan
-from erpflow.application.preparation import PreparedWave
 from erpflow.projections import items
 from erpflow.targets.bundle import Targets
 from erpflow.targets.errors import TargetError, TargetUnavailable
 
 log = structlog.stdlib.get_logger("erpflow.application.engine")
-LOADED = ("created", "updated", "unchanged", "sent")
 
 
 @dataclass(frozen=True)
 class BatchResult:
     key: str
-    status: str  # done | skipped | failed
+    status: BatchOutcome
     counts: dict[str, int] = field(default_factory=dict)
     reason: str = ""
     retryable: bool = False
@@ -47,9 +49,9 @@ def check_predecessor(ledger: Ledger, prepared: PreparedWave) -> None:
     after = prepared.plan.after
     if not after:
         return
-    previous = ledger.find_wave(after)
+    previous = waves.find(ledger, after)
     decided = previous.gate if previous is not None else None
-    if decided is not None and decided["decision"] == "go":
+    if decided is not None and decided["decision"] == Decision.GO:
         return
     why = f"{after} has no recorded go"
     if previous is None:
@@ -62,47 +64,60 @@ def check_predecessor(ledger: Ledger, prepared: PreparedWave) -> None:
     raise CommandRefused(f"wave {prepared.name} may not start: {why}")
 
 
-def begin(ledger: Ledger, prepared: PreparedWave, ctx: Context, run_id: str, lease_seconds: float = 600) -> Wave:
-    """Record the plan (or its change) and the start of a run holding the wave's lease."""
+def begin(ledger: Ledger, prepared: PreparedWave, actor: str, run_id: str, lease_seconds: float = 600) -> Context:
+    """Record the plan (or its change) and the start of a run holding the wave's lease; the run's context."""
     check_predecessor(ledger, prepared)
+    ctx = waves.context(prepared.name, actor, flow_run_id=run_id)
     wave = ledger.find_wave(prepared.name)
     if wave is None:
         wave = Wave(name=prepared.name, kind=prepared.plan.kind, sites=prepared.plan.sites,
-                    cycle=prepared.method.cycle.order, plan_digest=prepared.digest, inputs=prepared.inputs, plan=prepared.snapshot(),
-                    ctx=ctx.as_dict())
+                    cycle=prepared.method.cycle.order, plan_digest=prepared.digest, inputs=prepared.inputs,
+                    plan=prepared.snapshot(), ctx=ctx.as_dict())
     else:
         wave.replan(prepared.digest, prepared.inputs, prepared.snapshot(), ctx.as_dict())
-    holder_dead = wave.run_id is not None and wave.lease is not None and lease.holder_gone(wave.lease.holder)
-    wave.start(run_id, ctx.as_dict(), holder=lease.this_holder(), plan_path=str(prepared.path.resolve()),
+    runs = waves.runs(ledger, wave) or Runs(wave=wave.name, ctx=ctx.as_dict(), carried=wave.carried.as_runs())
+    current = runs.current
+    holder_dead = current.run_id is not None and current.lease is not None and lease.holder_gone(current.lease.holder)
+    runs.start(run_id, ctx.as_dict(), holder=lease.this_holder(), plan_path=str(prepared.path.resolve()),
                expires_at=lease.expiry(lease_seconds), now=datetime.now(UTC), holder_dead=holder_dead)
     try:
-        ledger.save(wave)
+        ledger.save(wave, runs)
     except CommandRefused:  # another run started at the same moment and recorded first
-        raise CommandRefused(ledger.wave(prepared.name).held_by()) from None
-    return wave
+        raise CommandRefused(waves.view(ledger, prepared.name).held_by()) from None
+    return ctx
+
+
+def _runs(ledger: Ledger, ctx: Context) -> Runs:
+    found = waves.runs(ledger, ledger.wave(ctx.wave))
+    if found is None:
+        raise CommandRefused(f"wave {ctx.wave!r} has no run in progress")
+    return found
 
 
 def renew_lease(ledger: Ledger, ctx: Context, lease_seconds: float) -> None:
     """Extend the run's lease when less than half of it is left; raises if the run lost it."""
-    wave = ledger.wave(ctx.wave)
-    left = (datetime.fromisoformat(wave.lease.expires_at) - datetime.now(UTC)).total_seconds() \
-        if wave.lease is not None and wave.run_id == ctx.flow_run_id else 0
+    runs = _runs(ledger, ctx)
+    held = runs.current.lease
+    left = (datetime.fromisoformat(held.expires_at) - datetime.now(UTC)).total_seconds() \
+        if held is not None and runs.run_id == ctx.flow_run_id else 0
     if left < lease_seconds / 2:
-        wave.renew(ctx.flow_run_id, lease.expiry(lease_seconds), ctx.as_dict())
-        ledger.save(wave)
+        runs.renew(ctx.flow_run_id, lease.expiry(lease_seconds), ctx.as_dict())
+        ledger.save(runs)
 
 
 def operations_to_run(ledger: Ledger, prepared: PreparedWave, start_from: str | None = None,
                       only: str | None = None) -> list[str]:
     """The operations of this run, their dependencies checked against what the wave has done."""
     wave = ledger.find_wave(prepared.name)
-    done = {op for op, recorded in (wave.operations.items() if wave else ()) if recorded["state"] == "done"}
+    done = {op for op, recorded in (wave.operations.items() if wave else ())
+            if recorded["state"] == OperationState.DONE}
     cycle = prepared.method.cycle
     depends = {op.id: op.depends_on for op in cycle.operations}
     return select_operations(cycle.order, depends, done, start_from, only)
 
 
 def start_operation(ledger: Ledger, ctx: Context, batches: list[BatchPlan]) -> None:
+    _runs(ledger, ctx).check_holds(ctx.flow_run_id)
     wave = ledger.wave(ctx.wave)
     wave.start_operation(ctx.operation, [b.key for b in batches], ctx.as_dict())
     ledger.save(wave)
@@ -110,31 +125,17 @@ def start_operation(ledger: Ledger, ctx: Context, batches: list[BatchPlan]) -> N
 
 def execute(operation: str, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
     """Send a batch's items to the operation's target; one outcome per item."""
-    if operation == "accounts":
-        return targets.accounts.upsert_users(batch.items)
-    if operation == "configuration":
-        return targets.erp.apply_config(batch.items)
-    if operation == "migration":
-        if batch.details.get("into") == "product":
-            return targets.erp.upsert_products(batch.items)
-        return targets.erp.upsert_parties(batch.items)
-    if operation == "training":
-        return targets.send_invitations(batch.items)
-    raise ValueError(f"unknown operation {operation!r}")
+    return registry.get(operation).send(batch, targets)
 
 
 def lookup(operation: str, batch: BatchPlan, targets: Targets) -> dict[str, str]:
     """What the target already holds of a batch's items, by natural key: ref -> target id."""
-    if operation == "accounts":
-        found = targets.accounts.find_users([u.login for u in batch.items])
-    elif operation == "migration":
-        find = targets.erp.find_products if batch.details.get("into") == "product" else targets.erp.find_parties
-        found = find([item.code for item in batch.items])
-    elif operation == "training":
-        return targets.find_invitations(batch.items)
-    else:  # configuration is desired state: applying it again compares each item first
-        return {}
-    return {ref: str(record["id"]) for ref, record in found.items()}
+    return registry.get(operation).lookup(batch, targets)
+
+
+def concurrency(operation: str, wanted: int) -> int:
+    """How many batches of an operation may run at once."""
+    return registry.get(operation).concurrency(wanted)
 
 
 def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targets: Targets,
@@ -145,7 +146,7 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
     recorded = ledger.batch(ctx.wave, operation, batch.key)
     if recorded is not None and recorded.done and not force:
         log.info("batch already done, skipped", batch=batch.key)
-        return BatchResult(batch.key, "skipped", dict(recorded.counts))
+        return BatchResult(batch.key, BatchOutcome.SKIPPED, dict(recorded.counts))
     if recorded is None:
         recorded = Batch(wave=ctx.wave, operation=operation, key=batch.key, items=batch.size,
                          digest=batch.key.rsplit("-", 1)[-1], details=batch.details, ctx=ctx.as_dict(),
@@ -166,56 +167,45 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
         recorded.fail(str(exc), isinstance(exc, TargetUnavailable), ctx.as_dict())
         ledger.save(recorded, *anomalies.for_failure(ledger, ctx, batch.key, str(exc), rules or AnomalyRules()))
         log.error("batch failed", batch=batch.key, reason=str(exc))
-        return BatchResult(batch.key, "failed", reason=str(exc), retryable=isinstance(exc, TargetUnavailable))
+        transient = isinstance(exc, TargetUnavailable)
+        return BatchResult(batch.key, BatchOutcome.FAILED, reason=str(exc), retryable=transient)
     crash_point(operation, "after-write")
     recorded.succeed([o.to_dict() for o in [*outcomes, *batch.rejected]], ctx.as_dict())
     ledger.save(recorded, *anomalies.for_rejections(ledger, ctx, recorded.outcomes, rules or AnomalyRules()),
                 *anomalies.resolve_failure(ledger, ctx, batch.key))
     crash_point(operation, "after-event")
     log.info("batch done", batch=batch.key, **recorded.counts)
-    return BatchResult(batch.key, "done", dict(recorded.counts))
+    return BatchResult(batch.key, BatchOutcome.DONE, dict(recorded.counts))
 
 
 def finish_operation(ledger: Ledger, ctx: Context, prepared: PreparedWave,
                      results: list[BatchResult]) -> dict[str, int]:
-    """Record the operation's summary, and for migration the reconciliation of each dataset."""
+    """Record the operation's after-step (e.g. migration's reconciliation) and its summary."""
     summary: Counter[str] = Counter()
     for result in results:
         summary[f"batches_{result.status}"] += 1
         summary.update(result.counts)
+    _runs(ledger, ctx).check_holds(ctx.flow_run_id)
     wave = ledger.wave(ctx.wave)
-    if ctx.operation == "migration":
-        for dataset, counts in reconciliation(ledger, ctx, prepared).items():
-            wave.reconcile(dataset, counts["read"], counts["loaded"], counts["rejected"], ctx.as_dict())
+    registry.get(ctx.operation).after(wave, prepared.batches[ctx.operation], prepared.rows,
+                                      lambda key: ledger.batch(ctx.wave, ctx.operation, key), ctx.as_dict())
     wave.finish_operation(ctx.operation, dict(summary), ctx.as_dict())
     ledger.save(wave)
     seal(ledger, ctx)
     return dict(summary)
 
 
-def reconciliation(ledger: Ledger, ctx: Context, prepared: PreparedWave) -> dict[str, dict[str, int]]:
-    """Per dataset: rows read from the source, and rows loaded or rejected according to the ledger."""
-    result = {name: {"read": rows, "loaded": 0, "rejected": 0} for name, rows in prepared.rows.items()}
-    for batch in prepared.batches["migration"]:
-        counts = result[batch.dataset]
-        recorded = ledger.batch(ctx.wave, "migration", batch.key)
-        if recorded is not None and recorded.done:
-            counts["loaded"] += sum(recorded.counts.get(s, 0) for s in LOADED)
-            counts["rejected"] += recorded.counts.get("rejected", 0)
-    return result
-
-
 def complete(ledger: Ledger, ctx: Context, summary: dict[str, Any]) -> None:
-    wave = ledger.wave(ctx.wave)
-    wave.complete(summary, ctx.as_dict())
-    ledger.save(wave)
+    runs = _runs(ledger, ctx)
+    runs.complete(ctx.flow_run_id, summary, ledger.wave(ctx.wave).every_operation_done, ctx.as_dict())
+    ledger.save(runs)
     seal(ledger, ctx)
     items.update(ledger)
 
 
 def abort(ledger: Ledger, ctx: Context, reason: str) -> None:
     """Record that this run stopped; a run that lost its lease to another leaves that one alone."""
-    wave = ledger.wave(ctx.wave)
-    if wave.run_id == ctx.flow_run_id:
-        wave.abort(reason, ctx.as_dict())
-        ledger.save(wave)
+    runs = waves.runs(ledger, ledger.wave(ctx.wave)) if ledger.find_wave(ctx.wave) else None
+    if runs is not None and runs.run_id == ctx.flow_run_id:
+        runs.abort(ctx.flow_run_id, reason, ctx.as_dict())
+        ledger.save(runs)

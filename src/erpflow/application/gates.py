@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from erpflow.application import waves
 from erpflow.application.ledger import Ledger
+from erpflow.application.preparation import find_method
 from erpflow.inputs.method import Method, load_method
+from erpflow.model.decisions import GateDecisions
 from erpflow.model.errors import CommandRefused
 from erpflow.model.gate import Facts, Result, evaluate, evidence_digest
-from erpflow.application.preparation import find_method
 from erpflow.projections.gate import gate_facts
+
+GATE = "gate"  # the operation a decision's events name
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class GateEvaluation:
 
 def wave_method(ledger: Ledger, wave: str, configured: Path | None) -> Method:
     """The method beside the wave's recorded plan (or the configured one)."""
-    recorded = ledger.wave(wave)
+    recorded = waves.view(ledger, wave)
     if not recorded.plan_path and configured is None:
         raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it first")
     return load_method(find_method(Path(recorded.plan_path), configured))
@@ -51,10 +55,12 @@ def evaluate_gate(ledger: Ledger, wave: str, method: Method) -> GateEvaluation:
     return GateEvaluation(wave, names[0], facts, evaluate(method.gates.gates[names[0]].criteria, facts))
 
 
-def record_decision(ledger: Ledger, evaluation: GateEvaluation, decision: str, ctx: dict[str, str],
-                    comment: str = "") -> None:
-    """Record go or no-go with the criteria as measured; a go on a failed criterion is refused."""
-    recorded = ledger.wave(evaluation.wave)
-    recorded.decide_gate(evaluation.gate, decision, [asdict(r) for r in evaluation.results], evaluation.evidence,
-                         ctx, comment)
-    ledger.save(recorded)
+def record_decision(ledger: Ledger, evaluation: GateEvaluation, decision: str, actor: str, comment: str = "",
+                    flow_run_id: str = "") -> None:
+    """Record go or no-go with the criteria as measured, in the wave's gate stream; a go on a failed criterion
+    is refused."""
+    ctx = waves.context(evaluation.wave, actor, GATE, flow_run_id).as_dict()
+    decisions = waves.gate_decisions(ledger, evaluation.wave) or GateDecisions(wave=evaluation.wave, ctx=ctx)
+    decisions.decide(evaluation.gate, decision, [asdict(r) for r in evaluation.results], evaluation.evidence, ctx,
+                     comment)
+    ledger.save(decisions)

@@ -7,16 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from erpflow.inputs.coverage import check_sites
 from erpflow.inputs.method import Method, file_digest, load_method
-from erpflow.model.errors import InputError
-from erpflow.model.items import ItemOutcome
-from erpflow.model.sessions import NotEnoughSlots
-from erpflow.operations import accounts, configuration, migration, training
-from erpflow.operations.batches import BatchPlan
 from erpflow.inputs.plan import WavePlan, load_plan
-from erpflow.inputs.sources import Table, read_table
 from erpflow.inputs.yamlfile import Lines, line_of
+from erpflow.model.errors import InputError
+from erpflow.operations import registry
+from erpflow.operations.base import Preparing
+from erpflow.operations.batches import BatchPlan
 
 
 @dataclass(frozen=True)
@@ -28,7 +25,7 @@ class PreparedWave:
     method: Method
     inputs: dict[str, str]  # file -> sha256, for the plan, the method files and every source
     batches: dict[str, list[BatchPlan]]  # operation -> batches, in the cycle's order
-    rows: dict[str, int]  # migration dataset -> rows read from its source
+    rows: dict[str, int]  # dataset -> rows read from its source (migration)
 
     @property
     def name(self) -> str:
@@ -68,32 +65,13 @@ def _check_roles(plan: WavePlan, method: Method, path: Path, lines: Lines) -> No
 
 
 def prepare(path: Path, method_folder: Path | None = None) -> PreparedWave:
-    """Validate the plan, the method and every source; plan every batch. Touches nothing."""
+    """Validate the plan, the method and every source; plan every batch of every operation of the cycle.
+    Touches nothing."""
     plan, lines = load_plan(path)
-    method = load_method(find_method(path, method_folder))
+    folder = find_method(path, method_folder)
+    method = load_method(folder, registry.ids())
     _check_roles(plan, method, path, lines)
-    hr = read_table(plan.accounts.source, required=plan.accounts.columns.model_dump().values(), options=plan.accounts)
-    desired = configuration.load_desired(plan.configuration.source)
-    tables: dict[str, Table] = {
-        d.name: read_table(d.source, required=migration.required_columns(d), options=d)
-        for d in plan.migration.datasets}
-    people = accounts.people(plan, hr)  # validated once, for accounts and for training
-    check_sites(plan, path, lines, hr, {site for site, entry in people if not isinstance(entry, ItemOutcome)})
-    try:
-        sessions = training.prepare(plan, method, people)
-    except NotEnoughSlots as exc:
-        raise InputError(str(path), str(exc), line=line_of(lines, ("training", "calendars")),
-                         field="training.calendars") from None
-    by_operation = {
-        "accounts": accounts.prepare(plan, method, people),
-        "configuration": configuration.prepare(desired),
-        "migration": migration.prepare(plan.migration, tables),
-        "training": sessions,
-    }
-    inputs = {str(path.resolve()): file_digest(path), **method.files,
-              str(plan.accounts.source): hr.digest,
-              str(plan.configuration.source): file_digest(plan.configuration.source),
-              **{str(t.path): t.digest for t in tables.values()}}
-    batches = {op: by_operation[op] for op in method.cycle.order}
-    rows = {name: len(table.rows) for name, table in tables.items()}
-    return PreparedWave(plan, path.resolve(), method, inputs, batches, rows)
+    preparing = Preparing(plan, path.resolve(), lines, method, folder)
+    batches = {op: registry.get(op).prepare(preparing) for op in method.cycle.order}
+    inputs = {str(path.resolve()): file_digest(path), **method.files, **preparing.inputs}
+    return PreparedWave(plan, path.resolve(), method, inputs, batches, preparing.rows)

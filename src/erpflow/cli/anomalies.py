@@ -15,12 +15,6 @@ app.add_typer(anomaly, name="anomaly")
 AnomalyId = Annotated[str, typer.Argument(help="the anomaly's id, or its first characters as `list` shows them")]
 
 
-def _context(wave: str, operation: str = ""):
-    from erpflow.model.context import Context, code_version
-
-    return Context(wave, load_settings().actor, operation=operation, code_version=code_version()).as_dict()
-
-
 @anomaly.command("list")
 @user_errors
 def list_(wave: WaveName, open_only: Annotated[bool, typer.Option("--open", help="only open ones")] = False,
@@ -46,16 +40,9 @@ def raise_(wave: WaveName, item: Annotated[str, typer.Option(help="what it is ab
            operation: Annotated[str, typer.Option(help="the operation it concerns")] = "",
            severity: Annotated[str, typer.Option(help="blocking, major or minor")] = "major") -> None:
     """Raise an anomaly by hand."""
-    from erpflow.model.anomaly import Anomaly
-    from erpflow.model.errors import CommandRefused
+    from erpflow.application.anomalies import raise_by_hand
 
-    ledger = open_ledger()
-    ledger.wave(wave)
-    if not reason.strip():
-        raise CommandRefused("an anomaly needs a reason")
-    raised = Anomaly(wave=wave, operation=operation, item=item, severity=severity, reason=reason,
-                     ctx=_context(wave, operation))
-    ledger.save(raised)
+    raised = raise_by_hand(open_ledger(), wave, item, reason, load_settings().actor, operation, severity)
     out.print(f"anomaly {str(raised.id)[:8]} raised on {item}")
 
 
@@ -63,12 +50,9 @@ def raise_(wave: WaveName, item: Annotated[str, typer.Option(help="what it is ab
 @user_errors
 def comment(wave: WaveName, anomaly_id: AnomalyId, text: Annotated[str, typer.Argument(help="the comment")]) -> None:
     """Add a comment to an anomaly."""
-    from erpflow.projections.anomalies import find
+    from erpflow.application.anomalies import comment as add
 
-    ledger = open_ledger()
-    found = find(ledger, wave, anomaly_id)
-    found.comment(text, _context(wave, found.operation))
-    ledger.save(found)
+    add(open_ledger(), wave, anomaly_id, text, load_settings().actor)
 
 
 @anomaly.command("resolve")
@@ -76,13 +60,10 @@ def comment(wave: WaveName, anomaly_id: AnomalyId, text: Annotated[str, typer.Ar
 def resolve(wave: WaveName, anomaly_id: AnomalyId,
             resolution: Annotated[str, typer.Option(help="how it was treated")]) -> None:
     """Resolve an anomaly, saying how."""
+    from erpflow.application.anomalies import resolve as settle
     from erpflow.model.errors import CommandRefused
-    from erpflow.projections.anomalies import find
 
     if not resolution.strip():
         raise CommandRefused("resolving an anomaly needs a --resolution")
-    ledger = open_ledger()
-    found = find(ledger, wave, anomaly_id)
-    found.resolve(resolution, _context(wave, found.operation))
-    ledger.save(found)
+    found = settle(open_ledger(), wave, anomaly_id, resolution, load_settings().actor)
     out.print(f"anomaly {str(found.id)[:8]} on {found.item} resolved")

@@ -48,9 +48,9 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_settings() -> Any:
-    from erpflow.settings import Settings
+    from erpflow.settings import load_settings as from_environment
 
-    return Settings()
+    return from_environment()
 
 
 def open_ledger() -> Any:

@@ -14,28 +14,15 @@ training = typer.Typer(help="Training attendance and completion.", no_args_is_he
 app.add_typer(training, name="training")
 
 
-def _context(wave: str) -> dict[str, str]:
-    from erpflow.model.context import Context, code_version
-
-    return Context(wave, load_settings().actor, operation="training", code_version=code_version()).as_dict()
-
-
 @training.command("attend")
 @user_errors
 def attend(wave: WaveName, sheet: Annotated[Path, typer.Argument(help="sign-in sheet: session, login, present")]
            ) -> None:
     """Record attendance from a sign-in sheet; every row must name a session and a person invited to it."""
-    from erpflow.application.attendance import read_sheet
-    from erpflow.projections.gate import invitations
+    from erpflow.application.attendance import record
 
-    ledger = open_ledger()
-    recorded = ledger.wave(wave)
-    invited = {name: session["invited"] for name, session in invitations(ledger, wave).items()}
-    present, absent, digest = read_sheet(sheet, invited)
-    recorded.record_attendance(str(sheet.resolve()), digest, present, absent, _context(wave))
-    ledger.save(recorded)
-    out.print(f"attendance recorded: {sum(map(len, present.values()))} present, "
-              f"{sum(map(len, absent.values()))} absent, in {len(present.keys() | absent.keys())} session(s)")
+    done = record(open_ledger(), wave, sheet, load_settings().actor)
+    out.print(f"attendance recorded: {done.present} present, {done.absent} absent, in {done.sessions} session(s)")
 
 
 @training.command("completion")
@@ -60,6 +47,8 @@ def gate(wave: WaveName,
          comment: Annotated[str, typer.Option(help="with --record: why, in the decider's words")] = "") -> None:
     """The wave's exit gate: each criterion measured from the events, passed or failed; --record decides."""
     from erpflow.application.gates import evaluate_gate, record_decision, wave_method
+    from erpflow.application.waves import view
+    from erpflow.model.vocabulary import Decision
 
     ledger = open_ledger()
     evaluation = evaluate_gate(ledger, wave, wave_method(ledger, wave, load_settings().method))
@@ -69,13 +58,13 @@ def gate(wave: WaveName,
                       "[bold red]fail[/]")
     out.print(f"[bold]Gate {evaluation.gate}[/] of wave {wave}")
     out.print(table)
-    decision = "go" if evaluation.passed and not no_go else "no-go"
+    decision = Decision.GO if evaluation.passed and not no_go else Decision.NO_GO
     if record:
-        record_decision(ledger, evaluation, decision, _context(wave), comment)
+        record_decision(ledger, evaluation, decision, load_settings().actor, comment)
         out.print(f"decision recorded: [bold]{decision}[/]")
-    elif (last := ledger.wave(wave).gate):
+    elif (last := view(ledger, wave).gate):
         out.print(f"last decision: {last['decision']} by {last['by']}")
-    if decision == "no-go":
+    if decision == Decision.NO_GO:
         err.print(f"no-go: {', '.join(evaluation.failed) or 'decided against every criterion passing'}",
                   highlight=False)
         raise typer.Exit(1)

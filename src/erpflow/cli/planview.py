@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from rich.markup import escape
@@ -13,8 +12,6 @@ from rich.markup import escape
 from erpflow.cli.common import out
 from erpflow.inputs.coverage import outside
 from erpflow.inputs.plansources import plan_tables, settings_line
-
-Detail = Callable[[str, list[Any], dict[str, int]], str]
 
 
 def _where(source: str) -> tuple[str, int | None]:
@@ -50,15 +47,17 @@ def show(prepared: Any) -> None:
                   highlight=False)
 
 
-def as_json(prepared: Any, detail: Detail) -> None:
+def as_json(prepared: Any) -> None:
     """The plan's summary as one JSON object on stdout."""
+    from erpflow.operations import registry
+
     plan = prepared.plan
     tables = plan_tables(plan)
     operations = {}
     for op, batches in prepared.batches.items():
         items, rejected = sum(len(b.items) for b in batches), sum(len(b.rejected) for b in batches)
         operations[op] = {"batches": len(batches), "items": items + rejected, "to_send": items,
-                          "rejected": rejected, "detail": detail(op, batches, prepared.rows)}
+                          "rejected": rejected, "detail": registry.get(op).summary(batches, prepared.rows)}
     summary = {
         "wave": plan.wave, "kind": plan.kind, "sites": plan.sites, "operations": operations,
         "sources": [{"section": section, "file": str(table.path), "rows": len(table.rows), **table.settings,

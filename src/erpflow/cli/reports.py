@@ -43,6 +43,7 @@ def trajectory(folder: Annotated[Path, typer.Argument(help="a folder of wave pla
     """Every wave planned in a folder, in order: its status, its gate, and an estimate of what remains."""
     from rich.table import Table
 
+    from erpflow.model.vocabulary import Decision
     from erpflow.projections.trajectory import read_plans
     from erpflow.projections.trajectory import trajectory as build
     from erpflow.reports.markdown import duration
@@ -50,7 +51,7 @@ def trajectory(folder: Annotated[Path, typer.Argument(help="a folder of wave pla
     found = build(open_ledger(), read_plans(folder))
     table = Table("wave", "kind", "sites", "after", "training planned", "status", "gate", "cycle time", "remaining")
     for step in found.waves:
-        colour = {"go": "green", "no-go": "bold red"}.get(step.gate, "")
+        colour = {Decision.GO: "green", Decision.NO_GO: "bold red"}.get(step.gate, "")
         table.add_row(step.name, step.kind, ", ".join(step.sites), step.after or "-",
                       f"{step.training[0]} to {step.training[1]}", step.state,
                       f"[{colour}]{step.gate}[/]" if step.gate else "-",

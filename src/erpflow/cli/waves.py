@@ -7,7 +7,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -22,10 +22,11 @@ def plan(path: PlanPath,
     """Validate a plan, its method and every source; show what a run would do. Touches nothing."""
     from erpflow.application.preparation import prepare
     from erpflow.cli import planview
+    from erpflow.operations import registry
 
     prepared = prepare(path, load_settings().method)
     if as_json:
-        return planview.as_json(prepared, _plan_detail)
+        return planview.as_json(prepared)
     p = prepared.plan
     out.print(f"[bold]Wave {p.wave}[/] ({p.kind}) on {', '.join(p.sites)}, target {p.target.erp} "
               f"database {p.target.database!r}" + (f", after {p.after}" if p.after else ""))
@@ -34,20 +35,9 @@ def plan(path: PlanPath,
         items = sum(len(b.items) for b in batches)
         rejected = sum(len(b.rejected) for b in batches)
         table.add_row(op, str(len(batches)), str(items + rejected), str(items), str(rejected),
-                      _plan_detail(op, batches, prepared.rows))
+                      registry.get(op).summary(batches, prepared.rows))
     out.print(table)
     planview.show(prepared)
-
-
-def _plan_detail(operation: str, batches: list[Any], rows: dict[str, int]) -> str:
-    if operation == "training" and batches:
-        starts = sorted(b.details["start"] for b in batches)
-        return f"{len(batches)} sessions, {starts[0][:16]} to {starts[-1][:16]}".replace("T", " ")
-    if operation == "migration":
-        return ", ".join(f"{name}: {count} rows" for name, count in rows.items())
-    if operation == "configuration":
-        return ", ".join(item.key for b in batches for item in b.items)
-    return ""
 
 
 From = Annotated[str | None, typer.Option("--from", help="start at this operation (those before it stay as they are)")]
@@ -70,12 +60,14 @@ def run(path: PlanPath, actor: Actor = None, start_from: From = None, only: Only
 def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: Only = None, force: Force = False,
            reason: Reason = "") -> None:
     """Go on with a wave by name, with the plan file of its last run; batches already done are skipped."""
+    from erpflow.application.waves import view
     from erpflow.model.errors import CommandRefused
+    from erpflow.model.vocabulary import WaveState
 
-    recorded = open_ledger().wave(wave)
+    recorded = view(open_ledger(), wave)
     if not recorded.plan_path:
         raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it with `erpflow run PLAN`")
-    if recorded.state == "completed" and not (start_from or only or force):
+    if recorded.state == WaveState.COMPLETED and not (start_from or only or force):
         out.print(f"Wave {wave} is complete: nothing to resume.")
         return
     _run(Path(recorded.plan_path), actor, start_from, only, force, reason)
@@ -85,10 +77,10 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from datetime import UTC, datetime
 
     from erpflow.application.engine import check_predecessor, operations_to_run
-    from erpflow.application.lease import holder_gone
+    from erpflow.application.preparation import prepare
+    from erpflow.application.waves import find
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
-    from erpflow.application.preparation import prepare
 
     if force and not reason.strip():
         raise CommandRefused("--force needs --reason: it is recorded with who forced the batches")
@@ -97,13 +89,13 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     ledger = open_ledger()
     check_predecessor(ledger, prepared)
     operations_to_run(ledger, prepared, start_from, only)
-    wave = ledger.find_wave(prepared.name)
+    wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:
-        gone = wave.lease is not None and holder_gone(wave.lease.holder)
-        if not wave.lease_lapsed(datetime.now(UTC), gone):
+        why = wave.taken_over_because(datetime.now(UTC))
+        if why is None:
             raise CommandRefused(wave.held_by())
-        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted "
-                  f"({'its process is gone' if gone else 'its lease expired'})", highlight=False)
+        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted ({why})",
+                  highlight=False)
     prepare_prefect_env(settings)
     from prefect import tags
 
@@ -156,10 +148,12 @@ def history(wave: WaveName,
             since: Since = None, until: Until = None,
             as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
     """A wave's events in order, with the input files each plan was run with."""
-    from erpflow.projections.history import Filter, about, history as events, summary
+    from erpflow.application.waves import view
+    from erpflow.projections.history import Filter, about, summary
+    from erpflow.projections.history import history as events
 
     ledger = open_ledger()
-    recorded = ledger.wave(wave)
+    recorded = view(ledger, wave)
     where = Filter(operation, item, _utc(since), _utc(until))
     if as_json:
         for rec in events(ledger, wave, where):

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from erpflow.model.accounts import Protected
 from erpflow.inputs.invitations import load_invitations
 from erpflow.inputs.yamlfile import load
 
-OPERATIONS = ("accounts", "configuration", "migration", "training")
 METRICS = ("open_anomalies", "training_completion", "migration_reject_rate", "operations_completed")
 
 
@@ -29,10 +29,18 @@ class Raci(Strict):
 
 
 class Operation(Strict):
-    id: Literal["accounts", "configuration", "migration", "training"]
+    id: str
     title: str
     depends_on: list[str] = []
     raci: Raci
+
+    @field_validator("id")
+    @classmethod
+    def is_known(cls, value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("operations")
+        if known is not None and value not in known:
+            raise ValueError(f"unknown operation {value!r} (known: {', '.join(sorted(known))})")
+        return value
 
 
 class Cycle(Strict):
@@ -145,10 +153,11 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_method(folder: Path) -> Method:
-    """Load and validate domain/ (cycle.yaml, roles.yaml, gates.yaml, anomalies.yaml)."""
+def load_method(folder: Path, operations: Collection[str] | None = None) -> Method:
+    """Load and validate domain/ (cycle.yaml, roles.yaml, gates.yaml, anomalies.yaml); with ``operations``,
+    an operation of the cycle that is not one of them is an error naming its line."""
     paths = {name: folder / f"{name}.yaml" for name in ("cycle", "roles", "gates", "anomalies")}
-    cycle = load(Cycle, paths["cycle"])
+    cycle = load(Cycle, paths["cycle"], context={"operations": operations})
     roles = load(Roles, paths["roles"])
     gates = load(Gates, paths["gates"])
     anomalies = load(AnomalyRules, paths["anomalies"])

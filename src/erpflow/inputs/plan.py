@@ -176,6 +176,12 @@ class TrainingPlan(Strict):
     mail: MailPlan
 
 
+class StepsPlan(Strict):
+    """Business steps: ``confirmations`` names a file that confirms some in advance (the demo's way)."""
+
+    confirmations: Source | None = None
+
+
 class WavePlan(Strict):
     wave: Name
     kind: Literal["pilot", "progressive", "big-bang"]
@@ -186,6 +192,7 @@ class WavePlan(Strict):
     configuration: ConfigurationPlan
     migration: MigrationPlan
     training: TrainingPlan
+    steps: StepsPlan = StepsPlan()
 
 
 def load_plan(path: Path) -> tuple[WavePlan, Lines]:

@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from erpflow.model.errors import CommandRefused
 from erpflow.model.ids import batch_id
+from erpflow.model.vocabulary import BatchState
 
 
 class Batch(Aggregate):
@@ -42,7 +43,7 @@ class Batch(Aggregate):
         self.wave, self.operation, self.key = wave, operation, key
         self.items, self.digest, self.details = items, digest, details
         self.refs = list(refs or [])
-        self.status = "open"
+        self.status = BatchState.OPEN
         self.attempts = 0
         self.outcomes: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
@@ -51,22 +52,25 @@ class Batch(Aggregate):
 
     @property
     def done(self) -> bool:
-        return self.status == "succeeded"
+        return self.status == BatchState.SUCCEEDED
 
     @property
     def in_doubt(self) -> bool:
         """Attempted with no recorded outcome: the target may or may not hold its writes."""
-        return self.status == "attempted"
+        return self.status == BatchState.ATTEMPTED
 
     def force(self, reason: str, ctx: dict[str, str]) -> None:
         """Reopen a done batch so that it runs again; who forced it and why are recorded."""
+        if not self.done:
+            raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} is not done: "
+                                 "only a batch that is done can be forced")
         if not reason.strip():
             raise CommandRefused("forcing a batch that is done needs a reason")
         self._force(reason, ctx)
 
     @event("Forced")
     def _force(self, reason: str, ctx: dict[str, str]) -> None:
-        self.status = "open"
+        self.status = BatchState.OPEN
 
     def reconcile(self, found: dict[str, str], missing: list[str], ctx: dict[str, str]) -> None:
         """Record what the target holds of an interrupted attempt, before anything is written again."""
@@ -76,7 +80,7 @@ class Batch(Aggregate):
 
     @event("Reconciled")
     def _reconcile(self, found: dict[str, str], missing: list[str], ctx: dict[str, str]) -> None:
-        self.status = "open"
+        self.status = BatchState.OPEN
         self.found_after_interruption = dict(found)
 
     def attempt(self, run_id: str, ctx: dict[str, str]) -> None:
@@ -89,7 +93,7 @@ class Batch(Aggregate):
 
     @event("Attempted")
     def _attempt(self, run_id: str, ctx: dict[str, str]) -> None:
-        self.status = "attempted"
+        self.status = BatchState.ATTEMPTED
         self.attempts += 1
 
     def succeed(self, outcomes: list[dict[str, Any]], ctx: dict[str, str]) -> None:
@@ -99,7 +103,7 @@ class Batch(Aggregate):
 
     @event("Succeeded")
     def _succeed(self, outcomes: list[dict[str, Any]], counts: dict[str, int], ctx: dict[str, str]) -> None:
-        self.status, self.outcomes, self.counts = "succeeded", list(outcomes), dict(counts)
+        self.status, self.outcomes, self.counts = BatchState.SUCCEEDED, list(outcomes), dict(counts)
 
     def fail(self, reason: str, retryable: bool, ctx: dict[str, str]) -> None:
         self.check_attempted()
@@ -107,8 +111,8 @@ class Batch(Aggregate):
 
     @event("Failed")
     def _fail(self, reason: str, retryable: bool, ctx: dict[str, str]) -> None:
-        self.status, self.failure = "failed", reason
+        self.status, self.failure = BatchState.FAILED, reason
 
     def check_attempted(self) -> None:
-        if self.status != "attempted":
+        if self.status != BatchState.ATTEMPTED:
             raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} was not attempted")

@@ -4,7 +4,8 @@
     ├── InputError               bad plan, method or source file: names file, line and field
     ├── UnknownWave              no event recorded for that wave name
     ├── CommandRefused           the ledger refuses a command (wrong state); nothing recorded
-    └── LedgerUnavailable        the event store cannot be opened or written
+    ├── LedgerUnavailable        the event store cannot be opened or written
+    └── SettingsError            an ERPFLOW_* variable has a value erpflow cannot use
 
 Target adapters raise erpflow.targets.errors.TargetError and its subclasses.
 """
@@ -40,3 +41,11 @@ class CommandRefused(ErpflowError):
 
 class LedgerUnavailable(ErpflowError):
     """The event store could not be opened or written."""
+
+
+class SettingsError(ErpflowError):
+    """An ERPFLOW_* environment variable has a value erpflow cannot use."""
+
+    def __init__(self, variable: str, reason: str, value: str = ""):
+        shown = f" (got {value!r})" if value else ""
+        super().__init__(f"{variable}: {' '.join(reason.split())}{shown}")

@@ -7,8 +7,9 @@ import json
 import operator
 from dataclasses import asdict, dataclass
 
+from erpflow.model.vocabulary import RATES, Metric
+
 COMPARE = {"==": operator.eq, "<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
-RATES = frozenset({"training_completion", "migration_reject_rate"})  # fractions, shown as percentages
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,13 @@ class Facts:
     operations: int
 
     def metric(self, name: str, severity: str | None = None) -> float:
-        if name == "open_anomalies":
+        if name == Metric.OPEN_ANOMALIES:
             return float(self.open_anomalies.get(severity, 0) if severity else sum(self.open_anomalies.values()))
-        if name == "training_completion":
+        if name == Metric.TRAINING_COMPLETION:
             return self.attended / self.invited if self.invited else 0.0
-        if name == "migration_reject_rate":
+        if name == Metric.MIGRATION_REJECT_RATE:
             return self.rows_rejected / self.rows_read if self.rows_read else 0.0
-        if name == "operations_completed":
+        if name == Metric.OPERATIONS_COMPLETED:
             return 1.0 if self.operations and self.operations_done == self.operations else 0.0
         raise ValueError(f"unknown metric {name!r}")
 

@@ -17,3 +17,20 @@ def batch_id(wave: str, operation: str, key: str) -> UUID:
 
 def anomaly_id(wave: str, operation: str, item: str) -> UUID:
     return uuid5(NAMESPACE, f"anomaly/{wave}/{operation}/{item}")
+
+
+def runs_id(wave: str) -> UUID:
+    return uuid5(NAMESPACE, f"runs/{wave}")
+
+
+def gate_id(wave: str) -> UUID:
+    return uuid5(NAMESPACE, f"gate/{wave}")
+
+
+def attendance_id(wave: str) -> UUID:
+    return uuid5(NAMESPACE, f"attendance/{wave}")
+
+
+def manual_anomaly_id(wave: str, operation: str, item: str, number: int) -> UUID:
+    """The ``number``-th anomaly raised by hand on an item (from 1): each gets a stream of its own."""
+    return uuid5(NAMESPACE, f"anomaly/{wave}/{operation}/{item}/manual/{number}")

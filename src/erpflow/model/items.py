@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-Status = Literal["created", "updated", "unchanged", "rejected", "sent"]
+Status = Literal["created", "updated", "unchanged", "rejected", "sent", "confirmed"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,23 @@ class ConfigItem:
 
 
 @dataclass(frozen=True)
+class StepSpec:
+    """A business step of the method, identified by its id; confirmed in advance when the plan says so."""
+
+    step: str
+    title: str
+    accountable: str
+    responsible: tuple[str, ...] = ()
+    comment: str = ""  # the plan's confirmation, if any: comment, evidence file and its sha256
+    evidence: str = ""
+    sha256: str = ""
+
+    @property
+    def ref(self) -> str:
+        return self.step
+
+
+@dataclass(frozen=True)
 class ItemOutcome:
     """What became of one item: its status, ERP id, reason or changes."""
 
@@ -102,7 +119,3 @@ class ItemOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in ("", None, {})}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ItemOutcome:
-        return cls(**data)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
-
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
+from erpflow.inputs.coverage import check_sites
 from erpflow.inputs.method import Method
-from erpflow.model.items import ItemOutcome, UserSpec
 from erpflow.inputs.plan import WavePlan
-from erpflow.inputs.sources import Row, Table
-from erpflow.operations.batches import BatchPlan, chunked, keyed, reason, slug, split
+from erpflow.inputs.sources import Row, Table, read_table
+from erpflow.model.items import ItemOutcome, UserSpec
+from erpflow.operations.base import Defaults, Preparing
+from erpflow.operations.batches import BatchPlan, chunked, keyed, slug, split
+from erpflow.operations.rows import Screen
+
+if TYPE_CHECKING:
+    from erpflow.targets.bundle import Targets
 
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -44,38 +49,27 @@ class Person(BaseModel):
 def people(plan: WavePlan, table: Table) -> list[tuple[str, Person | ItemOutcome]]:
     """The HR rows of the wave's sites with their site, each a valid Person or a rejection."""
     columns = plan.accounts.columns.model_dump()
-    seen: dict[str, int] = {}
+    screen = Screen(table, "login")
     result: list[tuple[str, Person | ItemOutcome]] = []
     for row in table.rows:
         values = {field: row.values[column] for field, column in columns.items()}
         login = values["login"].strip().lower()
-        first = seen.setdefault(login, row.line) if login else row.line
+        refused = screen.check(row, login, missing=f"{columns['login']}: missing login")
         site = values["site"].strip()
-        if site not in plan.sites:
-            continue
-        result.append((site, _entry(plan, table, row, values, login, first)))
+        if site in plan.sites:
+            result.append((site, refused or _person(plan, screen, row, values, login)))
     return result
 
 
-def _entry(plan: WavePlan, table: Table, row: Row, values: dict[str, str], login: str,
-           first: int) -> Person | ItemOutcome:
+def _person(plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str) -> Person | ItemOutcome:
     columns = plan.accounts.columns.model_dump()
-    ref = login or f"line {row.line}"
-    source = table.where(row)
-    if row.problem:
-        return ItemOutcome(ref, "rejected", reason=row.problem, source=source)
-    if not login:
-        return ItemOutcome(ref, "rejected", reason=f"{columns['login']}: missing login", source=source)
-    if first != row.line:
-        return ItemOutcome(ref, "rejected", reason=f"duplicate login {login!r} (first at line {first})",
-                           source=source)
     job = values.pop("role").strip()
     if job not in plan.accounts.roles:
-        return ItemOutcome(ref, "rejected", reason=f"{columns['role']}: unknown role {job!r}", source=source)
+        return screen.reject(row, login, f"{columns['role']}: unknown role {job!r}")
     try:
-        return Person(**{**values, "login": login}, role=plan.accounts.roles[job], source=source)
+        return Person(**{**values, "login": login}, role=plan.accounts.roles[job], source=screen.table.where(row))
     except ValidationError as exc:
-        return ItemOutcome(ref, "rejected", reason=reason(exc, columns), source=source)
+        return screen.invalid(row, login, exc, columns)
 
 
 def user(person: Person, method: Method, adopt: frozenset[str] = frozenset()) -> UserSpec:
@@ -92,3 +86,34 @@ def prepare(plan: WavePlan, method: Method, entries: list[tuple[str, Person | It
             items, rejected = split(chunk)
             batches.append(keyed(f"{slug(site)}-{number}", [user(p, method, adopt) for p in items], rejected))
     return batches
+
+
+def prepared_people(preparing: Preparing) -> list[tuple[str, Person | ItemOutcome]]:
+    """The people of the HR export, read and validated once for every operation that needs them."""
+    if "people" not in preparing.shared:
+        plan = preparing.plan
+        hr = read_table(plan.accounts.source, required=plan.accounts.columns.model_dump().values(),
+                        options=plan.accounts)
+        preparing.inputs[str(plan.accounts.source)] = hr.digest
+        preparing.shared["people"] = people(plan, hr)
+        check_sites(plan, preparing.path, preparing.lines, hr,
+                    {site for site, entry in preparing.shared["people"] if isinstance(entry, Person)})
+    people_: list[tuple[str, Person | ItemOutcome]] = preparing.shared["people"]
+    return people_
+
+
+class Accounts(Defaults):
+    id = "accounts"
+
+    def prepare(self, preparing: Preparing) -> list[BatchPlan]:
+        return prepare(preparing.plan, preparing.method, prepared_people(preparing))
+
+    def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
+        return targets.accounts.upsert_users(batch.items)
+
+    def lookup(self, batch: BatchPlan, targets: Targets) -> dict[str, str]:
+        found = targets.accounts.find_users([u.login for u in batch.items])
+        return {ref: str(record["id"]) for ref, record in found.items()}
+
+
+OPERATION = Accounts()

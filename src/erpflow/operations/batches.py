@@ -8,8 +8,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from erpflow.model.items import ItemOutcome
 
 
@@ -47,12 +45,3 @@ def split(entries: Sequence[Any]) -> tuple[list[Any], list[ItemOutcome]]:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
-def reason(exc: ValidationError, columns: dict[str, str]) -> str:
-    """A one-line reason naming the source column of the first invalid field."""
-    error = exc.errors(include_url=False)[0]
-    name = str(error["loc"][0]) if error["loc"] else ""
-    column = columns.get(name, name)
-    message = error["msg"].removeprefix("Value error, ")
-    return f"{column}: {message}" if column else message

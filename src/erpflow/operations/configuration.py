@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from erpflow.model.items import ConfigItem
+from erpflow.inputs.method import file_digest
 from erpflow.inputs.yamlfile import load
+from erpflow.model.items import ConfigItem, ItemOutcome
+from erpflow.operations.base import Defaults, Preparing
 from erpflow.operations.batches import BatchPlan, keyed
+
+if TYPE_CHECKING:
+    from erpflow.targets.bundle import Targets
 
 
 class Strict(BaseModel):
@@ -75,3 +80,24 @@ def items(state: DesiredState) -> list[ConfigItem]:
 def prepare(state: DesiredState) -> list[BatchPlan]:
     """One batch: the items depend on each other (no chart without a company)."""
     return [keyed("settings", items(state), [])]
+
+
+class Configuration(Defaults):
+    """Desired state: applying it again compares each item first, so there is nothing to look up."""
+
+    id = "configuration"
+
+    def prepare(self, preparing: Preparing) -> list[BatchPlan]:
+        source = preparing.plan.configuration.source
+        desired = load_desired(source)
+        preparing.inputs[str(source)] = file_digest(source)
+        return prepare(desired)
+
+    def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
+        return targets.erp.apply_config(batch.items)
+
+    def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:
+        return ", ".join(item.key for b in batches for item in b.items)
+
+
+OPERATION = Configuration()

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pycountry
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 from stdnum.eu import vat as eu_vat
 
-from erpflow.model.items import Address, ItemOutcome, PartySpec, ProductSpec
 from erpflow.inputs.plan import Dataset, MigrationPlan
-from erpflow.inputs.sources import Row, Table
-from erpflow.operations.batches import BatchPlan, chunked, keyed, reason, split
+from erpflow.inputs.sources import Row, Table, read_table
+from erpflow.model.items import Address, ItemOutcome, PartySpec, ProductSpec
+from erpflow.model.wave import Wave
+from erpflow.operations.base import Defaults, Preparing, Recorded
+from erpflow.operations.batches import BatchPlan, chunked, keyed, split
+from erpflow.operations.rows import Screen
+
+if TYPE_CHECKING:
+    from erpflow.targets.bundle import Targets
+
+LOADED = ("created", "updated", "unchanged")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -76,27 +84,20 @@ def _values(dataset: Dataset, row: Row) -> dict[str, Any]:
 def entries(dataset: Dataset, table: Table) -> list[PartySpec | ProductSpec | ItemOutcome]:
     """Every row of the dataset, as a spec to load or a rejection with its reason."""
     columns = {"code": dataset.key, **dataset.columns}
-    seen: dict[str, int] = {}
+    screen = Screen(table, "legacy id")
     result: list[PartySpec | ProductSpec | ItemOutcome] = []
     for row in table.rows:
-        source = table.where(row)
         code = row.values[dataset.key].strip()
-        ref = code or f"line {row.line}"
-        first = seen.setdefault(code, row.line) if code else row.line
-        if row.problem:
-            result.append(ItemOutcome(ref, "rejected", reason=row.problem, source=source))
-        elif code and first != row.line:
-            result.append(ItemOutcome(ref, "rejected", reason=f"duplicate legacy id {code!r} (first at line {first})",
-                                      source=source))
-        else:
-            try:
-                values = _values(dataset, row)
-                if dataset.into == "party":
-                    result.append(PartyRow(**values).spec(dataset.category, source))
-                else:
-                    result.append(ProductRow(**values).spec(source))
-            except ValidationError as exc:
-                result.append(ItemOutcome(ref, "rejected", reason=reason(exc, columns), source=source))
+        if refused := screen.check(row, code):
+            result.append(refused)
+            continue
+        try:
+            values = _values(dataset, row)
+            source = table.where(row)
+            result.append(PartyRow(**values).spec(dataset.category, source) if dataset.into == "party"
+                          else ProductRow(**values).spec(source))
+        except ValidationError as exc:
+            result.append(screen.invalid(row, code, exc, columns))
     return result
 
 
@@ -114,3 +115,47 @@ def prepare(plan: MigrationPlan, tables: dict[str, Table]) -> list[BatchPlan]:
             batches.append(keyed(f"{dataset.name}-{number}", items, rejected, dataset=dataset.name,
                                  details={"dataset": dataset.name, "into": dataset.into}))
     return batches
+
+
+def reconciliation(batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded) -> dict[str, dict[str, int]]:
+    """Per dataset: rows read from the source, and rows loaded or rejected according to the ledger."""
+    result = {name: {"read": count, "loaded": 0, "rejected": 0} for name, count in rows.items()}
+    for batch in batches:
+        counts, done = result[batch.dataset], recorded(batch.key)
+        if done is not None and done.done:
+            counts["loaded"] += sum(done.counts.get(s, 0) for s in LOADED)
+            counts["rejected"] += done.counts.get("rejected", 0)
+    return result
+
+
+class Migration(Defaults):
+    """Legacy data loaded by legacy id, then reconciled: rows read = loaded + rejected, per dataset."""
+
+    id = "migration"
+
+    def prepare(self, preparing: Preparing) -> list[BatchPlan]:
+        plan = preparing.plan.migration
+        tables = {d.name: read_table(d.source, required=required_columns(d), options=d) for d in plan.datasets}
+        preparing.inputs.update({str(t.path): t.digest for t in tables.values()})
+        preparing.rows.update({name: len(table.rows) for name, table in tables.items()})
+        return prepare(plan, tables)
+
+    def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
+        if batch.details.get("into") == "product":
+            return targets.erp.upsert_products(batch.items)
+        return targets.erp.upsert_parties(batch.items)
+
+    def lookup(self, batch: BatchPlan, targets: Targets) -> dict[str, str]:
+        find = targets.erp.find_products if batch.details.get("into") == "product" else targets.erp.find_parties
+        return {ref: str(record["id"]) for ref, record in find([item.code for item in batch.items]).items()}
+
+    def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:
+        return ", ".join(f"{name}: {count} rows" for name, count in rows.items())
+
+    def after(self, wave: Wave, batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded,
+              ctx: dict[str, str]) -> None:
+        for dataset, counts in reconciliation(batches, rows, recorded).items():
+            wave.reconcile(dataset, counts["read"], counts["loaded"], counts["rejected"], ctx)
+
+
+OPERATION = Migration()

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from erpflow.inputs.method import Method
-from erpflow.model.sessions import Session, Slot, Trainee, Trainer, form_sessions
 from erpflow.inputs.plan import Calendar, TrainingPlan, WavePlan
 from erpflow.model.items import ItemOutcome
-from erpflow.operations.accounts import Person
+from erpflow.model.sessions import NotEnoughSlots, Session, Slot, Trainee, Trainer, form_sessions
+from erpflow.operations.accounts import Person, prepared_people
+from erpflow.operations.base import Defaults, Preparing
 from erpflow.operations.batches import BatchPlan, keyed, slug
+
+if TYPE_CHECKING:
+    from erpflow.targets.bundle import Targets
 
 
 @dataclass(frozen=True)
@@ -67,3 +72,47 @@ def prepare(plan: WavePlan, method: Method, entries: list[tuple[str, Person | It
     return [keyed(slug(session.key), [Invitation(session, t) for t in session.participants], [],
                   details=details(session))
             for session in sessions(plan.training, method, trainees(method, entries))]
+
+
+class Training(Defaults):
+    """Invitations go out ``wanted`` batches at a time; only people with an account of erpflow's are invited."""
+
+    id = "training"
+
+    def prepare(self, preparing: Preparing) -> list[BatchPlan]:
+        try:
+            return prepare(preparing.plan, preparing.method, prepared_people(preparing))
+        except NotEnoughSlots as exc:
+            raise preparing.error(str(exc), "training", "calendars") from None
+
+    def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
+        from erpflow.inputs.invitations import render
+        from erpflow.targets.mail import build_invitation
+
+        sender, wave = str(targets.plan.training.mail.sender), targets.plan.wave
+        language = targets.plan.training.mail.language or ""
+        templates = targets.invitations.get(language)
+        accounts = targets.accounts.managed([i.ref for i in batch.items])
+        invited = [i for i in batch.items if i.ref in accounts]
+        sent = iter(targets.mailer.send([(i.ref, build_invitation(
+            i.session, i.trainee, sender, wave,
+            texts=render(templates, language, i.session, i.trainee) if templates else None)) for i in invited]))
+        return [next(sent) if i.ref in accounts else
+                ItemOutcome(i.ref, "rejected", reason=f"not invited: no account of erpflow's for {i.ref!r}")
+                for i in batch.items]
+
+    def lookup(self, batch: BatchPlan, targets: Targets) -> dict[str, str]:
+        """Invitations already written to the outbox (an SMTP server cannot be asked: none found)."""
+        return targets.mailer.find([(i.ref, i.session.key) for i in batch.items])
+
+    def concurrency(self, wanted: int) -> int:
+        return wanted
+
+    def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:
+        if not batches:
+            return ""
+        starts = sorted(str(b.details["start"]) for b in batches)
+        return f"{len(batches)} sessions, {starts[0][:16]} to {starts[-1][:16]}".replace("T", " ")
+
+
+OPERATION = Training()

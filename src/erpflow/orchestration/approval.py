@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 from prefect import flow
@@ -15,11 +15,11 @@ from pydantic import Field
 from erpflow.application.gates import GateEvaluation, evaluate_gate, record_decision, wave_method
 from erpflow.application.ledger import Ledger
 from erpflow.logging import configure
-from erpflow.model.context import Context, code_version
+from erpflow.model.vocabulary import Decision
 from erpflow.operations.batches import slug
 from erpflow.orchestration.flows import mirror_events
 from erpflow.reports.markdown import criteria_table
-from erpflow.settings import Settings
+from erpflow.settings import load_settings
 
 log = structlog.stdlib.get_logger("erpflow.gate")
 
@@ -27,7 +27,7 @@ log = structlog.stdlib.get_logger("erpflow.gate")
 class GateApproval(RunInput):
     """The approver's answer, typed into the form Prefect shows on the paused run."""
 
-    decision: Literal["go", "no-go"] = Field(description="go lets the next wave start; no-go holds it")
+    decision: Decision = Field(description="go lets the next wave start; no-go holds it")
     approver: str = Field(min_length=1, description="who decides: recorded in the ledger as the decision's actor")
     comment: str = Field("", description="why, in the approver's words")
 
@@ -50,7 +50,7 @@ def approve_gate(wave: str, timeout_hours: float = 72.0, poll_seconds: int = 10)
         poll_seconds: how often the paused run checks for the answer
     """
     configure()
-    settings = Settings()
+    settings = load_settings()
     ledger = Ledger(settings)
     method = wave_method(ledger, wave, settings.method)
     evaluation = evaluate_gate(ledger, wave, method)
@@ -59,11 +59,11 @@ def approve_gate(wave: str, timeout_hours: float = 72.0, poll_seconds: int = 10)
     log.info("waiting for the approver's decision", wave=wave, failing=",".join(evaluation.failed) or "none")
     answer = pause_flow_run(
         wait_for_input=GateApproval.with_initial_data(description=table,
-                                                      decision="go" if evaluation.passed else "no-go"),
+                                                      decision=Decision.GO if evaluation.passed else Decision.NO_GO),
         timeout=int(timeout_hours * 3600), poll_interval=poll_seconds)
     evaluation = evaluate_gate(ledger, wave, method)  # the facts when the answer came
-    ctx = Context(wave, answer.approver, str(flow_run.get_id() or ""), "gate", code_version()).as_dict()
-    record_decision(ledger, evaluation, answer.decision, ctx, answer.comment)
+    record_decision(ledger, evaluation, answer.decision, answer.approver, answer.comment,
+                    str(flow_run.get_id() or ""))
     mirror_events(ledger)
     log.info("gate decided", wave=wave, decision=answer.decision, approver=answer.approver)
     return {"wave": wave, "gate": evaluation.gate, "decision": answer.decision, "approver": answer.approver,

@@ -7,26 +7,33 @@ from typing import Any
 
 import structlog
 from prefect import flow, get_client, task
-from prefect.artifacts import (create_markdown_artifact, create_progress_artifact, create_table_artifact,
-                               update_progress_artifact)
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from prefect.utilities.annotations import quote
 
 from erpflow.application import engine
-from erpflow.orchestration import mirror
+from erpflow.application.steps import LedgerConfirmations
+from erpflow.orchestration.steps import ask_for_confirmations
 from erpflow.application.ledger import Ledger
-from erpflow.logging import configure
-from erpflow.inputs.method import AnomalyRules
-from erpflow.model.context import Context, code_version
-from erpflow.model.errors import ErpflowError
-from erpflow.operations.batches import BatchPlan, chunked, slug
-from erpflow.inputs.plan import load_plan
 from erpflow.application.preparation import PreparedWave, prepare
+from erpflow.inputs.method import AnomalyRules
+from erpflow.inputs.plan import load_plan
+from erpflow.logging import configure
+from erpflow.model.context import Context
+from erpflow.model.errors import ErpflowError
+from erpflow.model.vocabulary import BatchOutcome
+from erpflow.operations.batches import BatchPlan, chunked, slug
+from erpflow.orchestration import mirror
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.report import build_report
 from erpflow.reports.markdown import markdown
-from erpflow.settings import Settings
+from erpflow.settings import Settings, load_settings
 from erpflow.targets.bundle import Targets
 
 log = structlog.stdlib.get_logger("erpflow.flow")
@@ -69,7 +76,7 @@ def run_batch(operation: str, key: str, batch: BatchPlan, ledger: Ledger, ctx: C
     """Run one batch unless the ledger says it is done; a transient failure raises, to be retried."""
     with structlog.contextvars.bound_contextvars(batch=key):
         result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force, rules)
-    if result.status == "failed" and result.retryable:
+    if result.status == BatchOutcome.FAILED and result.retryable:
         raise TransientBatchFailure(result)
     return result
 
@@ -90,16 +97,19 @@ def _tag_run(prepared: PreparedWave) -> None:
 
 
 def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Targets, settings: Settings,
-               force: str) -> dict[str, int]:
+               force: str, ask_steps: bool = False) -> dict[str, int]:
     """The batches of one operation, a few at a time, the lease renewed as they finish."""
     batches = prepared.batches[ctx.operation]
+    if ask_steps:
+        ask_for_confirmations(ledger, ctx, batches, targets)
+        engine.renew_lease(ledger, ctx, settings.lease_seconds)
     engine.start_operation(ledger, ctx, batches)
     progress = create_progress_artifact(0.0, key=slug(f"{ctx.wave}-{ctx.operation}"),
                                         description=f"{ctx.wave}: {ctx.operation}")
     delays = [settings.retry_delay_seconds * 2 ** n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
     results: list[engine.BatchResult] = []
-    for window in chunked(batches, targets.concurrency(ctx.operation, settings.parallel_batches)):
+    for window in chunked(batches, engine.concurrency(ctx.operation, settings.parallel_batches)):
         futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx, quote(targets), force,
                                quote(prepared.method.anomalies)) for b in window]
         results += [_outcome(future) for future in futures]
@@ -109,41 +119,45 @@ def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Ta
     log.info("operation finished", **summary)
     mirror_events(ledger)
     if summary.get("batches_failed"):
-        raise OperationFailed(f"{summary['batches_failed']} batch(es) of {ctx.operation} failed; "
+        first = next(r.reason for r in results if r.status == "failed")
+        raise OperationFailed(f"{summary['batches_failed']} batch(es) of {ctx.operation} failed (first: {first}); "
                               f"see `erpflow status {ctx.wave}`, then `erpflow resume {ctx.wave}`")
     return summary
 
 
 @flow(name="run-wave", flow_run_name=_run_name, log_prints=False)
 def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = None, only: str | None = None,
-             force_reason: str = "") -> dict[str, Any]:
+             force_reason: str = "", ask_steps: bool | None = None) -> dict[str, Any]:
     """Run a wave plan: its operations in the cycle's order (or from one on, or only one), one task per
     batch. Batches already done are skipped, unless ``force_reason`` says why they must run again.
 
     Args:
         plan_path: the wave plan (YAML), relative to the project folder or absolute
         actor: who runs the wave, recorded in every event (default: ERPFLOW_ACTOR, else the system user)
-        start_from: start at this operation (accounts, configuration, migration, training)
+        start_from: start at this operation of the cycle (domain/cycle.yaml)
         only: run this operation alone; the operations it depends on must be done
         force_reason: run batches already done again, for this reason (recorded)
+        ask_steps: pause on each business step nobody has confirmed, for its confirmation in a form
+            (default: when the run comes from a deployment)
     """
     configure()
-    settings = Settings()
+    settings = load_settings()
     prepared = prepare(Path(plan_path), settings.method)
     _tag_run(prepared)
     run_id = str(flow_run.get_id() or "local")
-    ctx = Context(prepared.name, actor or settings.actor, run_id, code_version=code_version())
     ledger = Ledger(settings)
-    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, prepared.method.invitations)
+    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, LedgerConfirmations(ledger),
+                      invitations=prepared.method.invitations)
+    ask = ask_steps if ask_steps is not None else deployment.id is not None
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
-    engine.begin(ledger, prepared, ctx, run_id, settings.lease_seconds)
+    ctx = engine.begin(ledger, prepared, actor or settings.actor, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
     with structlog.contextvars.bound_contextvars(wave=prepared.name):
         try:
             for operation in operations:
                 with structlog.contextvars.bound_contextvars(operation=operation):
                     summaries[operation] = _operation(ledger, ctx.for_operation(operation), prepared, targets,
-                                                      settings, force_reason)
+                                                      settings, force_reason, ask)
         except BaseException as exc:
             engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
             mirror_events(ledger)

@@ -23,6 +23,7 @@ NAMESPACE = uuid.UUID("6f1c52d4-52a1-4f0c-9d7e-1b7e0e8f6a10")
 PAGE = 200
 SKIPPED = {"ctx", "originator_id", "originator_version", "timestamp", "originator_topic"}
 Send = Callable[[list[dict[str, Any]]], None]
+SPLIT_FROM_WAVE = {"Runs": "", "GateDecisions": "Gate", "Attendance": "Attendance"}
 
 
 def _small(value: Any) -> bool:
@@ -45,6 +46,8 @@ def prefect_event(position: int, topic: str, originator: uuid.UUID, version: int
     if not wave:
         return None
     aggregate, _, name = topic.rpartition(":")[2].partition(".")
+    if aggregate in SPLIT_FROM_WAVE:  # streams split off the wave keep the Prefect event names automations know
+        aggregate, name = "Wave", SPLIT_FROM_WAVE[aggregate] + name
     kind = aggregate.lower()
     related = [{"prefect.resource.id": f"prefect.flow-run.{run}", "prefect.resource.role": "flow-run"}
                for run in filter(None, [_uuid(ctx.get("flow_run_id", ""))])]

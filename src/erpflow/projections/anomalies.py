@@ -10,7 +10,7 @@ from erpflow.model.errors import CommandRefused
 def anomalies(ledger: Ledger, wave: str) -> list[Anomaly]:
     """Every anomaly of the wave, in the order they were raised."""
     ids = dict.fromkeys(event.originator_id for _, event in ledger.wave_events(wave)
-                        if type(event).__qualname__ == "Anomaly.Raised")
+                        if isinstance(event, Anomaly.Raised))
     return [found for aggregate_id in ids if (found := ledger.anomaly(aggregate_id)) is not None]
 
 

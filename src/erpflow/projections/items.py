@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from erpflow.audit.chain import notifications
+from eventsourcing.utils import get_topic
+
 from erpflow.application.ledger import Ledger
+from erpflow.audit.chain import notifications
+from erpflow.model.batch import Batch
 from erpflow.store.tables import StoreTables
 
 NAME = "items"
+SUCCEEDED = get_topic(Batch.Succeeded)
 COLUMNS = ("wave", "operation", "ref", "source", "status", "erp_id", "reason", "position")
 SCHEMA = ("CREATE TABLE IF NOT EXISTS erpflow_items (wave TEXT NOT NULL, operation TEXT NOT NULL, ref TEXT NOT NULL,"
           " source TEXT NOT NULL, status TEXT NOT NULL, erp_id TEXT NOT NULL, reason TEXT NOT NULL,"
@@ -49,7 +53,7 @@ def update(ledger: Ledger) -> int:
         position = found[0][0] if found else 0
         rows = []
         for record in notifications(ledger, position + 1):
-            if record.topic.endswith("Batch.Succeeded"):
+            if record.topic == SUCCEEDED:
                 rows += _rows(record)
             position = record.id
         cursor.executemany(UPSERT, rows)

@@ -6,12 +6,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
+from erpflow.application import waves
 from erpflow.application.gates import GateEvaluation, evaluate_gate
 from erpflow.application.ledger import Ledger
 from erpflow.inputs.method import Method
+from erpflow.model.anomaly import Anomaly
+from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused
+from erpflow.model.run import Runs
+from erpflow.model.vocabulary import OperationState, Severity
+from erpflow.model.wave import Wave
 from erpflow.projections.gate import completion
 from erpflow.projections.status import WaveStatus, wave_status
+
+RUN_ENDS = (Runs.Aborted, Runs.RunAbandoned, Runs.Completed, Wave.Aborted, Wave.RunAbandoned, Wave.Completed)
 
 
 @dataclass
@@ -65,7 +73,7 @@ def build_report(ledger: Ledger, wave: str, method: Method) -> Report:
         previous = by_role.get(title, (0, 0))
         by_role[title] = (previous[0] + done, previous[1] + invited)
     return Report(status, _kpis(status, by_role), operations, batches, burndown, _anomaly_counts(ledger, wave),
-                  by_role, facts_gate, ledger.wave(wave).gate, _raci(method))
+                  by_role, facts_gate, waves.view(ledger, wave).gate, _raci(method))
 
 
 def _kpis(status: WaveStatus, by_role: dict[str, tuple[int, int]]) -> dict[str, float]:
@@ -81,7 +89,7 @@ def _kpis(status: WaveStatus, by_role: dict[str, tuple[int, int]]) -> dict[str, 
         "rows read": sum(r["read"] for r in rows),
         "rows loaded": sum(r["loaded"] for r in rows),
         "rows rejected": sum(r["rejected"] for r in rows),
-        "sessions": next((op.batches for op in status.operations if op.operation == "training"), 0),
+        "sessions": {op.operation: op.batches for op in status.operations}.get("training", 0),
         "invitations sent": training.get("sent", 0),
         "attended": attended,
         "training completion": attended / invited if invited else 0.0,
@@ -98,31 +106,33 @@ def _timeline(ledger: Ledger, wave: str) -> tuple[list[Span], list[Span], list[t
     open_now: set[UUID] = set()
     burndown: list[tuple[datetime, int, int]] = []
     for _, event in ledger.wave_events(wave):
-        kind, at, who = type(event).__qualname__, event.timestamp, event.originator_id
-        if kind == "Wave.OperationStarted":
+        at, who = event.timestamp, event.originator_id
+        if isinstance(event, Wave.OperationStarted):
             running[event.operation] = Span(event.operation, event.operation, at)
             operations.append(running[event.operation])
-        elif kind == "Wave.OperationFinished" and event.operation in running:
+        elif isinstance(event, Wave.OperationFinished) and event.operation in running:
             span = running.pop(event.operation)
-            span.end, span.outcome = at, "failed" if event.summary.get("batches_failed") else "done"
-        elif kind in ("Wave.Aborted", "Wave.RunAbandoned", "Wave.Completed"):
+            span.end = at
+            span.outcome = OperationState.FAILED if event.summary.get("batches_failed") else OperationState.DONE
+        elif isinstance(event, RUN_ENDS):
             for span in [*running.values(), *attempts.values()]:
-                span.end, span.outcome = at, "interrupted"
+                span.end, span.outcome = at, OperationState.INTERRUPTED
             running.clear()
             attempts.clear()
-        elif kind == "Batch.Opened":
+        elif isinstance(event, Batch.Opened):
             names[who] = (event.operation, event.key)
-        elif kind == "Batch.Attempted" and who in names:
+        elif isinstance(event, Batch.Attempted) and who in names:
             attempts[who] = Span(names[who][0], names[who][1], at)
             batches.append(attempts[who])
-        elif kind in ("Batch.Succeeded", "Batch.Failed") and who in attempts:
+        elif isinstance(event, (Batch.Succeeded, Batch.Failed)) and who in attempts:
             span = attempts.pop(who)
-            span.end, span.outcome = at, "done" if kind == "Batch.Succeeded" else "failed"
-        elif kind.startswith("Anomaly.") and kind != "Anomaly.Commented":
-            if kind == "Anomaly.Raised":
+            span.end = at
+            span.outcome = OperationState.DONE if isinstance(event, Batch.Succeeded) else OperationState.FAILED
+        elif isinstance(event, (Anomaly.Raised, Anomaly.Resolved, Anomaly.Reopened)):
+            if isinstance(event, Anomaly.Raised):
                 severity[who] = event.severity
-            (open_now.discard if kind == "Anomaly.Resolved" else open_now.add)(who)
-            blocking = sum(1 for a in open_now if severity.get(a) == "blocking")
+            (open_now.discard if isinstance(event, Anomaly.Resolved) else open_now.add)(who)
+            blocking = sum(1 for a in open_now if severity.get(a) == Severity.BLOCKING)
             burndown.append((at, len(open_now), blocking))
     return operations, batches, burndown
 
@@ -130,7 +140,7 @@ def _timeline(ledger: Ledger, wave: str) -> tuple[list[Span], list[Span], list[t
 def _anomaly_counts(ledger: Ledger, wave: str) -> dict[str, dict[str, int]]:
     from erpflow.projections.anomalies import anomalies
 
-    counts: dict[str, dict[str, int]] = {s: {"raised": 0, "open": 0} for s in ("blocking", "major", "minor")}
+    counts: dict[str, dict[str, int]] = {s: {"raised": 0, "open": 0} for s in Severity}
     for anomaly in anomalies(ledger, wave):
         counts[anomaly.severity]["raised"] += 1
         counts[anomaly.severity]["open"] += anomaly.open

@@ -6,22 +6,24 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from erpflow.application.lease import holder_gone
+from erpflow.application import waves
 from erpflow.application.ledger import Ledger
+from erpflow.application.waves import WaveView
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused
-from erpflow.model.ids import batch_id, wave_id
-from erpflow.model.wave import Wave
+from erpflow.model.ids import attendance_id, batch_id, gate_id, runs_id, wave_id
+from erpflow.model.vocabulary import BatchState, OperationState
 
-ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "rejected")
+ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "confirmed", "rejected")
 
 
 @dataclass
 class OperationStatus:
     operation: str
-    state: str = "not started"  # not started | running | done | failed
+    state: str = OperationState.NOT_STARTED
     batches: int = 0
     batches_done: int = 0
     batches_failed: int = 0
@@ -47,7 +49,7 @@ class WaveStatus:
 
 
 def wave_status(ledger: Ledger, name: str, at: int | None = None) -> WaveStatus:
-    """The state of every operation from the Wave stream and its batches' streams; with ``at``, as it was
+    """The state of every operation from the wave's streams and its batches' streams; with ``at``, as it was
     when the log ended at that position (each stream read up to its last event at or before it)."""
     wave, batch = _readers(ledger, name, at)
     operations, outcomes = [], []
@@ -63,7 +65,7 @@ def wave_status(ledger: Ledger, name: str, at: int | None = None) -> WaveStatus:
                 if found is None:
                     continue
                 status.batches_done += found.done
-                status.batches_failed += found.status == "failed"
+                status.batches_failed += found.status == BatchState.FAILED
                 status.batches_in_doubt += found.in_doubt
                 status.items.update(found.counts)
                 outcomes += [(op, outcome) for outcome in found.outcomes] if found.done else []
@@ -73,9 +75,9 @@ def wave_status(ledger: Ledger, name: str, at: int | None = None) -> WaveStatus:
                       dict(wave.reconciliations), outcomes)
 
 
-def _readers(ledger: Ledger, name: str, at: int | None) -> tuple[Wave, Callable[[str, str], Batch | None]]:
+def _readers(ledger: Ledger, name: str, at: int | None) -> tuple[WaveView, Callable[[str, str], Batch | None]]:
     if at is None:
-        return ledger.wave(name), lambda op, key: ledger.batch(name, op, key)
+        return waves.view(ledger, name), lambda op, key: ledger.batch(name, op, key)
     versions: dict[UUID, int] = {}
     for position, event in ledger.wave_events(name):
         if position > at:
@@ -85,11 +87,15 @@ def _readers(ledger: Ledger, name: str, at: int | None) -> tuple[Wave, Callable[
         ledger.wave(name)  # an unknown wave is its own error
         raise CommandRefused(f"wave {name!r} had no event yet at position {at}")
 
-    def batch(op: str, key: str) -> Batch | None:
-        aggregate = batch_id(name, op, key)
+    def get(aggregate: UUID) -> Any:
         return ledger.repository.get(aggregate, version=versions[aggregate]) if aggregate in versions else None
 
-    return ledger.repository.get(wave_id(name), version=versions[wave_id(name)]), batch
+    wave = get(wave_id(name))
+    runs, sheets, decisions = get(runs_id(name)), get(attendance_id(name)), get(gate_id(name))
+    present = {**wave.carried.attendance, **(sheets.present if sheets else {})}
+    view = WaveView(wave, runs.current if runs else wave.carried.runs, present,
+                    decisions.latest if decisions and decisions.latest else wave.carried.gate)
+    return view, lambda op, key: get(batch_id(name, op, key))
 
 
 def position_at(ledger: Ledger, name: str, moment: datetime) -> int:
@@ -105,12 +111,10 @@ def position_at(ledger: Ledger, name: str, moment: datetime) -> int:
     return position
 
 
-def _state(wave: Wave) -> str:
+def _state(wave: WaveView) -> str:
     """The recorded state, except that a run whose process is gone or whose lease expired is interrupted."""
     if wave.run_id is None:
         return wave.state
-    gone = wave.lease is not None and holder_gone(wave.lease.holder)
-    if wave.lease_lapsed(datetime.now(UTC), gone):
+    if wave.taken_over_because(datetime.now(UTC)):
         return f"interrupted (run {wave.run_id}): resume with `erpflow resume {wave.name}`"
     return f"running (run {wave.run_id})"
-

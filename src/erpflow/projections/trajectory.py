@@ -6,9 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from erpflow.application import waves
 from erpflow.application.ledger import Ledger
-from erpflow.model.errors import InputError
 from erpflow.inputs.plan import WavePlan, load_plan
+from erpflow.model.decisions import GateDecisions
+from erpflow.model.errors import InputError
+from erpflow.model.run import Runs
+from erpflow.model.vocabulary import Decision
+from erpflow.model.wave import Wave
 
 
 @dataclass
@@ -73,16 +78,15 @@ def trajectory(ledger: Ledger, plans: list[WavePlan], now: datetime | None = Non
                                max(c.end_date for c in p.training.calendars))) for p in plans}
     for _, event in ledger.read_log():
         step = steps.get(getattr(event, "ctx", {}).get("wave", ""))
-        kind = type(event).__qualname__
-        if step is None or not kind.startswith("Wave."):
+        if step is None:
             continue
-        if kind == "Wave.Started" and step.started is None:
+        if isinstance(event, (Runs.Started, Wave.Started)) and step.started is None:
             step.started = event.timestamp
-        elif kind == "Wave.GateDecided":
+        elif isinstance(event, (GateDecisions.Decided, Wave.GateDecided)):
             step.gate = event.decision
-            step.finished = event.timestamp if event.decision == "go" else None
+            step.finished = event.timestamp if event.decision == Decision.GO else None
     for step in steps.values():
-        if (found := ledger.find_wave(step.name)) is not None:
+        if (found := waves.find(ledger, step.name)) is not None:
             step.state = found.state
     return estimate(list(steps.values()), now)
 

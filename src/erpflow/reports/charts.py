@@ -38,9 +38,13 @@ def timeline(report: Report) -> str:
 
     order = [op.operation for op in report.status.operations]
     figure, axes = plt.subplots(figsize=(9, 0.45 + 0.55 * len(order)))
+    spans: dict[str, tuple[list, list]] = {name: ([], []) for name in order}
+    for kind, found in enumerate((report.operations, report.batches)):
+        for span in found:
+            spans.setdefault(span.operation, ([], []))[kind].append(span)
     for row, name in enumerate(order):
-        _bars(axes, [s for s in report.operations if s.operation == name], row - 0.12, 0.34, date2num)
-        _bars(axes, [s for s in report.batches if s.operation == name], row + 0.22, 0.14, date2num)
+        _bars(axes, spans[name][0], row - 0.12, 0.34, date2num)
+        _bars(axes, spans[name][1], row + 0.22, 0.14, date2num)
     axes.set_yticks(range(len(order)), order)
     axes.invert_yaxis()
     axes.xaxis.set_major_formatter(DateFormatter("%H:%M:%S"))

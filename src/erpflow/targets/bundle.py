@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from erpflow.targets.credentials import credential
-from erpflow.model.accounts import Protected
-from erpflow.model.items import ItemOutcome
 from erpflow.inputs.plan import WavePlan
+from erpflow.model.accounts import Protected
 from erpflow.settings import Settings
+from erpflow.targets.credentials import credential
+from erpflow.targets.ports import AccountsTarget, Confirmations, ErpTarget, Mailer, NoConfirmations
+
+if TYPE_CHECKING:
+    from erpflow.targets.tryton import TrytonTarget
 
 
 class Targets:
-    """The ERP and the mailer a wave's plan names; nothing is opened until needed."""
+    """The ERP, the accounts target, the mailer and the confirmations a wave's plan names; nothing is opened
+    until needed."""
 
     def __init__(self, plan: WavePlan, settings: Settings, protected: Protected = Protected(),
-                 invitations: dict[str, dict[str, str]] | None = None):
-        self.plan, self.settings, self.invitations = plan, settings, invitations or {}
-        self.owner: dict[str, Any] = {"programme": settings.programme, "protected": protected}
-
-    def concurrency(self, operation: str, wanted: int) -> int:
-        """How many batches of an operation may run at once: the embedded ERP serialises its calls in one
-        process, so its operations run one batch at a time; invitations go out ``wanted`` at a time."""
-        return wanted if operation == "training" else 1
+                 confirmations: Confirmations | None = None, invitations: dict[str, dict[str, str]] | None = None):
+        self.plan, self.settings = plan, settings
+        self.invitations = invitations or {}  # language -> part -> template, from the method
+        self.protected = protected
+        self.confirmations: Confirmations = confirmations or NoConfirmations()
 
     @cached_property
-    def erp(self) -> Any:
+    def tryton(self) -> TrytonTarget:
+        """The plan's Tryton database: embedded (created from the template if missing) or on a server."""
         from erpflow.targets.tryton import TrytonTarget
         from erpflow.targets.tryton_db import ensure_database
         from erpflow.targets.tryton_remote import RemoteTryton
@@ -37,22 +38,29 @@ class Targets:
         target = self.plan.target
         if target.url is not None:
             password = credential(self.settings, "tryton_password") or SecretStr("")
-            return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password), **self.owner)
+            return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password),
+                                programme=self.settings.programme, protected=self.protected)
         database = ensure_database(self.settings.tryton_home, target.database, template=self.settings.tryton_template)
-        return TrytonTarget(database, check_email_dns=self.settings.check_email_dns, **self.owner)
+        return TrytonTarget(database, check_email_dns=self.settings.check_email_dns,
+                            programme=self.settings.programme, protected=self.protected)
+
+    @property
+    def erp(self) -> ErpTarget:
+        return self.tryton
 
     @cached_property
-    def accounts(self) -> Any:
+    def accounts(self) -> AccountsTarget:
         """Where user accounts go: the plan's SCIM server, or the ERP."""
         scim = self.plan.accounts.scim
         if scim is None:
-            return self.erp
+            return self.tryton
         from erpflow.targets.scim import ScimTarget
 
-        return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""), **self.owner)
+        return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""),
+                          programme=self.settings.programme, protected=self.protected)
 
     @cached_property
-    def mailer(self) -> Any:
+    def mailer(self) -> Mailer:
         from erpflow.targets.mail import OutboxMailer, SmtpMailer
 
         mail = self.plan.training.mail
@@ -61,25 +69,3 @@ class Targets:
         smtp = mail.smtp
         return SmtpMailer(smtp.host, smtp.port, str(mail.sender), smtp.username,
                           credential(self.settings, "smtp_password") if smtp.username else None, smtp.starttls)
-
-    def find_invitations(self, invitations: Sequence[Any]) -> dict[str, str]:
-        """Invitations already written to the outbox (an SMTP server cannot be asked: none found)."""
-        find = getattr(self.mailer, "find", None)
-        return find([(i.ref, i.session.key) for i in invitations]) if find else {}
-
-    def send_invitations(self, invitations: Sequence[Any]) -> list[ItemOutcome]:
-        """Invite only the people whose account exists and is erpflow's: a refused account gets no invitation."""
-        from erpflow.inputs.invitations import render
-        from erpflow.targets.mail import build_invitation
-
-        sender = str(self.plan.training.mail.sender)
-        accounts = self.accounts.managed([i.ref for i in invitations])
-        invited = [i for i in invitations if i.ref in accounts]
-        language = self.plan.training.mail.language or ""
-        templates = self.invitations.get(language)
-        sent = iter(self.mailer.send([(i.ref, build_invitation(
-            i.session, i.trainee, sender, self.plan.wave,
-            texts=render(templates, language, i.session, i.trainee) if templates else None)) for i in invited]))
-        return [next(sent) if i.ref in accounts else
-                ItemOutcome(i.ref, "rejected", reason=f"not invited: no account of erpflow's for {i.ref!r}")
-                for i in invitations]

@@ -165,6 +165,10 @@ class SmtpMailer:
             raise TargetUnavailable(f"{where} cannot be used: {_reason(exc)}") from None
         return smtp
 
+    def find(self, invitations: Sequence[tuple[str, str]]) -> dict[str, str]:
+        """An SMTP server cannot be asked what it delivered: none found."""
+        return {}
+
     def send(self, messages: Sequence[tuple[str, EmailMessage]]) -> list[ItemOutcome]:
         if not messages:
             return []

@@ -152,8 +152,8 @@ class ScimTarget:
         for op in answer.operations or []:
             i = int(op.bulk_id) if op.bulk_id else next(c[0] for c in chunk if op.location and
                                                         op.location.endswith(c[2]))
-            status = int(op.status)
-            reason = f"SCIM {status}: {op.response.detail}" if status >= 400 and op.response else ""
+            status = int(op.status or 0)
+            reason = _refusal(status, op.response) if not 200 <= status < 300 else ""
             results[i] = (status, (op.location or "").rstrip("/").rsplit("/", 1)[-1], reason)
         return results
 
@@ -189,6 +189,12 @@ class ScimTarget:
             operations += [PatchOperation[Group](op="remove", path=f'members[value eq "{v}"]') for v in remove]
             if operations:
                 self._scim().modify(Group, groups[name]["id"], PatchOp[Group](operations=operations))
+
+
+def _refusal(status: int, response: Any) -> str:
+    """One line for a refused /Bulk operation, with the server's detail when it sends one."""
+    detail = getattr(response, "detail", None) or getattr(response, "scim_type", None) or "no detail"
+    return f"SCIM {status or 'no status'}: {detail}"
 
 
 def _user(spec: UserSpec, marked: str, user_id: str | None = None) -> Any:

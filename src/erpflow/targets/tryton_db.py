@@ -33,6 +33,8 @@ class TrytonSetupError(TargetError):
 
 
 @dataclass(frozen=True)
+
+
 class TrytonDatabase:
     config_file: Path
     name: str

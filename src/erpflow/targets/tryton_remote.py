@@ -15,6 +15,8 @@ USER_ERROR = 1  # trytond's code for a UserError (a refusal of the data, not of 
 
 
 @dataclass(frozen=True)
+
+
 class RemoteTryton:
     """A database of a trytond server; the password never appears in a repr, an event or a log line."""
 
