@@ -147,7 +147,8 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
     _tag_run(prepared)
     run_id = str(flow_run.get_id() or "local")
     ledger = Ledger(settings)
-    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, LedgerConfirmations(ledger))
+    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, LedgerConfirmations(ledger),
+                      invitations=prepared.method.invitations)
     ask = ask_steps if ask_steps is not None else deployment.id is not None
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
     check_head(ledger, settings)
