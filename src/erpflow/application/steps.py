@@ -9,9 +9,8 @@ from erpflow.application import waves
 from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import find_method
 from erpflow.inputs.method import file_digest
-from erpflow.model.context import Context
 from erpflow.model.errors import CommandRefused, InputError
-from erpflow.model.steps import Confirmation, StepConfirmation, step_id
+from erpflow.model.steps import Confirmation, StepConfirmation
 from erpflow.operations.steps import OPERATION, Step, load_steps
 
 
@@ -38,9 +37,10 @@ def wave_steps(ledger: Ledger, wave: str, configured: Path | None = None) -> lis
     return load_steps(find_method(Path(recorded.plan_path), configured)).steps
 
 
-def confirm(ledger: Ledger, ctx: Context, step: str, comment: str, evidence: Path,
-            configured: Path | None = None) -> Confirmation:
+def confirm(ledger: Ledger, wave: str, actor: str, step: str, comment: str, evidence: Path,
+            configured: Path | None = None, flow_run_id: str = "") -> Confirmation:
     """Record that a step of the wave is done, with a comment and the sha256 of an evidence file; once only."""
+    ctx = waves.context(wave, actor, OPERATION.id, flow_run_id)
     known = [s.id for s in wave_steps(ledger, ctx.wave, configured)]
     if step not in known:
         raise CommandRefused(f"{step!r} is not a business step of wave {ctx.wave} ({', '.join(known)})")
@@ -49,7 +49,7 @@ def confirm(ledger: Ledger, ctx: Context, step: str, comment: str, evidence: Pat
     if not evidence.is_file():
         raise InputError(str(evidence), "evidence file not found")
     recorded = StepConfirmation.confirm(ctx.wave, step, comment, evidence.name, file_digest(evidence),
-                                        ctx.for_operation("steps").as_dict())
+                                        ctx.as_dict())
     ledger.save(recorded)
     return recorded.confirmation
 

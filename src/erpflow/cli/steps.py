@@ -23,11 +23,9 @@ def confirm(wave: WaveName, step_id: Annotated[str, typer.Argument(metavar="STEP
             = None) -> None:
     """Confirm a business step: record the comment and the sha256 of the evidence file."""
     from erpflow.application.steps import confirm as record
-    from erpflow.model.context import Context, code_version
 
     settings = load_settings()
-    ctx = Context(wave, actor or settings.actor, code_version=code_version())
-    done = record(open_ledger(), ctx, step_id, comment, evidence, settings.method)
+    done = record(open_ledger(), wave, actor or settings.actor, step_id, comment, evidence, settings.method)
     out.print(f"step {step_id} of wave {wave} confirmed by {done.by} (evidence {done.evidence}, "
               f"sha256 {done.sha256[:16]}); go on with `erpflow resume {wave}`", highlight=False, soft_wrap=True)
 

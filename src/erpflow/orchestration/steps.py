@@ -47,9 +47,9 @@ def ask_for_confirmations(ledger: Ledger, ctx: Context, batches: list[BatchPlan]
                     description=f"**{step.title}** (`{step.step}`): confirmed by {step.accountable}, "
                                 "with a comment and an evidence file"),
                 timeout=int(TIMEOUT_HOURS * 3600), poll_interval=POLL_SECONDS)
-            who = Context(ctx.wave, answer.confirmed_by, ctx.flow_run_id, code_version=ctx.code_version)
             try:
-                confirm(ledger, who, step.step, answer.comment, Path(answer.evidence))
+                confirm(ledger, ctx.wave, answer.confirmed_by, step.step, answer.comment, Path(answer.evidence),
+                        flow_run_id=ctx.flow_run_id)
                 break
             except ErpflowError as exc:
                 log.warning("confirmation refused; asking again", step=step.step, reason=str(exc))
