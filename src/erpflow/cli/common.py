@@ -11,6 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from erpflow.model.errors import ErpflowError
 
@@ -20,7 +22,7 @@ WIDTH = 140  # when the output is not a terminal (CI logs, pipes), tables keep t
 
 
 def _console(stderr: bool = False) -> Console:
-    console = Console(stderr=stderr)
+    console = Console(stderr=stderr, emoji=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = WIDTH
     return console
@@ -28,6 +30,19 @@ def _console(stderr: bool = False) -> Console:
 
 out = _console()
 err = _console(stderr=True)
+
+
+
+class Rows(Table):
+    """A table of data: a ``str`` cell is shown as it is, never read as markup; styled cells are ``Text``."""
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
+def styled(text: str, style: str) -> Text:
+    return Text(text, style=style)
+
 
 PlanPath = Annotated[Path, typer.Argument(help="the wave plan (YAML)")]
 WaveName = Annotated[str, typer.Argument(help="the wave's name")]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from erpflow.cli.common import PlanPath, app, err, load_settings, open_ledger, out, user_errors
 
@@ -84,10 +85,11 @@ def trigger(path: PlanPath,
     except Exception as exc:  # an unknown deployment, an unreachable server
         raise InputError(deployment, f"cannot start a run: {exc}".splitlines()[0]) from None
     ui = PREFECT_UI_URL.value() or os.environ["PREFECT_API_URL"].removesuffix("/api")
-    out.print(f"flow run '{run.name}' ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}")
+    out.print(escape(f"flow run '{run.name}' ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}"),
+              highlight=False)
     if watch:
         state = _wait_for(run.id)
-        out.print(f"flow run '{run.name}': {state.name}")
+        out.print(escape(f"flow run '{run.name}': {state.name}"), highlight=False)
         if not state.is_completed():
             raise typer.Exit(1)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from erpflow.cli.common import PlanPath, WaveName, app, err, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import PlanPath, Rows, WaveName, app, err, load_settings, open_ledger, out, user_errors
 
 
 @app.command()
@@ -24,9 +24,10 @@ def plan(path: PlanPath) -> None:
 
     prepared = prepare(path, load_settings().method)
     p = prepared.plan
-    out.print(f"[bold]Wave {p.wave}[/] ({p.kind}) on {', '.join(p.sites)}, target {p.target.erp} "
-              f"database {p.target.database!r}" + (f", after {p.after}" if p.after else ""))
-    table = Table("operation", "batches", "items", "to send", "rejected before sending", "detail")
+    out.print(f"[bold]Wave {escape(p.wave)}[/] ({p.kind}) on {escape(', '.join(p.sites))}, target {p.target.erp} "
+              f"database {escape(repr(p.target.database))}" + (f", after {escape(p.after)}" if p.after else ""),
+              highlight=False)
+    table = Rows("operation", "batches", "items", "to send", "rejected before sending", "detail")
     for op, batches in prepared.batches.items():
         items = sum(len(b.items) for b in batches)
         rejected = sum(len(b.rejected) for b in batches)
@@ -35,7 +36,8 @@ def plan(path: PlanPath) -> None:
     out.print(table)
     for batch in (b for batches in prepared.batches.values() for b in batches):
         for outcome in batch.rejected:
-            out.print(f"  [yellow]will reject[/] {outcome.source}: {outcome.ref}: {outcome.reason}", highlight=False)
+            out.print(f"  [yellow]will reject[/] {escape(f'{outcome.source}: {outcome.ref}: {outcome.reason}')}",
+                      highlight=False)
 
 
 From = Annotated[str | None, typer.Option("--from", help="start at this operation (those before it stay as they are)")]
@@ -77,9 +79,12 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from erpflow.application.engine import check_predecessor, operations_to_run
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
+    from erpflow.model.context import check_actor
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
 
+    if actor is not None:
+        check_actor(actor)
     if force and not reason.strip():
         raise CommandRefused("--force needs --reason: it is recorded with who forced the batches")
     settings = load_settings()
@@ -92,7 +97,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
         why = wave.taken_over_because(datetime.now(UTC))
         if why is None:
             raise CommandRefused(wave.held_by())
-        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted ({why})",
+        err.print(f"[yellow]taking over wave {escape(prepared.name)}:[/] run {wave.run_id} was interrupted ({why})",
                   highlight=False)
     prepare_prefect_env(settings)
     from prefect import tags
@@ -106,7 +111,8 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
         raise failure
     _print_status(prepared.name)
     if not state.is_completed():
-        err.print(f"[bold red]wave {prepared.name} did not complete:[/] {state.message}", highlight=False)
+        err.print(f"[bold red]wave {escape(prepared.name)} did not complete:[/] {escape(str(state.message))}",
+                  highlight=False)
         raise typer.Exit(1)
 
 
@@ -114,9 +120,9 @@ def _print_status(name: str) -> None:
     from erpflow.projections.status import ITEM_STATUSES, wave_status
 
     status = wave_status(open_ledger(), name)
-    out.print(f"[bold]Wave {status.name}[/] ({status.kind}, {', '.join(status.sites)}): "
-              f"[bold]{status.state}[/], {status.runs} run(s)")
-    table = Table("operation", "state", "batches done", "failed", "in doubt", "skipped last run", *ITEM_STATUSES)
+    out.print(f"[bold]Wave {escape(status.name)}[/] ({status.kind}, {escape(', '.join(status.sites))}): "
+              f"[bold]{status.state}[/], {status.runs} run(s)", highlight=False)
+    table = Rows("operation", "state", "batches done", "failed", "in doubt", "skipped last run", *ITEM_STATUSES)
     for op in status.operations:
         table.add_row(op.operation, op.state, f"{op.batches_done}/{op.batches}", str(op.batches_failed),
                       str(op.batches_in_doubt), str(op.batches_skipped),
@@ -124,7 +130,7 @@ def _print_status(name: str) -> None:
     out.print(table)
     for dataset, r in status.reconciliations.items():
         mark = "[green]balanced[/]" if r["balanced"] else "[bold red]NOT balanced[/]"
-        out.print(f"  {dataset}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}  {mark}")
+        out.print(f"  {escape(dataset)}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}  {mark}")
 
 
 @app.command()
@@ -157,7 +163,7 @@ def history(wave: WaveName,
         for rec in events(ledger, wave, where):
             sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         return
-    table = Table("#", "time (UTC)", "event", "operation", "actor", "detail")
+    table = Rows("#", "time (UTC)", "event", "operation", "actor", "detail")
     for rec in events(ledger, wave, where):
         table.add_row(str(rec["position"]), rec["timestamp"][:19].replace("T", " "), rec["type"],
                       rec["operation"], rec["actor"], about(rec, item) if item else summary(rec))
@@ -165,7 +171,7 @@ def history(wave: WaveName,
     if not (operation or item or since or until):
         out.print("Input files of the plan as last run (sha256):")
         for path, digest in recorded.inputs.items():
-            out.print(f"  {digest[:16]}  {path}", highlight=False)
+            out.print(f"  {digest[:16]}  {escape(path)}", highlight=False)
 
 
 def _utc(moment: datetime | None) -> datetime | None:
