@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -79,9 +80,9 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from erpflow.application.engine import check_predecessor, operations_to_run
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
+    from erpflow.cli.interrupt import Interrupted, exit_code, stop_on_signals
     from erpflow.model.context import check_actor
     from erpflow.model.errors import CommandRefused
-    from erpflow.orchestration.prefect_env import prepare_prefect_env
 
     if actor is not None:
         check_actor(actor)
@@ -99,14 +100,17 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
             raise CommandRefused(wave.held_by())
         err.print(f"[yellow]taking over wave {escape(prepared.name)}:[/] run {wave.run_id} was interrupted ({why})",
                   highlight=False)
-    prepare_prefect_env(settings)
-    from prefect import tags
+    from prefect.exceptions import ExternalSignal
 
-    from erpflow.orchestration.flows import run_wave
-
-    logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
-    with tags(*prepared.tags()):
-        state = run_wave(str(path), actor, start_from, only, reason if force else "", return_state=True)
+    with stop_on_signals():
+        try:
+            state = _flow(settings, prepared.tags(), str(path), actor, start_from, only, reason if force else "")
+        except (KeyboardInterrupt, Interrupted, ExternalSignal) as exc:
+            name, code = escape(prepared.name), exit_code(exc)
+            err.print(f"[bold red]wave {name} interrupted[/] ({signal.Signals(code - 128).name}): the run is "
+                      f"recorded as aborted; go on with `erpflow resume {name}`",
+                      highlight=False, soft_wrap=True)
+            raise typer.Exit(code) from None
     if state.is_failed() and isinstance(failure := state.result(raise_on_failure=False), CommandRefused):
         raise failure
     _print_status(prepared.name)
@@ -114,6 +118,20 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
         err.print(f"[bold red]wave {escape(prepared.name)} did not complete:[/] {escape(str(state.message))}",
                   highlight=False)
         raise typer.Exit(1)
+
+
+def _flow(settings: Any, tags: list[str], *args: Any) -> Any:
+    """The wave's flow run, in this process; its final Prefect state."""
+    from erpflow.orchestration.prefect_env import prepare_prefect_env
+
+    prepare_prefect_env(settings)
+    from prefect import tags as tagged
+
+    from erpflow.orchestration.flows import run_wave
+
+    logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
+    with tagged(*tags):
+        return run_wave(*args, return_state=True)
 
 
 def _print_status(name: str) -> None:
