@@ -86,15 +86,23 @@ class Training(Defaults):
             raise preparing.error(str(exc), "training", "calendars") from None
 
     def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
+        from email.errors import MessageError
+
         from erpflow.targets.mail import build_invitation
 
         sender, wave = str(targets.plan.training.mail.sender), targets.plan.wave
         accounts = targets.accounts.managed([i.ref for i in batch.items])
         invited = [i for i in batch.items if i.ref in accounts]
-        sent = iter(targets.mailer.send([(i.ref, build_invitation(i.session, i.trainee, sender, wave))
-                                         for i in invited]))
-        return [next(sent) if i.ref in accounts else
-                ItemOutcome(i.ref, "rejected", reason=f"not invited: no account of erpflow's for {i.ref!r}")
+        refused = {i.ref: f"not invited: no account of erpflow's for {i.ref!r}" for i in batch.items
+                   if i.ref not in accounts}
+        messages = []
+        for i in invited:
+            try:
+                messages.append((i.ref, build_invitation(i.session, i.trainee, sender, wave)))
+            except (ValueError, MessageError) as exc:
+                refused[i.ref] = f"invitation not built: {' '.join(str(exc).split())}"
+        sent = iter(targets.mailer.send(messages))
+        return [ItemOutcome(i.ref, "rejected", reason=refused[i.ref]) if i.ref in refused else next(sent)
                 for i in batch.items]
 
     def lookup(self, batch: BatchPlan, targets: Targets) -> dict[str, str]:
