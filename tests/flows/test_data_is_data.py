@@ -71,3 +71,12 @@ def test_a_control_character_in_anomaly_text_is_refused(pilot_copy, cli, field: 
     values = {"--item": "fcollin", "--reason": "wrong"} | {field: "line\nforged: yes"}
     assert_user_error(cli("anomaly", "raise", "pilot", *(x for kv in values.items() for x in kv)),
                       field.strip("-"), "U+000A")
+
+
+def test_ctrl_c_in_any_command_is_one_line_and_exit_130(cli, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("erpflow.cli.anomalies.open_ledger", interrupted)
+    result = cli("anomaly", "list", "pilot")
+    assert result.exit_code == 130 and result.stderr.strip() == "interrupted", result.output

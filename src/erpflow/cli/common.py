@@ -49,7 +49,8 @@ WaveName = Annotated[str, typer.Argument(help="the wave's name")]
 
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """A user error is one line on stderr and exit code 2, never a traceback."""
+    """A user error is one line on stderr and exit code 2, Ctrl-C one line and exit code 130; never a
+    traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -58,6 +59,9 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except ErpflowError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("interrupted", highlight=False)
+            raise typer.Exit(130) from None
 
     return wrapper
 
