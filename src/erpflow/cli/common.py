@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from erpflow.cli.interrupt import exit_code
 from erpflow.model.errors import ErpflowError
 
 app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
@@ -59,9 +60,9 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except ErpflowError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             err.print("interrupted", highlight=False)
-            raise typer.Exit(130) from None
+            raise typer.Exit(exit_code(exc)) from None
 
     return wrapper
 

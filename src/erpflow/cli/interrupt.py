@@ -11,8 +11,8 @@ __all__ = ["Interrupted", "exit_code", "stop_on_signals"]
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class Interrupted(BaseException):
-    """A signal asked the command to stop; raised in the main thread, like KeyboardInterrupt."""
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGINT or SIGTERM) asked the command to stop; raised in the main thread."""
 
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)

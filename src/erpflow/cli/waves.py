@@ -80,7 +80,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from erpflow.application.engine import check_predecessor, operations_to_run
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
-    from erpflow.cli.interrupt import Interrupted, exit_code, stop_on_signals
+    from erpflow.cli.interrupt import exit_code, stop_on_signals
     from erpflow.model.context import check_actor
     from erpflow.model.errors import CommandRefused
 
@@ -105,7 +105,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     with stop_on_signals():
         try:
             state = _flow(settings, prepared.tags(), str(path), actor, start_from, only, reason if force else "")
-        except (KeyboardInterrupt, Interrupted, ExternalSignal) as exc:
+        except (KeyboardInterrupt, ExternalSignal) as exc:
             name, code = escape(prepared.name), exit_code(exc)
             err.print(f"[bold red]wave {name} interrupted[/] ({signal.Signals(code - 128).name}): the run is "
                       f"recorded as aborted; go on with `erpflow resume {name}`",
