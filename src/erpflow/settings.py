@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     retry_delay_seconds: float = Field(2, ge=0, description="first retry delay, doubled at each retry")
     parallel_batches: int = Field(4, ge=1, description="batches of one operation run at once")
     max_input_bytes: int = Field(4_000_000, gt=0, description="the largest YAML file (plan, method) read, in bytes")
+    anchor_key: SecretStr | None = Field(
+        None, description="the Ed25519 key signing chain anchors (PEM, or 32 bytes in hex); "
+                          "unset: a key generated under home on first use")
     check_email_dns: bool = Field(
         False, description="let Tryton also check that every e-mail domain resolves (needs DNS)")
 
@@ -52,6 +55,14 @@ class Settings(BaseSettings):
     @property
     def events_path(self) -> Path:
         return self.home / "events.sqlite"
+
+    @property
+    def anchors_path(self) -> Path:
+        return self.home / "anchors"
+
+    @property
+    def anchor_key_path(self) -> Path:
+        return self.home / "anchor-key.pem"
 
     @property
     def tryton_home(self) -> Path:

@@ -117,7 +117,7 @@ def test_a_wave_killed_at_each_operation_resumes_with_nothing_done_twice_or_lost
             assert "Wave pilot (pilot, Lyon): completed" in resumed.stdout
 
     check_exactly_once(plan, settings)
-    verified = erpflow("verify")  # what the killed runs wrote is chained by the next seal
+    verified = erpflow("verify")  # what the killed runs wrote was chained as it was stored
     assert verified.returncode == 0 and verified.stdout.startswith("verified: "), verified.stderr
     history = erpflow("history", "pilot")
     assert history.returncode == 0 and history.stdout.count("Runs.RunAbandoned") == 4, history.stderr

@@ -88,10 +88,9 @@ class FakeTargets(Targets):
 @contextmanager
 def in_memory_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Ledgers opened meanwhile keep their events in memory (eventsourcing's POPO persistence); the steps that
-    write beside the events in SQL (seals, the items table) are left out."""
+    write beside the events in SQL (the items table) are left out."""
     from erpflow.application import engine, ledger
 
-    monkeypatch.setattr(ledger, "store_env", lambda settings: {"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    monkeypatch.setattr(engine, "seal", lambda ledger, ctx: 0)
+    monkeypatch.setattr(ledger, "store_env", lambda settings: {"PERSISTENCE_MODULE": "erpflow.store.popo"})
     monkeypatch.setattr(engine.items, "update", lambda ledger: 0)
     yield

@@ -16,7 +16,6 @@ from erpflow.application import anomalies, lease, waves
 from erpflow.application.faults import crash_point
 from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import PreparedWave
-from erpflow.audit.seals import seal
 from erpflow.inputs.method import AnomalyRules
 from erpflow.model.batch import Batch
 from erpflow.model.context import Context
@@ -191,7 +190,6 @@ def finish_operation(ledger: Ledger, ctx: Context, prepared: PreparedWave,
                                       lambda key: ledger.batch(ctx.wave, ctx.operation, key), ctx.as_dict())
     wave.finish_operation(ctx.operation, dict(summary), ctx.as_dict())
     ledger.save(wave)
-    seal(ledger, ctx)
     return dict(summary)
 
 
@@ -199,7 +197,6 @@ def complete(ledger: Ledger, ctx: Context, summary: dict[str, Any]) -> None:
     runs = _runs(ledger, ctx)
     runs.complete(ctx.flow_run_id, summary, ledger.wave(ctx.wave).every_operation_done, ctx.as_dict())
     ledger.save(runs)
-    seal(ledger, ctx)
     items.update(ledger)
 
 

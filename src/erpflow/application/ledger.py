@@ -4,20 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    Notification,
+    OperationalError,
+    PersistenceError,
+    Recording,
+)
 
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
+from erpflow.model.steps import StepConfirmation, step_id
 from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
 from erpflow.model.ids import batch_id, wave_id
 from erpflow.model.wave import Wave
 from erpflow.settings import Settings
+from erpflow.store.chained import ChainedRecorder
+from erpflow.store.files import check_sqlite_store, diagnose
+
+SQLITE, POSTGRES = "erpflow.store.sqlite", "erpflow.store.postgres"
+DAMAGED = "the event store is damaged: {}; run `erpflow verify`"
+
+
+class StoreDamaged(LedgerUnavailable):
+    """The event store holds something erpflow cannot read: a damaged file or record, or a foreign file."""
 
 
 def store_env(settings: Settings) -> dict[str, str]:
@@ -25,18 +46,18 @@ def store_env(settings: Settings) -> dict[str, str]:
     url = settings.event_store.get_secret_value()
     if not url:
         settings.home.mkdir(parents=True, exist_ok=True)
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(settings.events_path),
+        return {"PERSISTENCE_MODULE": SQLITE, "SQLITE_DBNAME": str(settings.events_path),
                 "SQLITE_LOCK_TIMEOUT": "30"}
     parts = urlparse(url)
     if parts.scheme in ("postgresql", "postgres"):
         schema = parse_qs(parts.query).get("schema", [""])[0]
-        return {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": parts.path.lstrip("/"),
+        return {"PERSISTENCE_MODULE": POSTGRES, "POSTGRES_DBNAME": parts.path.lstrip("/"),
                 "POSTGRES_HOST": parts.hostname or "127.0.0.1", "POSTGRES_PORT": str(parts.port or 5432),
                 "POSTGRES_USER": unquote(parts.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(parts.password or ""), "POSTGRES_SCHEMA": schema,
                 "POSTGRES_CONNECT_TIMEOUT": "10"}
     if parts.scheme == "sqlite":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": unquote(parts.path),
+        return {"PERSISTENCE_MODULE": SQLITE, "SQLITE_DBNAME": unquote(parts.path),
                 "SQLITE_LOCK_TIMEOUT": "30"}
     raise LedgerUnavailable("ERPFLOW_EVENT_STORE must be empty, postgresql://... or sqlite:///path")
 
@@ -47,7 +68,7 @@ TABLES_LOCK = 0x6572_7066  # "erpf": a PostgreSQL advisory lock around the creat
 @contextmanager
 def _creating_tables(env: dict[str, str]) -> Iterator[None]:
     """On PostgreSQL, one process at a time creates the tables of an empty store (they race otherwise)."""
-    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+    if env["PERSISTENCE_MODULE"] != POSTGRES:
         yield
         return
     import psycopg
@@ -70,13 +91,37 @@ class Ledger(Application):
     log_section_size = 1000
 
     def __init__(self, settings: Settings | None = None):
-        env = store_env(settings or Settings())
+        self.settings = settings or Settings()
+        env = {**store_env(self.settings), "TRANSCODER_TOPIC": "erpflow.store.transcoder:OrjsonTranscoder"}
         self.store_env = env
+        if env["PERSISTENCE_MODULE"] == SQLITE:
+            problem = check_sqlite_store(env["SQLITE_DBNAME"])
+            if problem:
+                raise StoreDamaged(DAMAGED.format(problem))
         try:
             with _creating_tables(env):
                 super().__init__(env=env)
-        except PersistenceError as exc:
+                self.chain.wave_of = self._wave_of
+                with self._storage():
+                    if self.chain.lagging():
+                        self.chain.catch_up()
+        except (InterfaceError, OperationalError) as exc:
             raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
+        except PersistenceError as exc:
+            raise StoreDamaged(DAMAGED.format(self._damage(exc))) from None
+
+    def _damage(self, exc: Exception) -> str:
+        """What a storage error says is wrong with the store, in one line."""
+        if self.store_env["PERSISTENCE_MODULE"] == SQLITE:
+            found = diagnose(self.store_env["SQLITE_DBNAME"])
+            if found:
+                return found
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+    @property
+    def chain(self) -> ChainedRecorder:
+        """The recorder, as the one that chains and indexes each event it stores."""
+        return cast(ChainedRecorder, self.recorder)
 
     @contextmanager
     def _storage(self) -> Iterator[None]:
@@ -84,15 +129,42 @@ class Ledger(Application):
             yield
         except IntegrityError:
             raise CommandRefused("someone else recorded an event on this record first; read it again") from None
-        except PersistenceError as exc:
+        except (InterfaceError, OperationalError) as exc:
             raise LedgerUnavailable(f"event store error: {exc}".splitlines()[0]) from None
+        except PersistenceError as exc:
+            raise StoreDamaged(DAMAGED.format(self._damage(exc))) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Storage errors, and records that do not decode, as the ledger's errors."""
+        with self._storage():
+            try:
+                yield
+            except (ValueError, TypeError, KeyError, AssertionError) as exc:
+                raise StoreDamaged(DAMAGED.format(f"a record does not decode ({type(exc).__name__})")) from None
+
+    def _record(self, processing_event: ProcessingEvent) -> list[Recording]:
+        """Record the events with the wave of each, for the recorder's wave index."""
+        processing_event.saved_kwargs["waves"] = [_wave(event) for event in processing_event.events]
+        return super()._record(processing_event)
+
+    def _wave_of(self, record: Notification) -> str:
+        return _wave(self.to_event(record))
+
+    def to_event(self, record: Notification) -> DomainEventProtocol:
+        """The domain event of a stored record; a record that does not decode is a damaged store."""
+        try:
+            return self.mapper.to_domain_event(record)
+        except Exception as exc:  # noqa: BLE001 (whatever the transcoder or the event class raise on garbage)
+            raise StoreDamaged(DAMAGED.format(f"the record at position {record.id} does not decode "
+                                              f"({type(exc).__name__})")) from None
 
     def save(self, *aggregates: Any, **kwargs: Any) -> Any:
         with self._storage():
             return super().save(*aggregates, **kwargs)
 
     def _get(self, aggregate_id: UUID) -> Any | None:
-        with self._storage():
+        with self._reading():
             try:
                 return self.repository.get(aggregate_id)
             except AggregateNotFoundError:
@@ -110,6 +182,9 @@ class Ledger(Application):
     def batch(self, wave: str, operation: str, key: str) -> Batch | None:
         return self._get(batch_id(wave, operation, key))
 
+    def step_confirmation(self, wave: str, step: str) -> StepConfirmation | None:
+        return self._get(step_id(wave, step))
+
     def anomaly(self, anomaly: UUID) -> Anomaly | None:
         return self._get(anomaly)
 
@@ -119,13 +194,27 @@ class Ledger(Application):
             with self._storage():
                 notifications = self.recorder.select_notifications(start, page)
             for notification in notifications:
-                yield notification.id, self.mapper.to_domain_event(notification)
+                yield notification.id, self.to_event(notification)
             if len(notifications) < page:
                 return
             start = notifications[-1].id + 1
 
-    def wave_events(self, name: str) -> Iterator[tuple[int, DomainEventProtocol]]:
-        """The events of one wave, in order."""
-        for position, event in self.read_log():
-            if getattr(event, "ctx", {}).get("wave") == name:
-                yield position, event
+    def wave_records(self, name: str, page: int = 1000) -> Iterator[Notification]:
+        """The stored records of one wave, in order, read through the wave index (never the whole log)."""
+        after = 0
+        while True:
+            with self._storage():
+                notifications = self.chain.select_wave(name, after, page)
+            yield from notifications
+            if len(notifications) < page:
+                return
+            after = notifications[-1].id
+
+    def wave_events(self, name: str, page: int = 1000) -> Iterator[tuple[int, DomainEventProtocol]]:
+        """The events of one wave, in order, read through the wave index (never the whole log)."""
+        for notification in self.wave_records(name, page):
+            yield notification.id, self.to_event(notification)
+
+def _wave(event: Any) -> str:
+    ctx = getattr(event, "ctx", None)
+    return str(ctx.get("wave", "")) if isinstance(ctx, dict) else ""

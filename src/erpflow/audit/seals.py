@@ -1,4 +1,4 @@
-"""Sealing the log at the end of each operation and wave, and verifying it."""
+"""Verifying the log against its hash chain, record by record, in pages."""
 
 from __future__ import annotations
 
@@ -6,18 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from erpflow.application.ledger import Ledger
-from erpflow.model.context import Context
-from erpflow.audit.chain import GENESIS, ChainStore, extend, link, notifications
+from erpflow.audit.chain import GENESIS, PAGE, link
+from erpflow.store.chained import ChainedRecorder
 
-
-def seal(ledger: Ledger, ctx: Context) -> int:
-    """Extend the chain to the end of the log, record its head on the wave, and chain that record too."""
-    store = ChainStore(ledger.store_env)
-    position, head = extend(ledger, store)
-    wave = ledger.wave(ctx.wave)
-    wave.seal(position, head, ctx.as_dict())
-    ledger.save(wave)
-    return extend(ledger, store)[0]
+INSERTED = "a record the chain does not know: inserted (or its chain row deleted)"
+DELETED = "a chained record is missing: deleted"
+EDITED = "its content differs from what was chained: edited or reordered"
+REWRITTEN = "the chain table was rewritten: a seal does not match"
 
 
 @dataclass(frozen=True)
@@ -29,39 +24,54 @@ class Verdict:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"verified: {self.checked} events, every one as it was sealed"
+            return f"verified: {self.checked} events, every one as it was chained"
         return f"position {self.position}: {self.problem} ({self.checked} events before it verified)"
 
 
 def verify(ledger: Ledger) -> Verdict:
-    """Recompute the chain over the log and compare it with the sealed digests, record by record."""
-    chain = ChainStore(ledger.store_env).digests()
-    expected = iter(sorted(chain))
-    previous, checked, seals = GENESIS, 0, []
-    for record in notifications(ledger):
-        want = next(expected, None)
-        if want is None:
-            return Verdict(False, checked, record.id, "a record no seal covers: written after the last seal (by a run in progress) or inserted")
-        if want < record.id:
-            return Verdict(False, checked, want, "a sealed record is missing: deleted")
-        if want > record.id:
-            return Verdict(False, checked, record.id, "a record the chain does not know: inserted")
-        digest = link(previous, record.id, record.originator_id, record.originator_version, record.topic,
-                      record.state)
-        if digest != chain[record.id]:
-            return Verdict(False, checked, record.id, "its content differs from what was sealed: edited or reordered")
-        if record.topic.endswith("Wave.Sealed"):
-            seals.append(ledger.mapper.to_domain_event(record))
-        previous, checked = digest, checked + 1
-    missing = next(expected, None)
-    if missing is not None:
-        return Verdict(False, checked, missing, "a sealed record is missing: deleted")
+    """Recompute the chain over the log and compare it with the stored digests, record by record.
+
+    Each page of records is read before its chain rows: a record and its digest are committed together, so a
+    run writing meanwhile is never mistaken for tampering.
+    """
+    recorder, chained = ledger.recorder, ledger.chain
+    previous, checked, start = GENESIS, 0, 1
+    seals: list[Any] = []
+    while True:
+        records = recorder.select_notifications(start, PAGE)
+        stop = records[-1].id if len(records) == PAGE else None
+        chain = chained.select_chain(start, stop)
+        if stop is None and chain and (not records or chain[-1][0] > records[-1].id) \
+                and len(recorder.select_notifications(start, PAGE)) > len(records):
+            continue  # records were written after this page was read: read it again
+        digests = iter(chain)
+        for record in records:
+            position, digest = next(digests, (None, None))
+            if position is None or position > record.id:
+                return Verdict(False, checked, record.id, INSERTED)
+            if position < record.id:
+                return Verdict(False, checked, position, DELETED)
+            previous = link(previous, record.id, record.originator_id, record.originator_version, record.topic,
+                            record.state)
+            if previous != digest:
+                return Verdict(False, checked, record.id, EDITED)
+            if record.topic.endswith("Wave.Sealed"):  # written by erpflow before each write was chained
+                seals.append(ledger.to_event(record))
+            checked += 1
+        missing = next(digests, None)
+        if missing is not None:
+            return Verdict(False, checked, missing[0], DELETED)
+        if stop is None:
+            break
+        start = stop + 1
     for sealed in seals:
-        if chain.get(sealed.position, GENESIS if sealed.position == 0 else None) != sealed.head:
-            return Verdict(False, checked, sealed.position, "the chain table was rewritten: a seal does not match")
+        if _digest_at(chained, sealed.position) != sealed.head:
+            return Verdict(False, checked, sealed.position, REWRITTEN)
     return Verdict(True, checked)
 
 
-def sealed_heads(ledger: Ledger) -> list[dict[str, Any]]:
-    return [{"position": e.position, "head": e.head} for _, e in ledger.read_log()
-            if type(e).__qualname__ == "Wave.Sealed"]
+def _digest_at(chained: ChainedRecorder, position: int) -> str | None:
+    if position == 0:
+        return GENESIS
+    rows = chained.select_chain(position, position)
+    return rows[0][1] if rows else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -49,6 +50,27 @@ PlanPath = Annotated[Path, typer.Argument(help="the wave plan (YAML)")]
 WaveName = Annotated[str, typer.Argument(help="the wave's name")]
 
 
+STORE_LIBRARIES = ("eventsourcing", "psycopg", "sqlite3")
+
+
+def store_error(exc: BaseException) -> str | None:
+    """What a storage library's error says about the event store, in one line; None if it is none of theirs.
+
+    Whatever a command does, an error raised inside the event store's libraries (a damaged file, a record that
+    does not decode) means the store is not as erpflow wrote it.
+    """
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_globals.get("__name__", ""))
+        tb = tb.tb_next
+    origin = type(exc).__module__
+    if not (isinstance(exc, sqlite3.DatabaseError) or origin.startswith(STORE_LIBRARIES)
+            or (frames and frames[-1].startswith(STORE_LIBRARIES))):
+        return None
+    said = " ".join(str(exc).split()) or type(exc).__name__
+    return f"the event store cannot be read ({said[:200]}); run `erpflow verify`"
+
+
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """A user error is one line on stderr and exit code 2, Ctrl-C one line and exit code 130; never a
     traceback."""
@@ -58,13 +80,22 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except ErpflowError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            _fail(str(exc))
         except KeyboardInterrupt as exc:
             err.print("interrupted", highlight=False)
             raise typer.Exit(exit_code(exc)) from None
+        except Exception as exc:
+            said = store_error(exc)
+            if said is None:
+                raise
+            _fail(said)
 
     return wrapper
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
 
 
 def load_settings() -> Any:

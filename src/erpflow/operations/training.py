@@ -88,9 +88,12 @@ class Training(Defaults):
     def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
         from email.errors import MessageError
 
+        from erpflow.inputs.invitations import render
         from erpflow.targets.mail import build_invitation
 
         sender, wave = str(targets.plan.training.mail.sender), targets.plan.wave
+        language = targets.plan.training.mail.language or ""
+        templates = targets.invitations.get(language)
         accounts = targets.accounts.managed([i.ref for i in batch.items])
         invited = [i for i in batch.items if i.ref in accounts]
         refused = {i.ref: f"not invited: no account of erpflow's for {i.ref!r}" for i in batch.items
@@ -98,7 +101,8 @@ class Training(Defaults):
         messages = []
         for i in invited:
             try:
-                messages.append((i.ref, build_invitation(i.session, i.trainee, sender, wave)))
+                texts = render(templates, language, i.session, i.trainee) if templates else None
+                messages.append((i.ref, build_invitation(i.session, i.trainee, sender, wave, texts=texts)))
             except (ValueError, MessageError) as exc:
                 refused[i.ref] = f"invitation not built: {' '.join(str(exc).split())}"
         sent = iter(targets.mailer.send(messages))

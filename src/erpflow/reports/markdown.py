@@ -31,7 +31,7 @@ def figure(name: str, value: float) -> str:
 
 def criteria_table(results: list[Result]) -> str:
     lines = ["| criterion | measured | target | result |", "|---|---|---|---|"]
-    lines += [f"| {text(r.title)} | {r.shown(r.measured)} | {text(r.target)} | {'pass' if r.passed else '**fail**'} |"
+    lines += [f"| {text(r.title)} | {r.shown(r.measured)} | {r.target} | {'pass' if r.passed else '**fail**'} |"
               for r in results]
     return "\n".join(lines)
 

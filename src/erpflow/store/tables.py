@@ -13,7 +13,7 @@ class StoreTables:
 
     def __init__(self, env: dict[str, str]):
         self.env = env
-        self.postgres = env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+        self.postgres = env["PERSISTENCE_MODULE"].endswith("postgres")
 
     def _connect(self) -> Any:
         if self.postgres:

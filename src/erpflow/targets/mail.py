@@ -31,7 +31,8 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "x"
 
 
-def _calendar(session: Session, trainee: Trainee, wave: str, stamp: datetime) -> bytes:
+def _calendar(session: Session, trainee: Trainee, wave: str, stamp: datetime,
+              texts: dict[str, str]) -> bytes:
     organizer = vCalAddress(f"mailto:{session.trainer.email}")
     organizer.params["CN"] = session.trainer.name
     attendee = vCalAddress(f"mailto:{trainee.email}")
@@ -42,7 +43,9 @@ def _calendar(session: Session, trainee: Trainee, wave: str, stamp: datetime) ->
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", session.slot.start.astimezone(UTC))
     event.add("dtend", session.slot.end.astimezone(UTC))
-    event.add("summary", session.title)
+    event.add("summary", texts.get("summary", session.title))
+    if texts.get("description"):
+        event.add("description", texts["description"])
     event.add("location", session.slot.room)
     event.add("sequence", 0)
     event.add("organizer", organizer)
@@ -56,24 +59,26 @@ def _calendar(session: Session, trainee: Trainee, wave: str, stamp: datetime) ->
 
 
 def build_invitation(session: Session, trainee: Trainee, sender: str, wave: str, *,
-                     stamp: datetime | None = None) -> EmailMessage:
-    """One trainee's invitation: a short text and an .ics request (DTSTAMP is stamp, default now)."""
+                     stamp: datetime | None = None, texts: dict[str, str] | None = None) -> EmailMessage:
+    """One trainee's invitation: a short text and an .ics request (DTSTAMP is stamp, default now); ``texts``
+    (subject, body, summary, description) from the method's templates replace the built-in English ones."""
+    texts = texts or {}
     start, end = session.slot.start, session.slot.end
     where = ", ".join(part for part in (session.slot.room, session.site) if part)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = formataddr((trainee.name, trainee.email))
-    message["Subject"] = f"Training: {session.title}, {start:%Y-%m-%d %H:%M}"
+    message["Subject"] = texts.get("subject") or f"Training: {session.title}, {start:%Y-%m-%d %H:%M}"
     message["Message-ID"] = f"<{_safe(wave)}.{_safe(session.key)}.{_safe(trainee.login)}@erpflow>"
     message[SESSION_HEADER] = session.key
-    message.set_content(
+    message.set_content(texts.get("body") or (
         f"Hello {trainee.name},\n\n"
         f"You are invited to the training session \"{session.title}\".\n\n"
         f"When: {start:%Y-%m-%d}, {start:%H:%M} to {end:%H:%M} ({start.tzname()})\n"
         f"Where: {where or 'to be announced'}\n"
         f"Trainer: {session.trainer.name} <{session.trainer.email}>\n\n"
-        "The attached invitation adds the session to your calendar.\n")
-    message.add_attachment(_calendar(session, trainee, wave, stamp or datetime.now(UTC)),
+        "The attached invitation adds the session to your calendar.\n"))
+    message.add_attachment(_calendar(session, trainee, wave, stamp or datetime.now(UTC), texts),
                            maintype="text", subtype="calendar", filename="invitation.ics",
                            params={"method": "REQUEST", "charset": "utf-8"})
     return message

@@ -1,0 +1,61 @@
+"""The PostgreSQL event store: eventsourcing's recorder, chaining and indexing each event as it is stored.
+
+Named by ``PERSISTENCE_MODULE=erpflow.store.postgres``: eventsourcing finds ``Factory`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing import postgres as library
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.sql import SQL
+
+from erpflow.store.chained import CHAIN, WAVES, ChainedRecorder
+
+
+class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
+    """PostgreSQL's application recorder; the table lock it takes for each insert makes the chain serial."""
+
+    placeholder = "%s"
+    id_column = "notification_id"
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        if datastore.enable_db_functions:  # its insert function would store events the chain never sees
+            msg = "erpflow chains each insert: POSTGRES_ENABLE_DB_FUNCTIONS must stay off"
+            raise OSError(msg)
+        super().__init__(datastore, events_table_name=events_table_name)
+        schema = '"' + datastore.schema.replace('"', '""') + '"'
+        self.chain_table, self.waves_table = f"{schema}.{CHAIN}", f"{schema}.{WAVES}"
+        self.log_table = f'{schema}."{events_table_name}"'
+        self.sql_create_statements += [SQL(statement).format() for statement in self.chain_statements()]
+
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        self._append(curs, stored_events, ids or [], kwargs.get("waves"))
+        return ids
+
+    def _reading(self) -> Any:
+        return self.datastore.transaction(commit=False)
+
+    @contextmanager
+    def _locked(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=True) as curs:
+            self._lock_table(curs)
+            yield curs
+
+    def _notification(self, row: Any) -> Notification:
+        return Notification(id=row["notification_id"], originator_id=row["originator_id"],
+                            originator_version=row["originator_version"], topic=row["topic"],
+                            state=bytes(row["state"]))
+
+
+class ChainedPostgresFactory(library.PostgresFactory):
+    application_recorder_class = ChainedPostgresRecorder
+
+
+Factory = ChainedPostgresFactory

@@ -1,0 +1,202 @@
+"""erpflow's recorders pass eventsourcing's own test cases, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from tempfile import TemporaryDirectory
+
+import psycopg
+import pytest
+from eventsourcing.persistence import InfrastructureFactory, StoredEvent
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresDatastore,
+    PostgresProcessRecorder,
+    PostgresTrackingRecorder,
+)
+from eventsourcing.sqlite import (
+    SQLiteAggregateRecorder,
+    SQLiteDatastore,
+    SQLiteProcessRecorder,
+    SQLiteTrackingRecorder,
+)
+from eventsourcing.tests.persistence import (
+    ApplicationRecorderTestCase,
+    InfrastructureFactoryTestCase,
+)
+from eventsourcing.utils import Environment
+
+from erpflow.store import popo, postgres, sqlite
+from erpflow.store.chained import GENESIS, link
+
+from ..conftest import POSTGRES
+
+
+class SQLiteStore:
+    def setUp(self) -> None:
+        self.folder = TemporaryDirectory()
+        self.db_name = f"{self.folder.name}/events.sqlite"
+        super().setUp()
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        self.folder.cleanup()
+
+
+class PostgresStore:
+    def setUp(self) -> None:
+        self.schema = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {self.schema}")
+        super().setUp()
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
+
+
+def _pg_datastore(schema: str) -> PostgresDatastore:
+    parts = psycopg.conninfo.conninfo_to_dict(POSTGRES)
+    return PostgresDatastore(dbname=parts["dbname"], host=parts["host"], port=parts.get("port", "5432"),
+                             user=parts["user"], password=parts.get("password", ""), schema=schema)
+
+
+def assert_chained(recorder) -> int:
+    """Every stored record has the digest the chain formula gives it; the number of records."""
+    records = recorder.select_notifications(None, 10**6)
+    previous, expected = GENESIS, []
+    for record in records:
+        previous = link(previous, record.id, record.originator_id, record.originator_version, record.topic,
+                        record.state)
+        expected.append((record.id, previous))
+    assert recorder.select_chain(1, None) == expected
+    return len(records)
+
+
+class ChainChecks:
+    """Beyond eventsourcing's cases: each insert writes one chain row and one wave row per event, also when
+    many threads insert at once."""
+
+    def test_concurrent_writers_leave_one_exact_chain(self) -> None:
+        recorders = []
+        create = self.create_recorder
+        self.create_recorder = lambda: recorders.append(create()) or recorders[-1]
+        self.test_concurrent_no_conflicts()
+        assert assert_chained(recorders[0]) > 1000
+
+    def test_each_insert_chains_and_indexes_its_events(self) -> None:
+        recorder = self.create_recorder()
+        first, second = uuid.uuid4(), uuid.uuid4()
+        events = [StoredEvent(first, 1, "t1", b"a"), StoredEvent(first, 2, "t2", b"b")]
+        ids = recorder.insert_events(events, waves=["pilot", "wave-2"])
+        recorder.insert_events([StoredEvent(second, 1, "t3", b"c")])
+        chain = recorder.select_chain(1, None)
+        expected, previous = [], GENESIS
+        for position, event in zip([*ids, ids[-1] + 1], [*events, StoredEvent(second, 1, "t3", b"c")]):
+            previous = link(previous, position, event.originator_id, event.originator_version, event.topic,
+                            event.state)
+            expected.append((position, previous))
+        assert chain == expected and recorder.chain_head() == expected[-1]
+        assert [n.id for n in recorder.select_wave("pilot", 0, 10)] == [ids[0]]
+        assert [n.state for n in recorder.select_wave("wave-2", 0, 10)] == [b"b"]
+        assert not recorder.lagging()
+
+
+class TestChainedSQLiteRecorder(SQLiteStore, ChainChecks, ApplicationRecorderTestCase):
+    def create_recorder(self) -> sqlite.ChainedSQLiteRecorder:
+        recorder = sqlite.ChainedSQLiteRecorder(SQLiteDatastore(self.db_name, pool_size=100))
+        recorder.create_table()
+        return recorder
+
+
+@pytest.mark.postgres
+class TestChainedPostgresRecorder(PostgresStore, ChainChecks, ApplicationRecorderTestCase):
+    EXPECT_CONTIGUOUS_NOTIFICATION_IDS = False
+
+    def create_recorder(self) -> postgres.ChainedPostgresRecorder:
+        recorder = postgres.ChainedPostgresRecorder(_pg_datastore(self.schema))
+        recorder.create_table()
+        return recorder
+
+
+class TestChainedSQLiteFactory(InfrastructureFactoryTestCase):
+    def expected_factory_class(self):
+        return sqlite.ChainedSQLiteFactory
+
+    def expected_aggregate_recorder_class(self):
+        return SQLiteAggregateRecorder
+
+    def expected_application_recorder_class(self):
+        return sqlite.ChainedSQLiteRecorder
+
+    def expected_tracking_recorder_class(self):
+        return SQLiteTrackingRecorder
+
+    class TrackingSubclass(SQLiteTrackingRecorder):
+        pass
+
+    def tracking_recorder_subclass(self):
+        return self.TrackingSubclass
+
+    def expected_process_recorder_class(self):
+        return SQLiteProcessRecorder
+
+    def setUp(self) -> None:
+        self.folder = TemporaryDirectory()
+        self.env = Environment("TestCase")
+        self.env[InfrastructureFactory.PERSISTENCE_MODULE] = sqlite.__name__
+        self.env["SQLITE_DBNAME"] = f"{self.folder.name}/events.sqlite"
+        super().setUp()
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        self.folder.cleanup()
+
+
+@pytest.mark.postgres
+class TestChainedPostgresFactory(PostgresStore, InfrastructureFactoryTestCase):
+    """(PostgresStore creates the schema before the factory is constructed.)"""
+    def expected_factory_class(self):
+        return postgres.ChainedPostgresFactory
+
+    def expected_aggregate_recorder_class(self):
+        return PostgresAggregateRecorder
+
+    def expected_application_recorder_class(self):
+        return postgres.ChainedPostgresRecorder
+
+    def expected_tracking_recorder_class(self):
+        return PostgresTrackingRecorder
+
+    class TrackingSubclass(PostgresTrackingRecorder):
+        pass
+
+    def tracking_recorder_subclass(self):
+        return self.TrackingSubclass
+
+    def expected_process_recorder_class(self):
+        return PostgresProcessRecorder
+
+    @property
+    def env(self) -> Environment:
+        if "_env" not in self.__dict__:
+            parts = psycopg.conninfo.conninfo_to_dict(POSTGRES)
+            self._env = Environment("TestCase", {
+                InfrastructureFactory.PERSISTENCE_MODULE: postgres.__name__, "POSTGRES_DBNAME": parts["dbname"],
+                "POSTGRES_HOST": parts["host"], "POSTGRES_PORT": parts.get("port", "5432"),
+                "POSTGRES_USER": parts["user"], "POSTGRES_PASSWORD": parts.get("password", ""),
+                "POSTGRES_SCHEMA": self.schema})
+        return self._env
+
+
+class TestChainedPOPORecorder(ApplicationRecorderTestCase):
+    """The in-memory store of the application layer's unit tests keeps the same chain and index."""
+
+    def create_recorder(self) -> popo.ChainedPOPORecorder:
+        return popo.ChainedPOPORecorder()
+
+    test_each_insert_chains_and_indexes_its_events = ChainChecks.test_each_insert_chains_and_indexes_its_events
+
+
+del ApplicationRecorderTestCase, InfrastructureFactoryTestCase  # the base cases themselves are not run
