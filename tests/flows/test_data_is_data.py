@@ -3,6 +3,7 @@ every command, before and after being recorded; an actor that is not one printab
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,16 @@ REASON = "[red]bad[/] <script>alert(1)</script> :x:"
 
 def assert_runs(result, *shown: str) -> None:
     assert result.exit_code in (0, 1), result.output
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     for text in shown:
         assert text in result.stdout.replace("\n", ""), (text, result.stdout)
 
 
-def test_markup_in_a_cell_an_anomaly_and_the_actor_never_crash_a_command(cli, tmp_path: Path):
+def test_markup_in_a_cell_an_anomaly_and_the_actor_never_crash_a_command(cli, tmp_path: Path, monkeypatch):
+    # In one process, a log handler set up by the in-process run keeps CliRunner's closed stream: logging's own
+    # report of that is not a command's traceback.
+    monkeypatch.setattr(logging, "raiseExceptions", False)
     plan = small_pilot(tmp_path / "project")
     hr = tmp_path / "project" / "demo" / "hr_export.csv"
     hr.write_bytes(hr.read_bytes().replace("Hébert".encode(), NAME.encode()))
