@@ -34,7 +34,8 @@ def serve(port: Annotated[int, typer.Option(help="loopback port of the API and U
     project = Path.cwd()
     os.environ["ERPFLOW_PROJECT_DIR"] = str(project)
     try:
-        out.print(f"starting the Prefect server on {local.ui_url} (log: {local.home / 'server.log'})")
+        out.print(escape(f"starting the Prefect server on {local.ui_url} (log: {local.home / 'server.log'})"),
+                  highlight=False)
         local.start()
         local.deploy(project)
         for n in range(workers):

@@ -70,7 +70,7 @@ def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: O
     if not recorded.plan_path:
         raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it with `erpflow run PLAN`")
     if recorded.state == WaveState.COMPLETED and not (start_from or only or force):
-        out.print(f"Wave {wave} is complete: nothing to resume.")
+        out.print(escape(f"Wave {wave} is complete: nothing to resume."), highlight=False)
         return
     _run(Path(recorded.plan_path), actor, start_from, only, force, reason)
 
