@@ -110,9 +110,8 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
             state = _flow(settings, prepared.tags(), str(path), actor, start_from, only, reason if force else "")
         except (KeyboardInterrupt, ExternalSignal) as exc:
             name, code = escape(prepared.name), exit_code(exc)
-            err.print(f"[bold red]wave {name} interrupted[/] ({signal.Signals(code - 128).name}): the run is "
-                      f"recorded as aborted; go on with `erpflow resume {name}`",
-                      highlight=False, soft_wrap=True)
+            err.print(f"[bold red]wave {name} interrupted[/] ({signal.Signals(code - 128).name}); "
+                      f"`erpflow resume {name}` goes on from where it stopped", highlight=False, soft_wrap=True)
             raise typer.Exit(code) from None
     if state.is_failed() and isinstance(failure := state.result(raise_on_failure=False), CommandRefused):
         raise failure
