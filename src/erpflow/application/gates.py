@@ -16,7 +16,7 @@ from erpflow.model.gate import Facts, Result, evaluate, evidence_digest
 from erpflow.projections.gate import gate_facts
 
 GATE = "gate"  # the operation a decision's events name
-METHOD_FILES = ("cycle.yaml", "roles.yaml", "gates.yaml", "anomalies.yaml")
+JUDGING_FILES = ("roles.yaml", "gates.yaml", "anomalies.yaml")  # roles, gate criteria, anomaly severities
 
 
 @dataclass(frozen=True)
@@ -40,24 +40,28 @@ class GateEvaluation:
 
 
 def pinned_method(inputs: dict[str, str]) -> tuple[Path, dict[str, str]] | None:
-    """The folder of the method files a wave ran with and each file's sha256, from its recorded inputs."""
+    """The folder of the method a wave ran with and the sha256 of each file that judges it, from its recorded
+    inputs."""
     folders: dict[Path, dict[str, str]] = {}
     for path, digest in inputs.items():
-        if Path(path).name in METHOD_FILES:
+        if Path(path).name in JUDGING_FILES:
             folders.setdefault(Path(path).parent, {})[Path(path).name] = digest
-    return next(((folder, files) for folder, files in folders.items() if len(files) == len(METHOD_FILES)), None)
+    return next(((folder, files) for folder, files in folders.items() if len(files) == len(JUDGING_FILES)), None)
 
 
 def _check_same(folder: Path, pinned: dict[str, str], why: str) -> None:
     for name, digest in pinned.items():
         path = folder / name
-        if not path.is_file() or file_digest(path) != digest:
+        if not path.is_file():
+            raise CommandRefused(f"{path}, of the method the wave ran with, is missing; set ERPFLOW_METHOD to a "
+                                 "folder holding the same files")
+        if file_digest(path) != digest:
             raise CommandRefused(f"{path} {why}")
 
 
 def wave_method(ledger: Ledger, wave: str, configured: Path | None) -> Method:
-    """The method the wave ran with, pinned by the digests of its files: the configured folder is used only if
-    its files are the same, and the recorded one only if none changed since."""
+    """The method the wave ran with, pinned by the digests of the files that judge it (roles, gates, anomalies):
+    the configured folder is used only if those files are the same, the recorded one only if none changed since."""
     recorded = waves.view(ledger, wave)
     pinned = pinned_method(recorded.inputs)
     if pinned is None:
