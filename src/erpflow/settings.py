@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,17 @@ class Settings(BaseSettings):
     check_email_dns: bool = Field(
         False, description="let Tryton also check that every e-mail domain resolves (needs DNS)")
 
+    @field_validator("actor")
+    @classmethod
+    def _one_printable_line(cls, actor: str) -> str:
+        from erpflow.model.context import check_actor
+        from erpflow.model.errors import CommandRefused
+
+        try:
+            return check_actor(actor)
+        except CommandRefused as exc:
+            raise ValueError(str(exc).replace(f" {actor!r}", "")) from None
+
     @property
     def events_path(self) -> Path:
         return self.home / "events.sqlite"
@@ -70,4 +81,5 @@ def load_settings() -> Settings:
         first = exc.errors()[0]
         variable = "ERPFLOW_" + "_".join(str(part) for part in first["loc"][:1]).upper()
         value = first.get("input")
-        raise SettingsError(variable, first["msg"], value if isinstance(value, str) else "") from None
+        reason = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(variable, reason, value if isinstance(value, str) else "") from None

@@ -14,8 +14,10 @@ from typing import Any
 from erpflow.application import waves
 from erpflow.application.ledger import Ledger
 from erpflow.inputs.method import AnomalyRules
+from erpflow.inputs.text import control_character
 from erpflow.model.anomaly import MANUAL, Anomaly
 from erpflow.model.context import Context
+from erpflow.model.errors import CommandRefused
 from erpflow.model.ids import anomaly_id
 from erpflow.model.vocabulary import Severity
 
@@ -61,11 +63,19 @@ def resolve_failure(ledger: Ledger, ctx: Context, key: str) -> list[Anomaly]:
     return [existing]
 
 
+def _check_text(**fields: str) -> None:
+    """Text typed by hand is one line of text: a control character is refused, naming the field."""
+    for name, text in fields.items():
+        if (found := control_character(text)) is not None:
+            raise CommandRefused(f"{name}: {found}")
+
+
 def raise_by_hand(ledger: Ledger, wave: str, item: str, reason: str, actor: str, operation: str = "",
                   severity: str = Severity.MAJOR) -> Anomaly:
     """Raise an anomaly by hand: each one gets a stream of its own, even on an item that has one already."""
     from erpflow.projections.anomalies import anomalies
 
+    _check_text(item=item, reason=reason, operation=operation)
     ledger.wave(wave)
     same = [a for a in anomalies(ledger, wave) if a.origin == MANUAL and (a.operation, a.item) == (operation, item)]
     raised = Anomaly(wave=wave, operation=operation, item=item, severity=severity, reason=reason,
@@ -78,6 +88,7 @@ def raise_by_hand(ledger: Ledger, wave: str, item: str, reason: str, actor: str,
 def comment(ledger: Ledger, wave: str, prefix: str, text: str, actor: str) -> Anomaly:
     from erpflow.projections.anomalies import find
 
+    _check_text(comment=text)
     found = find(ledger, wave, prefix)
     found.comment(text, waves.context(wave, actor, found.operation).as_dict())
     ledger.save(found)
@@ -87,6 +98,7 @@ def comment(ledger: Ledger, wave: str, prefix: str, text: str, actor: str) -> An
 def resolve(ledger: Ledger, wave: str, prefix: str, resolution: str, actor: str) -> Anomaly:
     from erpflow.projections.anomalies import find
 
+    _check_text(resolution=resolution)
     found = find(ledger, wave, prefix)
     found.resolve(resolution, waves.context(wave, actor, found.operation).as_dict())
     ledger.save(found)

@@ -9,13 +9,14 @@ from erpflow.application import waves
 from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import find_method
 from erpflow.audit.anchors import Anchor, publish
-from erpflow.inputs.method import Method, load_method
+from erpflow.inputs.method import Method, file_digest, load_method
 from erpflow.model.decisions import GateDecisions
 from erpflow.model.errors import CommandRefused
 from erpflow.model.gate import Facts, Result, evaluate, evidence_digest
 from erpflow.projections.gate import gate_facts
 
 GATE = "gate"  # the operation a decision's events name
+JUDGING_FILES = ("roles.yaml", "gates.yaml", "anomalies.yaml")  # roles, gate criteria, anomaly severities
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,43 @@ class GateEvaluation:
         return evidence_digest(self.facts, self.results)
 
 
+def pinned_method(inputs: dict[str, str]) -> tuple[Path, dict[str, str]] | None:
+    """The folder of the method a wave ran with and the sha256 of each file that judges it, from its recorded
+    inputs."""
+    folders: dict[Path, dict[str, str]] = {}
+    for path, digest in inputs.items():
+        if Path(path).name in JUDGING_FILES:
+            folders.setdefault(Path(path).parent, {})[Path(path).name] = digest
+    return next(((folder, files) for folder, files in folders.items() if len(files) == len(JUDGING_FILES)), None)
+
+
+def _check_same(folder: Path, pinned: dict[str, str], why: str) -> None:
+    for name, digest in pinned.items():
+        path = folder / name
+        if not path.is_file():
+            raise CommandRefused(f"{path}, of the method the wave ran with, is missing; set ERPFLOW_METHOD to a "
+                                 "folder holding the same files")
+        if file_digest(path) != digest:
+            raise CommandRefused(f"{path} {why}")
+
+
 def wave_method(ledger: Ledger, wave: str, configured: Path | None) -> Method:
-    """The method beside the wave's recorded plan (or the configured one)."""
+    """The method the wave ran with, pinned by the digests of the files that judge it (roles, gates, anomalies):
+    the configured folder is used only if those files are the same, the recorded one only if none changed since."""
     recorded = waves.view(ledger, wave)
-    if not recorded.plan_path and configured is None:
-        raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it first")
-    return load_method(find_method(Path(recorded.plan_path), configured))
+    pinned = pinned_method(recorded.inputs)
+    if pinned is None:
+        if not recorded.plan_path and configured is None:
+            raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it first")
+        return load_method(find_method(Path(recorded.plan_path), configured))
+    folder, files = pinned
+    if configured is not None:
+        _check_same(configured, files, f"differs from the method wave {wave!r} ran with ({folder}); unset "
+                                       "ERPFLOW_METHOD to judge it by its own")
+        return load_method(configured)
+    _check_same(folder, files, f"changed since wave {wave!r} ran with it: a wave is judged by the method it ran "
+                               "with; restore the file or run the wave again")
+    return load_method(folder)
 
 
 def evaluate_gate(ledger: Ledger, wave: str, method: Method) -> GateEvaluation:

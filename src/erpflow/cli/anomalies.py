@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from erpflow.cli.common import WaveName, app, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import Rows, WaveName, app, load_settings, open_ledger, out, user_errors
 
 anomaly = typer.Typer(help="Anomalies of a wave: raised on their own from rejected items and failed batches, "
                            "or by hand.", no_args_is_help=True)
@@ -24,7 +24,7 @@ def list_(wave: WaveName, open_only: Annotated[bool, typer.Option("--open", help
 
     ledger = open_ledger()
     ledger.wave(wave)
-    table = Table("id", "severity", "operation", "item", "reason", "state")
+    table = Rows("id", "severity", "operation", "item", "reason", "state")
     for a in anomalies(ledger, wave):
         if (open_only and not a.open) or (severity and a.severity != severity):
             continue
@@ -43,7 +43,7 @@ def raise_(wave: WaveName, item: Annotated[str, typer.Option(help="what it is ab
     from erpflow.application.anomalies import raise_by_hand
 
     raised = raise_by_hand(open_ledger(), wave, item, reason, load_settings().actor, operation, severity)
-    out.print(f"anomaly {str(raised.id)[:8]} raised on {item}")
+    out.print(f"anomaly {str(raised.id)[:8]} raised on {escape(item)}", highlight=False)
 
 
 @anomaly.command("comment")
@@ -66,4 +66,4 @@ def resolve(wave: WaveName, anomaly_id: AnomalyId,
     if not resolution.strip():
         raise CommandRefused("resolving an anomaly needs a --resolution")
     found = settle(open_ledger(), wave, anomaly_id, resolution, load_settings().actor)
-    out.print(f"anomaly {str(found.id)[:8]} on {found.item} resolved")
+    out.print(f"anomaly {str(found.id)[:8]} on {escape(found.item)} resolved", highlight=False)

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from erpflow.cli.common import app, err, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import Rows, app, err, load_settings, open_ledger, out, user_errors
 
 
 @app.command()
@@ -25,7 +25,7 @@ def trace(key: Annotated[str, typer.Argument(help="a login or a legacy id")],
         for rec, said in events(open_ledger(), key):
             sys.stdout.write(json.dumps({**rec, "about": said}, ensure_ascii=False) + "\n")
         return
-    table = Table("#", "time (UTC)", "wave", "operation", "event", "what it says", "actor", "run")
+    table = Rows("#", "time (UTC)", "wave", "operation", "event", "what it says", "actor", "run")
     for rec, said in events(open_ledger(), key):
         table.add_row(str(rec["position"]), rec["timestamp"][:19].replace("T", " "), rec["wave"], rec["operation"],
                       rec["type"], said, rec["actor"], rec["flow_run_id"][:8])
@@ -52,10 +52,10 @@ def verify(inputs: Annotated[str | None, typer.Option(
 
         changes = changed_inputs(ledger.wave(inputs).inputs)
         for path, change in changes.items():
-            out.print(f"{change}: {path}", highlight=False)
+            out.print(escape(f"{change}: {path}"), highlight=False)
         if changes:
             raise typer.Exit(1)
-        out.print(f"every input file of wave {inputs} is as it was run")
+        out.print(escape(f"every input file of wave {inputs} is as it was run"), highlight=False)
         return
     from erpflow.audit import anchors as anchoring
     from erpflow.audit.seals import verify as check
@@ -69,26 +69,30 @@ def verify(inputs: Annotated[str | None, typer.Option(
     verdict = check(ledger)
     cut = anchoring.compare(ledger, found)
     if not verdict.ok:
-        err.print(f"[bold red]tampered:[/] {verdict}", highlight=False)
+        err.print(f"[bold red]tampered:[/] {escape(str(verdict))}", highlight=False)
     for problem in cut:
-        err.print(f"[bold red]tampered:[/] {problem}", highlight=False)
+        err.print(f"[bold red]tampered:[/] {escape(str(problem))}", highlight=False)
     for problem in bad:
-        err.print(f"[bold red]bad anchor:[/] {problem}", highlight=False)
+        err.print(f"[bold red]bad anchor:[/] {escape(str(problem))}", highlight=False)
     if not verdict.ok or cut or bad:
         raise typer.Exit(1)
     latest = max((a.position for a in found), default=None)
-    out.print(str(verdict) + (f"; {len(found)} anchor(s) match, the latest at position {latest}" if found else
-                              "; no anchor to compare with"), highlight=False)
+    out.print(escape(str(verdict) + (f"; {len(found)} anchor(s) match, the latest at position {latest}" if found
+                                     else "; no anchor to compare with")), highlight=False)
 
 
 @app.command()
 @user_errors
 def export(wave: Annotated[str, typer.Argument(help="the wave's name")],
-           folder: Annotated[Path, typer.Argument(help="where events.jsonl and manifest.json go")]) -> None:
+           folder: Annotated[Path, typer.Argument(help="where events.jsonl and manifest.json go")],
+           force: Annotated[bool, typer.Option("--force", help="overwrite an export there")] = False) -> None:
     """Export a wave's events with a manifest an auditor checks with `python3 docs/verify-export.py FOLDER`."""
     from erpflow.audit.export import export as write
+    from erpflow.cli.paths import export_folder, writing
 
-    manifest = write(open_ledger(), wave, folder, load_settings())
-    out.print(f"{manifest['events']} events of wave {wave} written to {folder} "
-              f"(chain head {manifest['chain_head']['digest'][:16]} at position {manifest['chain_head']['position']})",
+    export_folder(folder, ("events.jsonl", "manifest.json"), force)
+    with writing(folder):
+        manifest = write(open_ledger(), wave, folder, load_settings())
+    out.print(escape(f"{manifest['events']} events of wave {wave} written to {folder} (chain head "
+                     f"{manifest['chain_head']['digest'][:16]} at position {manifest['chain_head']['position']})"),
               highlight=False)

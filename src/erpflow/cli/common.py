@@ -12,7 +12,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
+from erpflow.cli.interrupt import exit_code
 from erpflow.model.errors import ErpflowError
 
 app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
@@ -21,7 +24,7 @@ WIDTH = 140  # when the output is not a terminal (CI logs, pipes), tables keep t
 
 
 def _console(stderr: bool = False) -> Console:
-    console = Console(stderr=stderr)
+    console = Console(stderr=stderr, emoji=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = WIDTH
     return console
@@ -29,6 +32,19 @@ def _console(stderr: bool = False) -> Console:
 
 out = _console()
 err = _console(stderr=True)
+
+
+
+class Rows(Table):
+    """A table of data: a ``str`` cell is shown as it is, never read as markup; styled cells are ``Text``."""
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
+def styled(text: str, style: str) -> Text:
+    return Text(text, style=style)
+
 
 PlanPath = Annotated[Path, typer.Argument(help="the wave plan (YAML)")]
 WaveName = Annotated[str, typer.Argument(help="the wave's name")]
@@ -56,7 +72,8 @@ def store_error(exc: BaseException) -> str | None:
 
 
 def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """A user error is one line on stderr and exit code 2, never a traceback."""
+    """A user error is one line on stderr and exit code 2, Ctrl-C one line and exit code 130; never a
+    traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -64,6 +81,9 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except ErpflowError as exc:
             _fail(str(exc))
+        except KeyboardInterrupt as exc:
+            err.print("interrupted", highlight=False)
+            raise typer.Exit(exit_code(exc)) from None
         except Exception as exc:
             said = store_error(exc)
             if said is None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
+from rich.markup import escape
 
 from erpflow.cli.common import PlanPath, app, err, load_settings, open_ledger, out, user_errors
 
@@ -37,7 +38,8 @@ def serve(port: Annotated[int, typer.Option(help="loopback port of the API and U
     project = Path.cwd()
     os.environ["ERPFLOW_PROJECT_DIR"] = str(project)
     try:
-        out.print(f"starting the Prefect server on {local.ui_url} (log: {local.home / 'server.log'})")
+        out.print(escape(f"starting the Prefect server on {local.ui_url} (log: {local.home / 'server.log'})"),
+                  highlight=False)
         local.start()
         local.deploy(project)
         for n in range(workers):
@@ -90,10 +92,11 @@ def trigger(path: PlanPath,
         raise InputError(deployment, f"cannot start a run: {exc}".splitlines()[0]) from None
     assert isinstance(run, FlowRun)  # called outside an event loop, Prefect returns the flow run itself
     ui = PREFECT_UI_URL.value() or os.environ["PREFECT_API_URL"].removesuffix("/api")
-    out.print(f"flow run '{run.name}' ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}")
+    out.print(escape(f"flow run '{run.name}' ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}"),
+              highlight=False)
     if watch:
         state = _wait_for(run.id)
-        out.print(f"flow run '{run.name}': {state.name}")
+        out.print(escape(f"flow run '{run.name}': {state.name}"), highlight=False)
         if not state.is_completed():
             raise typer.Exit(1)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from erpflow.cli.common import WaveName, app, err, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import Rows, WaveName, app, err, load_settings, open_ledger, out, styled, user_errors
 
 training = typer.Typer(help="Training attendance and completion.", no_args_is_help=True)
 app.add_typer(training, name="training")
@@ -31,7 +31,7 @@ def completion(wave: WaveName) -> None:
     """Who attended, of those invited, per role and site."""
     from erpflow.projections.gate import completion as rates
 
-    table = Table("role", "site", "attended", "invited", "completion")
+    table = Rows("role", "site", "attended", "invited", "completion")
     for (role, site), (done, invited) in sorted(rates(open_ledger(), wave).items()):
         table.add_row(role, site, str(done), str(invited), f"{done / invited:.0%}" if invited else "-")
     out.print(table)
@@ -52,19 +52,19 @@ def gate(wave: WaveName,
 
     ledger = open_ledger()
     evaluation = evaluate_gate(ledger, wave, wave_method(ledger, wave, load_settings().method))
-    table = Table("criterion", "measured", "target", "result")
+    table = Rows("criterion", "measured", "target", "result")
     for r in evaluation.results:
-        table.add_row(r.title, r.shown(r.measured), r.target, "[green]pass[/]" if r.passed else
-                      "[bold red]fail[/]")
-    out.print(f"[bold]Gate {evaluation.gate}[/] of wave {wave}")
+        table.add_row(r.title, r.shown(r.measured), r.target, styled("pass", "green") if r.passed else
+                      styled("fail", "bold red"))
+    out.print(f"[bold]Gate {escape(evaluation.gate)}[/] of wave {escape(wave)}", highlight=False)
     out.print(table)
     decision = Decision.GO if evaluation.passed and not no_go else Decision.NO_GO
     if record:
         record_decision(ledger, evaluation, decision, load_settings().actor, comment)
         out.print(f"decision recorded: [bold]{decision}[/]")
     elif (last := view(ledger, wave).gate):
-        out.print(f"last decision: {last['decision']} by {last['by']}")
+        out.print(f"last decision: {escape(str(last['decision']))} by {escape(str(last['by']))}", highlight=False)
     if decision == Decision.NO_GO:
-        err.print(f"no-go: {', '.join(evaluation.failed) or 'decided against every criterion passing'}",
+        err.print(escape(f"no-go: {', '.join(evaluation.failed) or 'decided against every criterion passing'}"),
                   highlight=False)
         raise typer.Exit(1)

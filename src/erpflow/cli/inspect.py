@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from erpflow.cli.common import app, out, user_errors
+from erpflow.cli.common import Rows, app, out, user_errors
 
 
 def _roles(path: Path) -> list[str]:
@@ -53,9 +52,9 @@ def inspect(file: Annotated[Path, typer.Argument(help="a CSV or XLSX export")],
     columns = describe(table)
     out.print(f"[bold]{escape(str(file))}[/]: {escape(settings_line(table))}; {len(table.rows)} rows",
               highlight=False)
-    grid = Table("column", "type", "filled", "samples")
+    grid = Rows("column", "type", "filled", "samples")
     for column in columns:
-        grid.add_row(escape(column.name), column.type, str(column.filled), escape(" | ".join(column.samples)))
+        grid.add_row(column.name, column.type, str(column.filled), " | ".join(column.samples))
     out.print(grid)
     roles = _roles(file)
     section, unmapped = suggest(table, columns, str(file), roles)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from erpflow.cli.common import WaveName, app, open_ledger, out, user_errors
+from erpflow.cli.common import Rows, WaveName, app, open_ledger, out, user_errors
 
 projections = typer.Typer(help="Read models built from the event log.", no_args_is_help=True)
 app.add_typer(projections, name="projections")
@@ -26,14 +26,15 @@ def show(wave: WaveName,
     ledger = open_ledger()
     position = int(at) if at.isdigit() else position_at(ledger, wave, _moment(at))
     status = wave_status(ledger, wave, at=position)
-    out.print(f"[bold]Wave {status.name}[/] at position {position}: [bold]{status.state}[/], {status.runs} run(s)")
-    table = Table("operation", "state", "batches done", "failed", "in doubt", *ITEM_STATUSES)
+    out.print(f"[bold]Wave {escape(status.name)}[/] at position {position}: [bold]{status.state}[/], "
+              f"{status.runs} run(s)", highlight=False)
+    table = Rows("operation", "state", "batches done", "failed", "in doubt", *ITEM_STATUSES)
     for op in status.operations:
         table.add_row(op.operation, op.state, f"{op.batches_done}/{op.batches}", str(op.batches_failed),
                       str(op.batches_in_doubt), *(str(op.items.get(s, 0)) for s in ITEM_STATUSES))
     out.print(table)
     if show_items:
-        rows = Table("operation", "item", "status", "ERP id", "reason", "source")
+        rows = Rows("operation", "item", "status", "ERP id", "reason", "source")
         for operation, outcome in status.outcomes:
             rows.add_row(operation, str(outcome["ref"]), outcome["status"], str(outcome.get("erp_id") or ""),
                          outcome.get("reason") or "", outcome.get("source") or "")
@@ -61,7 +62,7 @@ def items(wave: WaveName, operation: Annotated[str | None, typer.Option(help="on
     ledger = open_ledger()
     ledger.wave(wave)
     update(ledger)
-    table = Table("operation", "item", "status", "ERP id", "reason", "source", "position")
+    table = Rows("operation", "item", "status", "ERP id", "reason", "source", "position")
     for row in rows(ledger, wave, operation, status):
         table.add_row(row["operation"], row["ref"], row["status"], row["erp_id"], row["reason"], row["source"],
                       str(row["position"]))

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from erpflow.cli.common import WaveName, app, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import Rows, WaveName, app, load_settings, open_ledger, out, user_errors
 
 step = typer.Typer(help="Business steps of a wave: list them, confirm one with its evidence.", no_args_is_help=True)
 app.add_typer(step, name="step")
@@ -26,8 +26,9 @@ def confirm(wave: WaveName, step_id: Annotated[str, typer.Argument(metavar="STEP
 
     settings = load_settings()
     done = record(open_ledger(), wave, actor or settings.actor, step_id, comment, evidence, settings.method)
-    out.print(f"step {step_id} of wave {wave} confirmed by {done.by} (evidence {done.evidence}, "
-              f"sha256 {done.sha256[:16]}); go on with `erpflow resume {wave}`", highlight=False, soft_wrap=True)
+    out.print(escape(f"step {step_id} of wave {wave} confirmed by {done.by} (evidence {done.evidence}, "
+                     f"sha256 {done.sha256[:16]}); go on with `erpflow resume {wave}`"), highlight=False,
+              soft_wrap=True)
 
 
 @step.command("list")
@@ -40,7 +41,7 @@ def list_steps(wave: WaveName) -> None:
     steps = wave_steps(ledger, wave, load_settings().method)
     recorded = LedgerConfirmations(ledger).find(wave, [s.id for s in steps])
     by_plan = confirmed_in_batches(ledger, wave)
-    table = Table("step", "title", "accountable", "state", "evidence (sha256)")
+    table = Rows("step", "title", "accountable", "state", "evidence (sha256)")
     for s in steps:
         done = recorded.get(s.id) or by_plan.get(s.id)
         table.add_row(s.id, s.title, s.raci.accountable, f"confirmed by {done.by}" if done else "waiting",

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from erpflow.cli.common import PlanPath, WaveName, app, err, load_settings, open_ledger, out, user_errors
+from erpflow.cli.common import PlanPath, Rows, WaveName, app, err, load_settings, open_ledger, out, user_errors
 
 
 @app.command()
@@ -28,9 +29,10 @@ def plan(path: PlanPath,
     if as_json:
         return planview.as_json(prepared)
     p = prepared.plan
-    out.print(f"[bold]Wave {p.wave}[/] ({p.kind}) on {', '.join(p.sites)}, target {p.target.erp} "
-              f"database {p.target.database!r}" + (f", after {p.after}" if p.after else ""))
-    table = Table("operation", "batches", "items", "to send", "rejected before sending", "detail")
+    out.print(f"[bold]Wave {escape(p.wave)}[/] ({p.kind}) on {escape(', '.join(p.sites))}, target {p.target.erp} "
+              f"database {escape(repr(p.target.database))}" + (f", after {escape(p.after)}" if p.after else ""),
+              highlight=False)
+    table = Rows("operation", "batches", "items", "to send", "rejected before sending", "detail")
     for op, batches in prepared.batches.items():
         items = sum(len(b.items) for b in batches)
         rejected = sum(len(b.rejected) for b in batches)
@@ -68,7 +70,7 @@ def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: O
     if not recorded.plan_path:
         raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it with `erpflow run PLAN`")
     if recorded.state == WaveState.COMPLETED and not (start_from or only or force):
-        out.print(f"Wave {wave} is complete: nothing to resume.")
+        out.print(escape(f"Wave {wave} is complete: nothing to resume."), highlight=False)
         return
     _run(Path(recorded.plan_path), actor, start_from, only, force, reason)
 
@@ -80,9 +82,12 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
     from erpflow.audit.anchors import check_head
+    from erpflow.cli.interrupt import exit_code, stop_on_signals
+    from erpflow.model.context import check_actor
     from erpflow.model.errors import CommandRefused
-    from erpflow.orchestration.prefect_env import prepare_prefect_env
 
+    if actor is not None:
+        check_actor(actor)
     if force and not reason.strip():
         raise CommandRefused("--force needs --reason: it is recorded with who forced the batches")
     settings = load_settings()
@@ -96,31 +101,48 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
         why = wave.taken_over_because(datetime.now(UTC))
         if why is None:
             raise CommandRefused(wave.held_by())
-        err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted ({why})",
+        err.print(f"[yellow]taking over wave {escape(prepared.name)}:[/] run {wave.run_id} was interrupted ({why})",
                   highlight=False)
-    prepare_prefect_env(settings)
-    from prefect import tags
+    from prefect.exceptions import ExternalSignal
 
-    from erpflow.orchestration.flows import run_wave
-
-    logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
-    with tags(*prepared.tags()):
-        state = run_wave(str(path), actor, start_from, only, reason if force else "", return_state=True)
+    with stop_on_signals():
+        try:
+            state = _flow(settings, prepared.tags(), str(path), actor, start_from, only, reason if force else "")
+        except (KeyboardInterrupt, ExternalSignal) as exc:
+            name, code = escape(prepared.name), exit_code(exc)
+            err.print(f"[bold red]wave {name} interrupted[/] ({signal.Signals(code - 128).name}); "
+                      f"`erpflow resume {name}` goes on from where it stopped", highlight=False, soft_wrap=True)
+            raise typer.Exit(code) from None
     if state.is_failed() and isinstance(failure := state.result(raise_on_failure=False), CommandRefused):
         raise failure
     _print_status(prepared.name)
     if not state.is_completed():
-        err.print(f"[bold red]wave {prepared.name} did not complete:[/] {state.message}", highlight=False)
+        err.print(f"[bold red]wave {escape(prepared.name)} did not complete:[/] {escape(str(state.message))}",
+                  highlight=False)
         raise typer.Exit(1)
+
+
+def _flow(settings: Any, tags: list[str], *args: Any) -> Any:
+    """The wave's flow run, in this process; its final Prefect state."""
+    from erpflow.orchestration.prefect_env import prepare_prefect_env
+
+    prepare_prefect_env(settings)
+    from prefect import tags as tagged
+
+    from erpflow.orchestration.flows import run_wave
+
+    logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
+    with tagged(*tags):
+        return run_wave(*args, return_state=True)
 
 
 def _print_status(name: str) -> None:
     from erpflow.projections.status import ITEM_STATUSES, wave_status
 
     status = wave_status(open_ledger(), name)
-    out.print(f"[bold]Wave {status.name}[/] ({status.kind}, {', '.join(status.sites)}): "
-              f"[bold]{status.state}[/], {status.runs} run(s)")
-    table = Table("operation", "state", "batches done", "failed", "in doubt", "skipped last run", *ITEM_STATUSES)
+    out.print(f"[bold]Wave {escape(status.name)}[/] ({status.kind}, {escape(', '.join(status.sites))}): "
+              f"[bold]{status.state}[/], {status.runs} run(s)", highlight=False)
+    table = Rows("operation", "state", "batches done", "failed", "in doubt", "skipped last run", *ITEM_STATUSES)
     for op in status.operations:
         table.add_row(op.operation, op.state, f"{op.batches_done}/{op.batches}", str(op.batches_failed),
                       str(op.batches_in_doubt), str(op.batches_skipped),
@@ -128,7 +150,7 @@ def _print_status(name: str) -> None:
     out.print(table)
     for dataset, r in status.reconciliations.items():
         mark = "[green]balanced[/]" if r["balanced"] else "[bold red]NOT balanced[/]"
-        out.print(f"  {dataset}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}  {mark}")
+        out.print(f"  {escape(dataset)}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}  {mark}")
 
 
 @app.command()
@@ -161,7 +183,7 @@ def history(wave: WaveName,
         for rec in events(ledger, wave, where):
             sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
         return
-    table = Table("#", "time (UTC)", "event", "operation", "actor", "detail")
+    table = Rows("#", "time (UTC)", "event", "operation", "actor", "detail")
     for rec in events(ledger, wave, where):
         table.add_row(str(rec["position"]), rec["timestamp"][:19].replace("T", " "), rec["type"],
                       rec["operation"], rec["actor"], about(rec, item) if item else summary(rec))
@@ -169,7 +191,7 @@ def history(wave: WaveName,
     if not (operation or item or since or until):
         out.print("Input files of the plan as last run (sha256):")
         for path, digest in recorded.inputs.items():
-            out.print(f"  {digest[:16]}  {path}", highlight=False)
+            out.print(f"  {digest[:16]}  {escape(path)}", highlight=False)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -86,6 +86,8 @@ class Training(Defaults):
             raise preparing.error(str(exc), "training", "calendars") from None
 
     def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
+        from email.errors import MessageError
+
         from erpflow.inputs.invitations import render
         from erpflow.targets.mail import build_invitation
 
@@ -94,11 +96,17 @@ class Training(Defaults):
         templates = targets.invitations.get(language)
         accounts = targets.accounts.managed([i.ref for i in batch.items])
         invited = [i for i in batch.items if i.ref in accounts]
-        sent = iter(targets.mailer.send([(i.ref, build_invitation(
-            i.session, i.trainee, sender, wave,
-            texts=render(templates, language, i.session, i.trainee) if templates else None)) for i in invited]))
-        return [next(sent) if i.ref in accounts else
-                ItemOutcome(i.ref, "rejected", reason=f"not invited: no account of erpflow's for {i.ref!r}")
+        refused = {i.ref: f"not invited: no account of erpflow's for {i.ref!r}" for i in batch.items
+                   if i.ref not in accounts}
+        messages = []
+        for i in invited:
+            try:
+                texts = render(templates, language, i.session, i.trainee) if templates else None
+                messages.append((i.ref, build_invitation(i.session, i.trainee, sender, wave, texts=texts)))
+            except (ValueError, MessageError) as exc:
+                refused[i.ref] = f"invitation not built: {' '.join(str(exc).split())}"
+        sent = iter(targets.mailer.send(messages))
+        return [ItemOutcome(i.ref, "rejected", reason=refused[i.ref]) if i.ref in refused else next(sent)
                 for i in batch.items]
 
     def lookup(self, batch: BatchPlan, targets: Targets) -> dict[str, str]:

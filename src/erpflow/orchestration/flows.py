@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -164,7 +165,7 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
                     summaries[operation] = _operation(ledger, ctx.for_operation(operation), prepared, targets,
                                                       settings, force_reason, ask)
         except BaseException as exc:
-            engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            engine.abort(ledger, ctx, _stopped_by(exc))
             anchor_head(ledger, prepared.name, "run aborted", settings)
             mirror_events(ledger)
             raise
@@ -173,6 +174,16 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
     mirror_events(ledger)
     _publish_report(ledger, prepared)
     return summaries
+
+
+def _stopped_by(exc: BaseException) -> str:
+    """Why a run stopped, in one line: the signal that interrupted it, or the error."""
+    signum = getattr(exc, "signum", None) or getattr(exc, "signal", None)
+    if signum is None and isinstance(exc, KeyboardInterrupt):
+        signum = signal.SIGINT
+    if signum is not None:
+        return f"interrupted by {signal.Signals(signum).name}"
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
 def mirror_events(ledger: Ledger) -> None:

@@ -19,7 +19,7 @@ def _pyplot():
 
     plt.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 9,
                          "axes.edgecolor": GRID, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
-                         "svg.hashsalt": "erpflow"})  # the same report gives the same SVG
+                         "svg.hashsalt": "erpflow", "text.parse_math": False})  # the same SVG each time; $ is text
     return plt
 
 
