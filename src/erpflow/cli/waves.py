@@ -94,7 +94,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
             raise CommandRefused(wave.held_by())
         err.print(f"[yellow]taking over wave {prepared.name}:[/] run {wave.run_id} was interrupted ({why})",
                   highlight=False)
-    prepare_prefect_env(settings)
+    prepare_prefect_env(settings, own_server=True)
     from prefect import tags
 
     from erpflow.orchestration.flows import run_wave
