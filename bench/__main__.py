@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from bench.invitations import figures as invitation_figures
+
 REPO = Path(__file__).resolve().parents[1]
 POSTGRES = os.environ.get("ERPFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 CTX = {"wave": "bench", "actor": "bench", "flow_run_id": "bench", "operation": "accounts", "code_version": "bench"}
@@ -351,6 +353,8 @@ def main() -> None:
                 run(figure)
         run(cold_status(folder))
         if not args.smoke:
+            for fields in invitation_figures():
+                run(Figure(**fields))
             tryton_template = template()
             with prefect_server() as api_url:
                 for people in (1_000, 10_000):

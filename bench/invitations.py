@@ -1,0 +1,132 @@
+"""Training invitations rendered and written to the outbox, and sent to a real SMTP server (aiosmtpd, in a process
+of its own), each beside a bare loop doing the same I/O with the same bytes.
+
+Usage: python -m bench.invitations [N] (prints the rates and their ratios).
+"""
+
+from __future__ import annotations
+
+import shutil
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+GROUP = 20  # trainees per session, one mailer call per session as the flow makes
+SENDER = "formation@acme.example"
+
+
+def sessions(count: int) -> list:
+    from erpflow.model.sessions import Session, Slot, Trainee, Trainer
+
+    start = datetime(2027, 1, 11, 8, tzinfo=UTC)
+    trainer = Trainer("Claire Fontaine", "claire.fontaine@acme.example")
+    people = [Trainee(f"user{i:06d}", f"Élodie Bérard {i}", f"user{i:06d}@acme.example", "controller", "Lyon")
+              for i in range(count)]
+    return [Session(f"lyon/controller/{n}", "Accounting in Tryton", "controller", "Lyon", "accounting", False,
+                    Slot(start + timedelta(days=n), start + timedelta(days=n, hours=3), "Salle Rhône", "Lyon"),
+                    trainer, tuple(people[n * GROUP:(n + 1) * GROUP])) for n in range((count + GROUP - 1) // GROUP)]
+
+
+def send_all(mailer, batches: list) -> int:
+    """What a flow does per session batch: render each invitation, then one mailer call."""
+    from erpflow.targets.mail import build_invitation
+
+    sent = 0
+    for session in batches:
+        outcomes = mailer.send([(t.login, build_invitation(session, t, SENDER, "bench"))
+                                for t in session.participants])
+        sent += sum(o.status == "sent" for o in outcomes)
+    return sent
+
+
+def rendered(batches: list) -> list[tuple[str, str, bytes]]:
+    """(session, login, bytes) of every invitation, for the baselines."""
+    from erpflow.targets.mail import build_invitation
+
+    return [(s.key, t.login, build_invitation(s, t, SENDER, "bench-baseline").data)
+            for s in batches for t in s.participants]
+
+
+def outbox(batches: list, folder: Path) -> tuple[float, float]:
+    """Rates (invitations/s) of the outbox mailer and of a bare open().write loop of the same bytes."""
+    from erpflow.targets.mail import OutboxMailer
+
+    count = sum(len(s.participants) for s in batches)
+    start = time.perf_counter()
+    assert send_all(OutboxMailer(folder / "outbox"), batches) == count
+    measured = count / (time.perf_counter() - start)
+    messages = rendered(batches)
+    start = time.perf_counter()
+    for session, login, data in messages:
+        path = folder / "bare" / session.replace("/", "-") / f"{login}.eml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as file:
+            file.write(data)
+    return measured, count / (time.perf_counter() - start)
+
+
+@contextmanager
+def smtp_server() -> Iterator[int]:
+    """aiosmtpd discarding what it receives, in a process of its own (not sharing this one's GIL)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
+                               "-l", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+            assert time.monotonic() < deadline and server.poll() is None, "aiosmtpd did not start"
+            time.sleep(0.05)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def smtp(batches: list) -> tuple[float, float]:
+    """Rates (invitations/s) of the SMTP mailer and of smtplib sending the same pre-built messages."""
+    from erpflow.targets.mail import SmtpMailer
+
+    count = sum(len(s.participants) for s in batches)
+    messages = [(login, data.replace(b"\n", b"\r\n")) for _, login, data in rendered(batches)]
+    with smtp_server() as port:
+        start = time.perf_counter()
+        assert send_all(SmtpMailer("127.0.0.1", port, SENDER), batches) == count
+        measured = count / (time.perf_counter() - start)
+        start = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            for login, data in messages:
+                client.sendmail(SENDER, [f"{login}@acme.example"], data)
+        return measured, count / (time.perf_counter() - start)
+
+
+def figures(count: int = 2_000) -> list[dict]:
+    """The two figures as the bench report takes them."""
+    batches = sessions(count)
+    folder = Path(tempfile.mkdtemp(prefix="erpflow-bench-mail-"))
+    try:
+        written, bare_write = outbox(batches, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    sent, bare_send = smtp(sessions(count))
+    what = f"{count:,} invitations in sessions of {GROUP}, rendered and"
+    return [dict(section="Invitations", what=f"{what} written to the outbox", measured=written, baseline=bare_write,
+                 baseline_what="open().write of the same bytes, no rendering", unit="invitations/s",
+                 goal=">= 500/s", met=written >= 500),
+            dict(section="Invitations", what=f"{what} sent to aiosmtpd", measured=sent, baseline=bare_send,
+                 baseline_what="smtplib sending the same pre-built messages", unit="invitations/s",
+                 goal=">= 200/s", met=sent >= 200)]
+
+
+if __name__ == "__main__":
+    for f in figures(int(sys.argv[1]) if len(sys.argv) > 1 else 2_000):
+        print(f"{f['what']}: {f['measured']:,.0f} {f['unit']} vs {f['baseline']:,.0f} ({f['baseline_what']}): "
+              f"ratio {f['measured'] / f['baseline']:.2f}, goal {f['goal']}", flush=True)
