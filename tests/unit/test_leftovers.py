@@ -48,3 +48,18 @@ def test_the_template_is_built_once_when_two_ask_at_once_and_a_killed_build_is_c
     for asker in askers:
         asker.join()
     assert builds == [[]] and (tmp_path / "erpflow_template.sqlite").exists()
+
+
+def test_the_outbox_leaves_no_temporary_file_and_removes_those_of_dead_processes(tmp_path: Path):
+    from erpflow.targets.invitations import build_invitation
+    from erpflow.targets.outbox import OutboxMailer
+    from tests.unit.test_invitations import PEOPLE, SESSION
+
+    folder = tmp_path / "outbox" / "lyon-controller-1"
+    folder.mkdir(parents=True)
+    (folder / f".u0.eml.{dead_pid()}.tmp").write_bytes(b"half a message")
+    mailer = OutboxMailer(tmp_path / "outbox")
+    outcomes = mailer.send([(t.login, build_invitation(SESSION, t, "formation@acme.example", "pilot")) for t in PEOPLE])
+    assert [o.status for o in outcomes] == ["sent"] * 3
+    assert sorted(p.name for p in folder.iterdir()) == ["u0.eml", "u1.eml", "u2.eml"]
+    assert mailer.find([("u1", SESSION.key), ("u9", SESSION.key)]) == {"u1": str(folder / "u1.eml")}

@@ -21,7 +21,7 @@ from icalendar import Calendar, Event, vCalAddress
 
 from erpflow.model.sessions import Session, Trainee
 
-__all__ = ["SESSION_HEADER", "Invitation", "SessionInvitations", "build_invitation", "safe"]
+__all__ = ["SESSION_HEADER", "Invitation", "Message", "SessionInvitations", "build_invitation", "safe"]
 
 SESSION_HEADER = "X-Erpflow-Session"
 _END_EVENT = b"END:VEVENT\r\n"
@@ -51,6 +51,9 @@ class Invitation:
 
     def __contains__(self, name: str) -> bool:
         return self.get(name) is not None
+
+
+Message = EmailMessage | Invitation  # what mailers take: a rendered invitation, or any e-mail message
 
 
 class SessionInvitations:

@@ -1,77 +1,24 @@
-"""The two ways to send training invitations: an outbox folder, an SMTP server. Each call writes or sends its
-messages with one connection (SMTP) or one pass over the folder (outbox)."""
+"""The two ways to send training invitations: an SMTP server, one connection per call, and the outbox folder
+(:mod:`erpflow.targets.outbox`)."""
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from collections.abc import Sequence
-from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 
 import structlog
 from pydantic import SecretStr
 
-from erpflow.children import remove_stale
 from erpflow.model.items import ItemOutcome
 from erpflow.targets.errors import TargetUnavailable
-from erpflow.targets.invitations import SESSION_HEADER, Invitation, build_invitation, safe
+from erpflow.targets.invitations import SESSION_HEADER, Invitation, Message, build_invitation
+from erpflow.targets.outbox import OutboxMailer
 
 __all__ = ["SESSION_HEADER", "Message", "OutboxMailer", "SmtpMailer", "build_invitation"]
 
 log = structlog.stdlib.get_logger("erpflow.mail")
-Message = EmailMessage | Invitation
-_TEMPORARY = r"\..+\.(?P<pid>\d+)\.tmp"
-
-
-class OutboxMailer:
-    """Writes each message to <folder>/<session>/<login>.eml; sending again overwrites."""
-
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-
-    def __repr__(self) -> str:
-        return f"OutboxMailer(folder={str(self.folder)!r})"
-
-    def _path(self, session: str, ref: str) -> Path:
-        return self.folder / safe(session) / f"{safe(ref)}.eml"
-
-    def find(self, invitations: Sequence[tuple[str, str]]) -> dict[str, str]:
-        """Of (ref, session) pairs, those already written: ref -> file."""
-        return {ref: str(path) for ref, session in invitations if (path := self._path(session, ref)).exists()}
-
-    def send(self, messages: Sequence[tuple[str, Message]]) -> list[ItemOutcome]:
-        outcomes, folders = [], set()
-        for ref, message in messages:
-            path = self._path(message.get(SESSION_HEADER) or "other", ref)
-            try:
-                if path.parent not in folders:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    remove_stale(path.parent, _TEMPORARY)
-                    folders.add(path.parent)
-                _write_atomically(path, message.as_bytes())
-            except OSError as exc:
-                raise TargetUnavailable(f"outbox {self.folder} cannot be written: {exc.strerror}") from None
-            outcomes.append(ItemOutcome(ref, "sent", erp_id=str(path)))
-        return outcomes
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write, flush to disk, then rename over ``path``; the temporary file is named after this process."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        try:
-            os.write(handle, data)
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _one_line(text: str | bytes) -> str:
