@@ -20,8 +20,9 @@ SERVER_LOG = "temporary-server.log"
 
 
 def prepare_prefect_env(settings: Settings, own_server: bool = False) -> None:
-    """Defaults only: a value already in the environment wins. With ``own_server`` and no PREFECT_API_URL, start
-    a temporary server as a child of this process (it dies with it, however it dies) and point Prefect at it."""
+    """Defaults only: a value already in the environment wins. With ``own_server``, no PREFECT_API_URL and Prefect
+    not yet imported (a test harness configures its own), start a temporary server as a child of this process (it
+    dies with it, however it dies) and point Prefect at it."""
     defaults = {
         "PREFECT_HOME": str((settings.home / "prefect").resolve()),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -34,7 +35,7 @@ def prepare_prefect_env(settings: Settings, own_server: bool = False) -> None:
         os.environ.setdefault(key, value)
     home = Path(os.environ["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    if own_server and not os.environ.get("PREFECT_API_URL"):
+    if own_server and not os.environ.get("PREFECT_API_URL") and "prefect" not in sys.modules:
         os.environ["PREFECT_API_URL"] = start_temporary_server(home)
 
 
