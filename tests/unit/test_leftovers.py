@@ -53,7 +53,7 @@ def test_the_template_is_built_once_when_two_ask_at_once_and_a_killed_build_is_c
 def test_the_outbox_leaves_no_temporary_file_and_removes_those_of_dead_processes(tmp_path: Path):
     from erpflow.targets.invitations import build_invitation
     from erpflow.targets.outbox import OutboxMailer
-    from tests.unit.test_invitations import PEOPLE, SESSION
+    from tests.unit.test_invitation_rendering import PEOPLE, SESSION
 
     folder = tmp_path / "outbox" / "lyon-controller-1"
     folder.mkdir(parents=True)
