@@ -1,4 +1,4 @@
-"""Run erpflow's benchmarks and write their report: `python -m bench [--smoke] [--out FILE]`.
+"""Run erpflow's benchmarks and write their report: `python -m bench [--smoke] [--only ledger] [--events N]`.
 
 Every figure is measured beside its baseline in the same run, on the same machine, and given as a ratio:
 absolute times drift on a shared machine, ratios hold.
@@ -10,177 +10,29 @@ import argparse
 import json
 import os
 import platform
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from bench.figures import CTX, Figure, batches, say, timed
 from bench.invitations import figures as invitation_figures
+from bench.ledger import (
+    append_flat,
+    append_flat_postgres,
+    append_postgres,
+    append_sqlite,
+    replay,
+    transcoders,
+)
 
 REPO = Path(__file__).resolve().parents[1]
-POSTGRES = os.environ.get("ERPFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-CTX = {"wave": "bench", "actor": "bench", "flow_run_id": "bench", "operation": "accounts", "code_version": "bench"}
-GROUP = 100  # aggregates per save, as a flow saves a batch with its anomalies
-
-
-@dataclass
-class Figure:
-    section: str
-    what: str
-    measured: float
-    baseline: float
-    baseline_what: str
-    unit: str
-    goal: str
-    met: bool | None
-
-    @property
-    def ratio(self) -> float:
-        return self.measured / self.baseline if self.baseline else float("nan")
-
-
-def timed(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
-# --- ledger append and replay ---------------------------------------------------------------------------------
-
-def batches(count: int) -> list:
-    """Batch aggregates of three events each (Opened, Attempted, Succeeded), as a wave records them."""
-    from erpflow.model.batch import Batch
-
-    result = []
-    for n in range(count):
-        batch = Batch(wave="bench", operation="accounts", key=f"b{n}-{uuid.uuid4().hex[:8]}", items=1, digest="d",
-                      details={"site": "Lyon"}, ctx=CTX)
-        batch.attempt("bench", CTX)
-        batch.succeed([{"ref": f"user{n:07d}", "status": "created", "erp_id": str(n)}], CTX)
-        result.append(batch)
-    return result
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def stored_rows(ledger, aggregates: list) -> list[tuple]:
-    return [(str(s.originator_id), s.originator_version, s.topic, s.state)
-            for agg in aggregates for s in map(ledger.mapper.to_stored_event, agg.collect_events())]
-
-
-def append_sqlite(events: int, folder: Path) -> Figure:
-    from erpflow.application.ledger import Ledger
-    from erpflow.settings import Settings
-
-    ledger = Ledger(Settings(home=folder / "append"))
-    ours = batches(events // 3)
-    seconds = timed(lambda: [ledger.save(*group) for group in chunks(ours, GROUP)])
-    rows = stored_rows(ledger, batches(events // 3))
-    raw = sqlite3.connect(folder / "raw.sqlite")
-    raw.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
-                "state BLOB, PRIMARY KEY (originator_id, originator_version))")
-
-    def insert() -> None:
-        for group in chunks(rows, GROUP * 3):
-            with raw:
-                raw.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", group)
-
-    baseline = timed(insert)
-    rate, raw_rate = events / seconds, events / baseline
-    return Figure("Ledger append", f"{events:,} events, SQLite, {GROUP} batches per save", rate, raw_rate,
-                  "raw sqlite3 executemany of the same rows", "events/s", ">= 0.5 of raw", rate / raw_rate >= 0.5)
-
-
-def append_postgres(events: int) -> Figure:
-    import psycopg
-
-    from erpflow.application.ledger import Ledger
-    from erpflow.settings import Settings
-
-    schema, raw_schema = f"bench_{uuid.uuid4().hex[:8]}", f"bench_raw_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-        conn.execute(f"CREATE SCHEMA {raw_schema}")
-    try:
-        ledger = Ledger(Settings(event_store=f"{POSTGRES}?schema={schema}"))
-        ours = batches(events // 3)
-        seconds = timed(lambda: [ledger.save(*group) for group in chunks(ours, GROUP)])
-        rows = stored_rows(ledger, batches(events // 3))
-        with psycopg.connect(POSTGRES) as conn:
-            conn.execute(f"CREATE TABLE {raw_schema}.stored_events (originator_id uuid, originator_version "
-                         "integer, topic text, state bytea, notification_id bigserial, "
-                         "PRIMARY KEY (originator_id, originator_version))")
-            conn.commit()
-
-            def insert() -> None:
-                for group in chunks(rows, GROUP * 3):
-                    with conn.cursor() as cursor:
-                        cursor.executemany(f"INSERT INTO {raw_schema}.stored_events (originator_id, "
-                                           "originator_version, topic, state) VALUES (%s, %s, %s, %s)", group)
-                    conn.commit()
-
-            baseline = timed(insert)
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-            conn.execute(f"DROP SCHEMA {raw_schema} CASCADE")
-    rate, raw_rate = events / seconds, events / baseline
-    return Figure("Ledger append", f"{events:,} events, PostgreSQL, {GROUP} batches per save", rate, raw_rate,
-                  "raw psycopg executemany of the same rows", "events/s", ">= 0.5 of raw", rate / raw_rate >= 0.5)
-
-
-def replay(events: int, folder: Path) -> list[Figure]:
-    """Read every event through the ledger into a projection (counts per type), and rebuild the items read
-    model from zero, each vs a raw SELECT of the same rows."""
-    from erpflow.application.ledger import Ledger
-    from erpflow.settings import Settings
-
-    home = folder / f"replay{events}"
-    ledger = Ledger(Settings(home=home))
-    for group in chunks(batches(events // 3), 1000):
-        ledger.save(*group)
-    counts: Counter[str] = Counter()
-
-    def project() -> None:
-        for _, event in Ledger(Settings(home=home)).read_log():
-            counts[type(event).__qualname__] += 1
-
-    seconds = timed(project)
-
-    def select() -> None:
-        raw = sqlite3.connect(home / "events.sqlite")
-        cursor = raw.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-                             "ORDER BY rowid")
-        while cursor.fetchmany(1000):
-            pass
-        raw.close()
-
-    baseline = timed(select)
-    assert sum(counts.values()) == events // 3 * 3
-    from erpflow.projections.items import rebuild
-
-    rebuilt = timed(lambda: rebuild(Ledger(Settings(home=home))))
-    total = events // 3 * 3
-    return [Figure("Replay", f"{total:,} events read and projected, SQLite", seconds, baseline,
-                   "raw SELECT of the same rows", "s", "<= 2x", seconds / baseline <= 2),
-            Figure("Replay", f"items read model rebuilt from {total:,} events, SQLite", rebuilt, baseline,
-                   "raw SELECT of the same rows", "s", "<= 2x", rebuilt / baseline <= 2)]
 
 
 # --- orchestration, scale, cold start ---------------------------------------------------------------------------
@@ -197,8 +49,8 @@ def template() -> Path:
 def overhead(people: int, folder: Path, tryton_template: Path) -> Figure:
     """The accounts operation through the flow vs a bare loop of the same Tryton calls on the same batches."""
     from bench.workload import accounts_plan
-    from erpflow.orchestration.flows import run_wave
     from erpflow.application.preparation import prepare
+    from erpflow.orchestration.flows import run_wave
     from erpflow.settings import Settings
     from erpflow.targets.tryton import TrytonTarget
     from erpflow.targets.tryton_db import ensure_database
@@ -330,6 +182,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no Tryton or Prefect: checks the bench")
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="where the report goes")
+    parser.add_argument("--only", choices=["all", "ledger"], default="all",
+                        help="ledger: append and replay figures alone (no Tryton, no Prefect)")
+    parser.add_argument("--events", type=int, default=1_000_002,
+                        help="the largest store for replay and for the append cost as the store grows")
     args = parser.parse_args()
     from erpflow.orchestration.prefect_env import prepare_prefect_env
     from erpflow.settings import Settings
@@ -346,15 +202,22 @@ def main() -> None:
                 f"({figure.baseline_what}): ratio {figure.ratio:.2f}, goal {figure.goal}")
 
         events = 3_000 if args.smoke else 100_002
+        for figure in transcoders(*((300, 1) if args.smoke else ())):
+            run(figure)
         run(append_sqlite(events, folder))
         run(append_postgres(events))
-        for size in ((3_000,) if args.smoke else (100_002, 1_000_002)):
-            for figure in replay(size, folder):
+        largest = 3_000 if args.smoke else args.events
+        for size in sorted({min(events, largest), largest}):
+            replayed, home = replay(size, folder)
+            for figure in replayed:
                 run(figure)
-        run(cold_status(folder))
-        if not args.smoke:
-            for fields in invitation_figures():
-                run(Figure(**fields))
+        run(append_flat(home, largest, folder, *((300, 3_000, 1) if args.smoke else ())))
+        run(append_flat_postgres(largest, *((300, 3_000, 1) if args.smoke else ())))
+        if args.only == "all":
+            run(cold_status(folder))
+        if not args.smoke and args.only == "all":
+            for figure in invitation_figures():
+                run(figure)
             tryton_template = template()
             with prefect_server() as api_url:
                 for people in (1_000, 10_000):
@@ -365,7 +228,10 @@ def main() -> None:
             without = first_batch(folder, tryton_template, None)
             run(Figure("Cold start", "`erpflow run` to its first batch done, ephemeral Prefect server", without,
                        with_server, "the same against a running Prefect server", "s", "", None))
-    command = "make bench" if not args.smoke else "python -m bench --smoke"
+    command = "python -m bench" + (" --smoke" if args.smoke else "") + \
+        (f" --only {args.only}" if args.only != "all" else "") + \
+        (f" --events {args.events}" if args.events != 1_000_002 and not args.smoke else "")
+    command = "make bench" if command == "python -m bench" else command
     args.out.write_text(report(figures, command, time.perf_counter() - started))
     say(f"report written to {args.out}")
 

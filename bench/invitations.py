@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.figures import Figure, say
+
 GROUP = 20  # trainees per session, one mailer call per session as the flow makes
 SENDER = "formation@acme.example"
 
@@ -108,8 +110,8 @@ def smtp(batches: list) -> tuple[float, float]:
         return measured, count / (time.perf_counter() - start)
 
 
-def figures(count: int = 2_000) -> list[dict]:
-    """The two figures as the bench report takes them."""
+def figures(count: int = 2_000) -> list[Figure]:
+    """The two figures, each beside its baseline."""
     batches = sessions(count)
     folder = Path(tempfile.mkdtemp(prefix="erpflow-bench-mail-"))
     try:
@@ -118,15 +120,13 @@ def figures(count: int = 2_000) -> list[dict]:
         shutil.rmtree(folder, ignore_errors=True)
     sent, bare_send = smtp(sessions(count))
     what = f"{count:,} invitations in sessions of {GROUP}, rendered and"
-    return [dict(section="Invitations", what=f"{what} written to the outbox", measured=written, baseline=bare_write,
-                 baseline_what="open().write of the same bytes, no rendering", unit="invitations/s",
-                 goal=">= 500/s", met=written >= 500),
-            dict(section="Invitations", what=f"{what} sent to aiosmtpd", measured=sent, baseline=bare_send,
-                 baseline_what="smtplib sending the same pre-built messages", unit="invitations/s",
-                 goal=">= 200/s", met=sent >= 200)]
+    return [Figure("Invitations", f"{what} written to the outbox", written, bare_write,
+                   "open().write of the same bytes, no rendering", "invitations/s", ">= 500/s", written >= 500),
+            Figure("Invitations", f"{what} sent to aiosmtpd", sent, bare_send,
+                   "smtplib sending the same pre-built messages", "invitations/s", ">= 200/s", sent >= 200)]
 
 
 if __name__ == "__main__":
     for f in figures(int(sys.argv[1]) if len(sys.argv) > 1 else 2_000):
-        print(f"{f['what']}: {f['measured']:,.0f} {f['unit']} vs {f['baseline']:,.0f} ({f['baseline_what']}): "
-              f"ratio {f['measured'] / f['baseline']:.2f}, goal {f['goal']}", flush=True)
+        say(f"{f.what}: {f.measured:,.0f} {f.unit} vs {f.baseline:,.0f} ({f.baseline_what}): ratio {f.ratio:.2f}, "
+            f"goal {f.goal}")

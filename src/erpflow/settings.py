@@ -37,12 +37,23 @@ class Settings(BaseSettings):
     target_concurrency: int = Field(
         4, ge=1, description="calls in flight at once to one Tryton server or SCIM server (an embedded ERP: one)")
     max_input_bytes: int = Field(4_000_000, gt=0, description="the largest YAML file (plan, method) read, in bytes")
+    anchor_key: SecretStr | None = Field(
+        None, description="the Ed25519 key signing chain anchors (PEM, or 32 bytes in hex); "
+                          "unset: a key generated under home on first use")
     check_email_dns: bool = Field(
         False, description="let Tryton also check that every e-mail domain resolves (needs DNS)")
 
     @property
     def events_path(self) -> Path:
         return self.home / "events.sqlite"
+
+    @property
+    def anchors_path(self) -> Path:
+        return self.home / "anchors"
+
+    @property
+    def anchor_key_path(self) -> Path:
+        return self.home / "anchor-key.pem"
 
     @property
     def tryton_home(self) -> Path:

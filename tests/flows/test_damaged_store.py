@@ -28,7 +28,7 @@ def recorded(settings: Settings) -> None:
     ledger = Ledger(settings)
     wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={}, plan={},
                 ctx=CTX)
-    wave.start("run-1", CTX)
+    wave.start_operation("accounts", [f"b{n}" for n in range(200)], CTX)
     ledger.save(wave)
     for n in range(200):
         batch = Batch(wave="pilot", operation="accounts", key=f"b{n}", items=1, digest="d",

@@ -179,7 +179,9 @@ def old_store(settings: Settings) -> int:
     old = Old(env=env)
     wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
                 plan={}, ctx=CTX.as_dict())
-    wave.start("run-1", CTX.as_dict())
+    wave.trigger_event(Wave.Started, run_id="run-1", ctx=CTX.as_dict())  # as the code before run streams did
+    wave.trigger_event(Wave.Leased, run_id="run-1", holder="host:1", plan_path="plan.yaml",
+                       expires_at="2027-01-01T00:00:00+00:00", ctx=CTX.as_dict())
     old.save(wave, Wave(name="other", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d",
                         inputs={}, plan={}, ctx={**CTX.as_dict(), "wave": "other"}))
 

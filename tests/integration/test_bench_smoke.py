@@ -17,7 +17,7 @@ def test_the_bench_smoke_run_prints_ratios_and_writes_its_report(tmp_path: Path)
     done = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(out)], cwd=REPO,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count(": ratio ") == 5
+    assert done.stdout.count(": ratio ") == 11
     text = out.read_text()
     assert "| Ledger append | 3,000 events, SQLite" in text and "| Replay |" in text
     assert "`python -m bench --smoke`" in text and "cores" in text

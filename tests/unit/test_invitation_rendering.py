@@ -52,5 +52,5 @@ def test_a_recipient_holding_a_line_break_is_refused():
 
 def test_the_invitations_bench_measures_both_mailers_against_their_baselines():
     outbox, smtp = figures(60)
-    assert outbox["measured"] > 0 and outbox["baseline"] > 0 and outbox["unit"] == smtp["unit"] == "invitations/s"
-    assert smtp["measured"] > 0 and smtp["baseline"] > 0
+    assert outbox.measured > 0 and outbox.baseline > 0 and outbox.unit == smtp.unit == "invitations/s"
+    assert smtp.measured > 0 and smtp.baseline > 0

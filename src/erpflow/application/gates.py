@@ -8,6 +8,7 @@ from pathlib import Path
 from erpflow.application import waves
 from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import find_method
+from erpflow.audit.anchors import Anchor, publish
 from erpflow.inputs.method import Method, load_method
 from erpflow.model.decisions import GateDecisions
 from erpflow.model.errors import CommandRefused
@@ -56,11 +57,12 @@ def evaluate_gate(ledger: Ledger, wave: str, method: Method) -> GateEvaluation:
 
 
 def record_decision(ledger: Ledger, evaluation: GateEvaluation, decision: str, actor: str, comment: str = "",
-                    flow_run_id: str = "") -> None:
+                    flow_run_id: str = "") -> Anchor | None:
     """Record go or no-go with the criteria as measured, in the wave's gate stream; a go on a failed criterion
-    is refused."""
+    is refused. The chain head after it is anchored under the home."""
     ctx = waves.context(evaluation.wave, actor, GATE, flow_run_id).as_dict()
     decisions = waves.gate_decisions(ledger, evaluation.wave) or GateDecisions(wave=evaluation.wave, ctx=ctx)
     decisions.decide(evaluation.gate, decision, [asdict(r) for r in evaluation.results], evaluation.evidence, ctx,
                      comment)
     ledger.save(decisions)
+    return publish(ledger, evaluation.wave, "gate decision")

@@ -25,6 +25,7 @@ from eventsourcing.persistence import (
 
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
+from erpflow.model.steps import StepConfirmation, step_id
 from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
 from erpflow.model.ids import batch_id, wave_id
 from erpflow.model.wave import Wave
@@ -90,7 +91,8 @@ class Ledger(Application):
     log_section_size = 1000
 
     def __init__(self, settings: Settings | None = None):
-        env = store_env(settings or Settings())
+        self.settings = settings or Settings()
+        env = {**store_env(self.settings), "TRANSCODER_TOPIC": "erpflow.store.transcoder:OrjsonTranscoder"}
         self.store_env = env
         if env["PERSISTENCE_MODULE"] == SQLITE:
             problem = check_sqlite_store(env["SQLITE_DBNAME"])
@@ -180,6 +182,9 @@ class Ledger(Application):
     def batch(self, wave: str, operation: str, key: str) -> Batch | None:
         return self._get(batch_id(wave, operation, key))
 
+    def step_confirmation(self, wave: str, step: str) -> StepConfirmation | None:
+        return self._get(step_id(wave, step))
+
     def anomaly(self, anomaly: UUID) -> Anomaly | None:
         return self._get(anomaly)
 
@@ -194,18 +199,21 @@ class Ledger(Application):
                 return
             start = notifications[-1].id + 1
 
-    def wave_events(self, name: str, page: int = 1000) -> Iterator[tuple[int, DomainEventProtocol]]:
-        """The events of one wave, in order, read through the wave index (never the whole log)."""
+    def wave_records(self, name: str, page: int = 1000) -> Iterator[Notification]:
+        """The stored records of one wave, in order, read through the wave index (never the whole log)."""
         after = 0
         while True:
             with self._storage():
                 notifications = self.chain.select_wave(name, after, page)
-            for notification in notifications:
-                yield notification.id, self.to_event(notification)
+            yield from notifications
             if len(notifications) < page:
                 return
             after = notifications[-1].id
 
+    def wave_events(self, name: str, page: int = 1000) -> Iterator[tuple[int, DomainEventProtocol]]:
+        """The events of one wave, in order, read through the wave index (never the whole log)."""
+        for notification in self.wave_records(name, page):
+            yield notification.id, self.to_event(notification)
 
 def _wave(event: Any) -> str:
     ctx = getattr(event, "ctx", None)

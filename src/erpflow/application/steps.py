@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from erpflow.application import waves
 from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import find_method
 from erpflow.inputs.method import file_digest
@@ -23,7 +24,7 @@ class LedgerConfirmations:
     def find(self, wave: str, steps: Sequence[str]) -> dict[str, Confirmation]:
         found = {}
         for step in steps:
-            recorded: StepConfirmation | None = self.ledger._get(step_id(wave, step))
+            recorded = self.ledger.step_confirmation(wave, step)
             if recorded is not None:
                 found[step] = recorded.confirmation
         return found
@@ -31,7 +32,7 @@ class LedgerConfirmations:
 
 def wave_steps(ledger: Ledger, wave: str, configured: Path | None = None) -> list[Step]:
     """The business steps of the method beside the wave's recorded plan (or the configured method)."""
-    recorded = ledger.wave(wave)
+    recorded = waves.view(ledger, wave)
     if not recorded.plan_path and configured is None:
         raise CommandRefused(f"wave {wave!r} has no recorded plan file; run it first")
     return load_steps(find_method(Path(recorded.plan_path), configured)).steps

@@ -15,31 +15,29 @@ from pathlib import Path
 from typing import Any
 
 from erpflow.application.ledger import Ledger
-from erpflow.audit.chain import GENESIS, ChainStore, notifications
+from erpflow.audit.anchors import head_anchor
 from erpflow.model.context import code_version
 from erpflow.projections.history import record
+from erpflow.settings import Settings
 
 
-def export(ledger: Ledger, wave: str, folder: Path) -> dict[str, Any]:
-    """Write events.jsonl and manifest.json for one wave into folder; the manifest."""
+def export(ledger: Ledger, wave: str, folder: Path, settings: Settings | None = None) -> dict[str, Any]:
+    """Write events.jsonl and manifest.json for one wave into folder; the manifest. With settings, the manifest
+    also holds the chain head as a signed anchor (`erpflow verify --anchors manifest.json`)."""
     ledger.wave(wave)
-    store = ChainStore(ledger.store_env)
-    head = store.head()
-    chain = store.digests()
+    head = ledger.chain.chain_head()
     folder.mkdir(parents=True, exist_ok=True)
-    previous, lines, seals = GENESIS, [], []
-    for stored in notifications(ledger):
-        event = ledger.mapper.to_domain_event(stored)
-        if getattr(event, "ctx", {}).get("wave") == wave:
-            readable = record(stored.id, event)
-            lines.append(json.dumps({
-                "position": stored.id, "originator_id": str(stored.originator_id),
-                "originator_version": stored.originator_version, "topic": stored.topic,
-                "state": base64.b64encode(stored.state).decode(), "previous": previous,
-                "digest": chain[stored.id], "event": readable}, ensure_ascii=False, sort_keys=True))
-            if readable["type"] == "Wave.Sealed":
-                seals.append(readable["data"])
-        previous = chain[stored.id]
+    lines, seals = [], []
+    for stored in ledger.wave_records(wave):
+        previous, digest = ledger.chain.link_of(stored.id)
+        readable = record(stored.id, ledger.mapper.to_domain_event(stored))
+        lines.append(json.dumps({
+            "position": stored.id, "originator_id": str(stored.originator_id),
+            "originator_version": stored.originator_version, "topic": stored.topic,
+            "state": base64.b64encode(stored.state).decode(), "previous": previous,
+            "digest": digest, "event": readable}, ensure_ascii=False, sort_keys=True))
+        if readable["type"] == "Wave.Sealed":
+            seals.append(readable["data"])
     data = ("\n".join(lines) + "\n").encode() if lines else b""
     (folder / "events.jsonl").write_bytes(data)
     manifest = {
@@ -49,5 +47,7 @@ def export(ledger: Ledger, wave: str, folder: Path) -> dict[str, Any]:
         "last_position": json.loads(lines[-1])["position"] if lines else None,
         "chain_head": {"position": head[0], "digest": head[1]}, "seals": seals,
     }
+    if settings is not None:
+        manifest["anchor"] = head_anchor(ledger, wave, "export", settings, head).as_dict()
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

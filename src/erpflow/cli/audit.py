@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from erpflow.cli.common import app, err, open_ledger, out, user_errors
+from erpflow.cli.common import app, err, load_settings, open_ledger, out, user_errors
 
 
 @app.command()
@@ -32,12 +32,20 @@ def trace(key: Annotated[str, typer.Argument(help="a login or a legacy id")],
     out.print(table)
 
 
+Anchors = Annotated[list[Path] | None, typer.Option(
+    "--anchors", help="anchor files or folders of them, and export manifests, to compare the store with "
+                      "(default: the home's anchors folder)")]
+
+
 @app.command()
 @user_errors
 def verify(inputs: Annotated[str | None, typer.Option(
-        "--inputs", metavar="WAVE", help="instead: which input files on disk differ from those the wave ran")] = None
-           ) -> None:
-    """Recompute the event log's hash chain and name the first record edited, deleted or inserted."""
+        "--inputs", metavar="WAVE", help="instead: which input files on disk differ from those the wave ran")] = None,
+           anchors: Anchors = None,
+           more: Annotated[list[Path] | None, typer.Argument(help="more anchor files or folders", show_default=False,
+                                                             metavar="PATH")] = None) -> None:
+    """Recompute the event log's hash chain and name the first record edited, deleted or inserted; compare
+    the store with its anchors to find a cut tail, an emptied or replaced store, a rewritten chain."""
     ledger = open_ledger()
     if inputs is not None:
         from erpflow.audit.inputs import changed_inputs
@@ -49,13 +57,28 @@ def verify(inputs: Annotated[str | None, typer.Option(
             raise typer.Exit(1)
         out.print(f"every input file of wave {inputs} is as it was run")
         return
+    from erpflow.audit import anchors as anchoring
     from erpflow.audit.seals import verify as check
 
+    settings = load_settings()
+    given = [*(anchors or []), *(more or [])]
+    if given:
+        found, bad = anchoring.read(given, settings)
+    else:
+        found, bad = anchoring.home_anchors(ledger, settings)
     verdict = check(ledger)
+    cut = anchoring.compare(ledger, found)
     if not verdict.ok:
         err.print(f"[bold red]tampered:[/] {verdict}", highlight=False)
+    for problem in cut:
+        err.print(f"[bold red]tampered:[/] {problem}", highlight=False)
+    for problem in bad:
+        err.print(f"[bold red]bad anchor:[/] {problem}", highlight=False)
+    if not verdict.ok or cut or bad:
         raise typer.Exit(1)
-    out.print(str(verdict))
+    latest = max((a.position for a in found), default=None)
+    out.print(str(verdict) + (f"; {len(found)} anchor(s) match, the latest at position {latest}" if found else
+                              "; no anchor to compare with"), highlight=False)
 
 
 @app.command()
@@ -65,7 +88,7 @@ def export(wave: Annotated[str, typer.Argument(help="the wave's name")],
     """Export a wave's events with a manifest an auditor checks with `python3 docs/verify-export.py FOLDER`."""
     from erpflow.audit.export import export as write
 
-    manifest = write(open_ledger(), wave, folder)
+    manifest = write(open_ledger(), wave, folder, load_settings())
     out.print(f"{manifest['events']} events of wave {wave} written to {folder} "
               f"(chain head {manifest['chain_head']['digest'][:16]} at position {manifest['chain_head']['position']})",
               highlight=False)

@@ -17,12 +17,16 @@ from erpflow.cli.common import PlanPath, WaveName, app, err, load_settings, open
 
 @app.command()
 @user_errors
-def plan(path: PlanPath) -> None:
+def plan(path: PlanPath,
+         as_json: Annotated[bool, typer.Option("--json", help="a machine-readable summary")] = False) -> None:
     """Validate a plan, its method and every source; show what a run would do. Touches nothing."""
     from erpflow.application.preparation import prepare
+    from erpflow.cli import planview
     from erpflow.operations import registry
 
     prepared = prepare(path, load_settings().method)
+    if as_json:
+        return planview.as_json(prepared)
     p = prepared.plan
     out.print(f"[bold]Wave {p.wave}[/] ({p.kind}) on {', '.join(p.sites)}, target {p.target.erp} "
               f"database {p.target.database!r}" + (f", after {p.after}" if p.after else ""))
@@ -33,9 +37,7 @@ def plan(path: PlanPath) -> None:
         table.add_row(op, str(len(batches)), str(items + rejected), str(items), str(rejected),
                       registry.get(op).summary(batches, prepared.rows))
     out.print(table)
-    for batch in (b for batches in prepared.batches.values() for b in batches):
-        for outcome in batch.rejected:
-            out.print(f"  [yellow]will reject[/] {outcome.source}: {outcome.ref}: {outcome.reason}", highlight=False)
+    planview.show(prepared)
 
 
 From = Annotated[str | None, typer.Option("--from", help="start at this operation (those before it stay as they are)")]
@@ -77,6 +79,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from erpflow.application.engine import check_predecessor, operations_to_run
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
+    from erpflow.audit.anchors import check_head
     from erpflow.model.errors import CommandRefused
     from erpflow.orchestration.prefect_env import prepare_prefect_env
 
@@ -86,6 +89,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     prepared = prepare(path, settings.method)
     ledger = open_ledger()
     check_predecessor(ledger, prepared)
+    check_head(ledger, settings)
     operations_to_run(ledger, prepared, start_from, only)
     wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:

@@ -9,22 +9,28 @@ from pathlib import Path
 
 from erpflow.model.errors import InputError
 
-__all__ = ["decode"]
+__all__ = ["decode", "decode_named"]
 
 
 def decode(path: Path, data: bytes, encoding: str | None) -> str:
     """The text of a source: in the encoding the plan names, else UTF-8 (BOM or not) or else Windows-1252 throughout."""
+    return decode_named(path, data, encoding)[0]
+
+
+def decode_named(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
+    """The text of a source and the encoding it was read in (utf-8-sig when it opens with a BOM)."""
     if encoding:
-        text = _strict(path, data, encoding)
+        text = _strict(path, data, encoding).removeprefix("\ufeff")
     else:
         try:
             text = data.decode("utf-8-sig")
+            encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
         except UnicodeDecodeError:
-            text = _legacy(path, data)
+            text, encoding = _legacy(path, data), "cp1252"
     if "\x00" in text:
         raise InputError(str(path), f"not a text file in UTF-8 or Windows-1252{_guess(data)}",
                          line=text[:text.index("\x00")].count("\n") + 1)
-    return text
+    return text, encoding
 
 
 def _strict(path: Path, data: bytes, encoding: str) -> str:

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from erpflow.model.accounts import Protected
+from erpflow.inputs.invitations import load_invitations
 from erpflow.inputs.yamlfile import load
 
 METRICS = ("open_anomalies", "training_completion", "migration_reject_rate", "operations_completed")
@@ -145,6 +146,7 @@ class Method(BaseModel):
     anomalies: AnomalyRules
     digest: str
     files: dict[str, str]  # path -> sha256
+    invitations: dict[str, dict[str, str]] = {}  # language -> part -> template (invitations/LANG/*.txt)
 
 
 def file_digest(path: Path) -> str:
@@ -161,4 +163,7 @@ def load_method(folder: Path, operations: Collection[str] | None = None) -> Meth
     anomalies = load(AnomalyRules, paths["anomalies"])
     files = {str(path): file_digest(path) for path in paths.values()}
     digest = hashlib.sha256("".join(files[str(p)] for p in paths.values()).encode()).hexdigest()
-    return Method(cycle=cycle, roles=roles, gates=gates, anomalies=anomalies, digest=digest, files=files)
+    invitations, templates = load_invitations(folder / "invitations")
+    files |= {str(path): file_digest(path) for path in templates}
+    return Method(cycle=cycle, roles=roles, gates=gates, anomalies=anomalies, digest=digest, files=files,
+                  invitations=invitations)

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
 
-from erpflow.inputs.fields import Encoding, Source, no_credentials, project_root
+from erpflow.inputs.fields import Source, no_credentials, project_root
+from erpflow.inputs.options import SourceOptions
 from erpflow.inputs.yamlfile import Lines, read_yaml, validate
 from erpflow.model.accounts import Protected
 
@@ -56,11 +57,9 @@ class ScimPlan(Strict):
     url: Annotated[HttpUrl, no_credentials("ERPFLOW_SCIM_TOKEN")]
 
 
-class AccountsPlan(Strict):
+class AccountsPlan(SourceOptions):
     source: Source
-    encoding: Encoding | None = Field(None, description="the source's encoding, when it is not UTF-8 or cp1252")
     scim: ScimPlan | None = None
-    sheet: str | None = None
     columns: AccountColumns
     roles: dict[str, str] = Field(min_length=1, description="HR job title -> role in domain/roles.yaml")
     batch_size: int = Field(200, ge=1, le=1000)
@@ -76,17 +75,14 @@ PARTY_FIELDS = ("name", "street", "postal_code", "city", "country", "vat", "emai
 PRODUCT_FIELDS = ("name", "kind", "list_price", "cost_price", "uom")
 
 
-class Dataset(Strict):
+class Dataset(SourceOptions):
     name: Name
     source: Source
-    encoding: Encoding | None = Field(None, description="the source's encoding, when it is not UTF-8 or cp1252")
-    sheet: str | None = None
     into: Literal["party", "product"]
     key: str = Field(description="column holding the legacy id")
     category: str = ""
     columns: dict[str, str] = Field(description="ERP field -> column")
     values: dict[str, dict[str, str]] = {}
-    decimal_separator: Literal[".", ","] = "."
 
     @model_validator(mode="after")
     def fields_exist(self) -> Dataset:
@@ -163,6 +159,8 @@ class MailPlan(Strict):
     sender: EmailStr
     outbox: Source | None = None
     smtp: Smtp | None = None
+    language: str | None = Field(None, description="the invitations' language: a folder of domain/invitations "
+                                 "(fr, en...); none keeps the built-in English text")
 
     @model_validator(mode="after")
     def one_channel(self) -> MailPlan:

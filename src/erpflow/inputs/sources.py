@@ -1,21 +1,29 @@
-"""Read the tables HR and legacy tools export (CSV or XLSX), keeping each row's line."""
+"""Read the tables HR and legacy tools export (CSV or XLSX), keeping each row's line in the original file.
+
+What the plan does not say about a source is detected: its encoding, its delimiter and the line of its header
+(the first holding every required column, else the first as full as the rows below it: a title row is passed over).
+"""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from erpflow.inputs.encodings import decode
+from erpflow.inputs.delimited import Record, records, sniff_delimiter
+from erpflow.inputs.encodings import decode_named
 from erpflow.inputs.files import read_bytes
+from erpflow.inputs.nearmiss import did_you_mean
+from erpflow.inputs.options import SourceOptions, iso_date
 from erpflow.inputs.text import control_character, visible
+from erpflow.inputs.workbook import sheet_records
 from erpflow.model.errors import InputError
 
-DELIMITERS = ";,\t|"
+__all__ = ["Row", "Table", "is_workbook", "read_table"]
+
+HEADER_SEARCH = 50  # lines searched for a header
 
 
 @dataclass(frozen=True)
@@ -31,9 +39,15 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[Row, ...]
     digest: str
+    settings: dict[str, Any] = field(default_factory=dict)  # encoding, delimiter, sheet, header_row as read
+    detected: tuple[str, ...] = ()  # which of the settings were detected rather than said in the plan
 
     def where(self, row: Row) -> str:
         return f"{self.path.name}:{row.line}"
+
+
+def is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")
 
 
 def _checked(row: Row) -> Row:
@@ -46,84 +60,80 @@ def _checked(row: Row) -> Row:
     return row
 
 
-def _read_csv(path: Path, data: bytes, encoding: str | None) -> tuple[list[str], list[Row]]:
-    text = decode(path, data, encoding)
-    sample = text[:8192]
-    try:
-        delimiter = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", DELIMITERS).delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-        if not header or not any(cell.strip() for cell in header):
-            raise InputError(str(path), "empty file: no header row", line=1)
-        columns = [cell.strip() for cell in header]
-        rows: list[Row] = []
-        start = reader.line_num + 1
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                problem = "" if len(cells) == len(columns) else \
-                    f"{len(cells)} fields where the header has {len(columns)}"
-                values = {col: (cells[i].strip() if i < len(cells) else "") for i, col in enumerate(columns)}
-                rows.append(Row(start, values, problem))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise InputError(str(path), f"malformed CSV: {exc}", line=reader.line_num) from None
-    return columns, rows
+def _filled(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
+def _header_index(path: Path, found: list[Record], header: int | None, required: list[str]) -> int:
+    """The index in ``found`` of the header record: at the line the plan says, or detected."""
+    if header is not None:
+        index = next((i for i, (line, _) in enumerate(found) if line >= header), None)
+        if index is None or found[index][0] != header or not _filled(found[index][1]):
+            raise InputError(str(path), "no header on this line (header_row or skip_rows in the plan)", line=header)
+        return index
+    sample = [(i, cells) for i, (_, cells) in enumerate(found[:HEADER_SEARCH]) if _filled(cells)]
+    if not sample:
+        raise InputError(str(path), "empty file: no header row", line=1)
+    if required:
+        for i, cells in sample:
+            if set(required) <= {cell.strip() for cell in cells}:
+                return i
+    widest = max(_filled(cells) for _, cells in sample)
+    least = 1 if widest < 2 else max(2, (widest + 1) // 2)
+    return next(i for i, cells in sample if _filled(cells) >= least)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[Row]]:
-    from openpyxl import load_workbook  # imported here: only XLSX sources pay for it
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise InputError(str(path), f"not a readable XLSX workbook ({type(exc).__name__})") from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise InputError(str(path), f"no sheet {sheet!r}; sheets are: {', '.join(book.sheetnames)}")
-        cells = (book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True)
-        header = next(cells, None)
-        if not header or not any(_cell(c) for c in header):
-            raise InputError(str(path), "empty sheet: no header row", line=1)
-        columns = [_cell(c) for c in header]
-        rows = []
-        for line, values in enumerate(cells, start=2):
-            texts = [_cell(v) for v in values]
-            if any(texts):
-                rows.append(Row(line, {col: (texts[i] if i < len(texts) else "") for i, col in enumerate(columns)}))
-        return columns, rows
-    finally:
-        book.close()
+def _table_rows(found: list[Record], index: int, columns: list[str], date_format: str | None,
+                workbook: bool) -> list[Row]:
+    rows: list[Row] = []
+    for line, cells in found[index + 1:]:
+        if not _filled(cells):
+            continue
+        if workbook:
+            cells = cells[:len(columns)] + [c for c in cells[len(columns):] if c]
+        problem = "" if len(cells) == len(columns) or (workbook and len(cells) < len(columns)) else \
+            f"{len(cells)} fields where the header has {len(columns)}"
+        texts = [cell.strip() for cell in cells]
+        if date_format:
+            texts = [iso_date(text, date_format) or text for text in texts]
+        rows.append(Row(line, {col: (texts[i] if i < len(texts) else "") for i, col in enumerate(columns)}, problem))
+    return rows
 
 
-def read_table(path: Path, sheet: str | None = None, required: Iterable[str] = (),
-               encoding: str | None = None) -> Table:
-    """Read a CSV (delimiter and encoding detected, unless the encoding is given) or XLSX file; check required
-    columns; a row with a control character in a cell is kept with its problem, to be rejected."""
+def read_table(path: Path, sheet: str | None = None, required: Iterable[str] = (), encoding: str | None = None,
+               options: SourceOptions | None = None) -> Table:
+    """Read a CSV or XLSX file as the options say, detecting what they leave out; check required columns.
+    A row with a control character in a cell, or the wrong number of fields, is kept with its problem."""
+    options = options or SourceOptions(sheet=sheet, encoding=encoding)
+    required = list(required)
     data = read_bytes(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        columns, rows = _read_xlsx(path, sheet)
+    settings: dict[str, Any] = {}
+    detected: list[str] = []
+    if is_workbook(path):
+        settings["sheet"], found = sheet_records(path, options.sheet, options.decimal_separator)
+        detected += [] if options.sheet else ["sheet"]
     else:
-        columns, rows = _read_csv(path, data, encoding)
+        text, settings["encoding"] = decode_named(path, data, options.encoding)
+        settings["delimiter"] = options.delimiter or sniff_delimiter(text[:65536])
+        detected += [name for name in ("encoding", "delimiter") if getattr(options, name) is None]
+        found = records(path, text, settings["delimiter"])
+    index = _header_index(path, found, options.header, required)
+    header_line, header = found[index]
+    settings["header_row"] = header_line
+    detected += [] if options.header else ["header_row"]
+    columns = [cell.strip() for cell in header]
+    if is_workbook(path):
+        while columns and not columns[-1]:
+            columns.pop()
     for column in columns:
         problem = control_character(column)
         if problem:
-            raise InputError(str(path), f"column '{visible(column)}': {problem}", line=1)
+            raise InputError(str(path), f"column '{visible(column)}': {problem}", line=header_line)
     missing = [col for col in required if col not in columns]
     if missing:
-        raise InputError(str(path), f"column {missing[0]!r} not found; columns are: {', '.join(columns)}", line=1)
-    return Table(path, tuple(columns), tuple(_checked(row) for row in rows), hashlib.sha256(data).hexdigest())
+        raise InputError(str(path), f"column {missing[0]!r} not found{did_you_mean(missing[0], columns)}; columns "
+                         f"are: {', '.join(columns)}", line=header_line)
+    rows = _table_rows(found, index, columns, options.date_format, is_workbook(path))
+    return Table(path, tuple(columns), tuple(_checked(row) for row in rows), hashlib.sha256(data).hexdigest(),
+                 settings, tuple(detected))
+

@@ -74,8 +74,8 @@ def _values(dataset: Dataset, row: Row) -> dict[str, Any]:
     for field, column in dataset.columns.items():
         value = row.values[column].strip()
         value = dataset.values.get(field, {}).get(value, value)
-        if dataset.decimal_separator == "," and field in ("list_price", "cost_price"):
-            value = value.replace(".", "").replace(",", ".")
+        if field in ("list_price", "cost_price"):
+            value = dataset.number(value)
         if value:
             values[field] = value
     return values
@@ -135,7 +135,7 @@ class Migration(Defaults):
 
     def prepare(self, preparing: Preparing) -> list[BatchPlan]:
         plan = preparing.plan.migration
-        tables = {d.name: read_table(d.source, d.sheet, required_columns(d), d.encoding) for d in plan.datasets}
+        tables = {d.name: read_table(d.source, required=required_columns(d), options=d) for d in plan.datasets}
         preparing.inputs.update({str(t.path): t.digest for t in tables.values()})
         preparing.rows.update({name: len(table.rows) for name, table in tables.items()})
         return prepare(plan, tables)

@@ -86,13 +86,17 @@ class Training(Defaults):
             raise preparing.error(str(exc), "training", "calendars") from None
 
     def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
+        from erpflow.inputs.invitations import render
         from erpflow.targets.mail import build_invitation
 
         sender, wave = str(targets.plan.training.mail.sender), targets.plan.wave
+        language = targets.plan.training.mail.language or ""
+        templates = targets.invitations.get(language)
         accounts = targets.accounts.managed([i.ref for i in batch.items])
         invited = [i for i in batch.items if i.ref in accounts]
-        sent = iter(targets.mailer.send([(i.ref, build_invitation(i.session, i.trainee, sender, wave))
-                                         for i in invited]))
+        sent = iter(targets.mailer.send([(i.ref, build_invitation(
+            i.session, i.trainee, sender, wave,
+            texts=render(templates, language, i.session, i.trainee) if templates else None)) for i in invited]))
         return [next(sent) if i.ref in accounts else
                 ItemOutcome(i.ref, "rejected", reason=f"not invited: no account of erpflow's for {i.ref!r}")
                 for i in batch.items]

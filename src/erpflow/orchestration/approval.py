@@ -12,6 +12,7 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field
 
+from erpflow.orchestration.anchors import announce
 from erpflow.application.gates import GateEvaluation, evaluate_gate, record_decision, wave_method
 from erpflow.application.ledger import Ledger
 from erpflow.logging import configure
@@ -62,8 +63,8 @@ def approve_gate(wave: str, timeout_hours: float = 72.0, poll_seconds: int = 10)
                                                       decision=Decision.GO if evaluation.passed else Decision.NO_GO),
         timeout=int(timeout_hours * 3600), poll_interval=poll_seconds)
     evaluation = evaluate_gate(ledger, wave, method)  # the facts when the answer came
-    record_decision(ledger, evaluation, answer.decision, answer.approver, answer.comment,
-                    str(flow_run.get_id() or ""))
+    announce(record_decision(ledger, evaluation, answer.decision, answer.approver, answer.comment,
+                             str(flow_run.get_id() or "")))
     mirror_events(ledger)
     log.info("gate decided", wave=wave, decision=answer.decision, approver=answer.approver)
     return {"wave": wave, "gate": evaluation.gate, "decision": answer.decision, "approver": answer.approver,

@@ -20,6 +20,7 @@ from prefect.utilities.annotations import quote
 from erpflow.application import engine
 from erpflow.application.steps import LedgerConfirmations
 from erpflow.orchestration.steps import ask_for_confirmations
+from erpflow.orchestration.anchors import anchor_head, check_head
 from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import PreparedWave, prepare
 from erpflow.inputs.method import AnomalyRules
@@ -146,9 +147,11 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
     _tag_run(prepared)
     run_id = str(flow_run.get_id() or "local")
     ledger = Ledger(settings)
-    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, LedgerConfirmations(ledger))
+    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, LedgerConfirmations(ledger),
+                      invitations=prepared.method.invitations)
     ask = ask_steps if ask_steps is not None else deployment.id is not None
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
+    check_head(ledger, settings)
     ctx = engine.begin(ledger, prepared, actor or settings.actor, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
     with structlog.contextvars.bound_contextvars(wave=prepared.name):
@@ -159,9 +162,11 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
                                                       settings, force_reason, ask)
         except BaseException as exc:
             engine.abort(ledger, ctx, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            anchor_head(ledger, prepared.name, "run aborted", settings)
             mirror_events(ledger)
             raise
         engine.complete(ledger, ctx, summaries)
+        anchor_head(ledger, prepared.name, "run end", settings)
     mirror_events(ledger)
     _publish_report(ledger, prepared)
     return summaries

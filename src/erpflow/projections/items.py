@@ -6,14 +6,14 @@ only what came after, `rebuild` starts again from zero and must give the same ro
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from eventsourcing.utils import get_topic
 
 from erpflow.application.ledger import Ledger
-from erpflow.audit.chain import notifications
 from erpflow.model.batch import Batch
+from erpflow.store.pages import pages
 from erpflow.store.tables import StoreTables
 
 NAME = "items"
@@ -36,12 +36,12 @@ def _tables(ledger: Ledger) -> StoreTables:
     return tables
 
 
-def _rows(record: Any) -> list[tuple]:
+def _rows(position: int, stored: bytes) -> list[tuple]:
     """The outcomes of a Batch.Succeeded record, read from its stored state (no event object needed)."""
-    state = json.loads(record.state)
+    state = orjson.loads(stored)
     ctx = state["ctx"]
     return [(ctx.get("wave", ""), ctx.get("operation", ""), str(o.get("ref", "")), o.get("source") or "",
-             o.get("status", ""), str(o.get("erp_id") or ""), o.get("reason") or "", record.id)
+             o.get("status", ""), str(o.get("erp_id") or ""), o.get("reason") or "", position)
             for o in state.get("outcomes", [])]
 
 
@@ -52,10 +52,11 @@ def update(ledger: Ledger) -> int:
         found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", NAME)
         position = found[0][0] if found else 0
         rows = []
-        for record in notifications(ledger, position + 1):
-            if record.topic == SUCCEEDED:
-                rows += _rows(record)
-            position = record.id
+        for page in pages(ledger, position + 1):
+            for stored in page:
+                if stored[3] == SUCCEEDED:
+                    rows += _rows(stored[0], stored[4])
+            position = page[-1][0]
         cursor.executemany(UPSERT, rows)
         cursor.execute("INSERT INTO erpflow_tracking (projection, position) VALUES (?, ?) ON CONFLICT (projection) "
                        "DO UPDATE SET position = excluded.position", NAME, position)

@@ -141,6 +141,15 @@ class ChainedRecorder:
         with self._reading() as c:
             return [(row["position"], row["digest"]) for row in self._fetch(c, sql + " ORDER BY position", params)]
 
+    def link_of(self, position: int) -> tuple[str, str]:
+        """The digest chained before ``position`` (the previous row's, or GENESIS) and the digest at it ("" when
+        it has none)."""
+        last = f"SELECT digest FROM {self.chain_table} WHERE position {{}} ? ORDER BY position DESC LIMIT 1"
+        with self._reading() as c:
+            row = self._fetch(c, f"SELECT ({last.format('<')}) AS previous, ({last.format('=')}) AS digest",
+                              [position, position])[0]
+        return row["previous"] or GENESIS, row["digest"] or ""
+
     def select_wave(self, wave: str, after: int, limit: int) -> list[Notification]:
         """One page of a wave's records after position ``after``, read through the wave index."""
         column = self.id_column

@@ -49,6 +49,12 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         with self._database_lock:
             return [(p, d) for p, d in self._chain if p >= start and (stop is None or p <= stop)]
 
+    def link_of(self, position: int) -> tuple[str, str]:
+        with self._database_lock:
+            before = [d for p, d in self._chain if p < position]
+            at = [d for p, d in self._chain if p == position]
+        return (before[-1] if before else GENESIS), (at[0] if at else "")
+
     def select_wave(self, wave: str, after: int, limit: int) -> list[Notification]:
         with self._database_lock:
             positions = [p for p in self._waves.get(wave, []) if p > after][:limit]

@@ -22,8 +22,9 @@ class Targets:
     until needed."""
 
     def __init__(self, plan: WavePlan, settings: Settings, protected: Protected = Protected(),
-                 confirmations: Confirmations | None = None):
+                 confirmations: Confirmations | None = None, invitations: dict[str, dict[str, str]] | None = None):
         self.plan, self.settings = plan, settings
+        self.invitations = invitations or {}  # language -> part -> template, from the method
         self.protected = protected
         self.confirmations: Confirmations = confirmations or NoConfirmations()
 

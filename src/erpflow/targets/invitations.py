@@ -1,8 +1,9 @@
 """Training invitations: a short text and an iCalendar request, rendered once per session.
 
-What all participants of a session share (headers, the calendar without its attendee, the text around the name)
-is rendered once; each invitation then only encodes its recipient, its greeting and its ATTENDEE line, and is
-kept as the bytes a mailer writes or sends.
+What the participants of a session share (headers, subject, the calendar without its attendee) is rendered once;
+each invitation then only encodes its recipient, its text and its ATTENDEE line, and is kept as the bytes a mailer
+writes or sends. ``texts`` (subject, body, summary, description) from the method's templates replace the built-in
+English ones; invitations whose shared texts differ are rendered apart.
 """
 
 from __future__ import annotations
@@ -59,14 +60,17 @@ Message = EmailMessage | Invitation  # what mailers take: a rendered invitation,
 class SessionInvitations:
     """The invitations of one session, from one sender, for one wave; DTSTAMP is ``stamp`` (default now)."""
 
-    def __init__(self, session: Session, sender: str, wave: str, stamp: datetime | None = None):
+    def __init__(self, session: Session, sender: str, wave: str, stamp: datetime | None = None,
+                 texts: dict[str, str] | None = None):
         self.session, self.sender, self.wave = session, sender, wave
         self.stamp = stamp or datetime.now(UTC)
+        self.texts = {part: text for part, text in (texts or {}).items() if part != "body"}
 
-    def render(self, trainee: Trainee) -> Invitation:
+    def render(self, trainee: Trainee, body: str | None = None) -> Invitation:
+        """``body``: the trainee's text, default the built-in English one."""
         message_id = f"<{self._ids}.{safe(trainee.login)}@erpflow>"
         calendar = self._calendar.replace(_END_EVENT, _attendee(trainee) + b"\r\n" + _END_EVENT, 1)
-        text = self._text.replace("\0NAME\0", trainee.name)
+        text = body or self._text.replace("\0NAME\0", trainee.name)
         data = b"".join((
             b"To: ", _header(formataddr((trainee.name, trainee.email))), b"\n",
             b"Message-ID: ", message_id.encode("ascii"), b"\n", self._head,
@@ -95,7 +99,8 @@ class SessionInvitations:
         """The shared headers and the MIME structure around the two payloads, from the email package once."""
         message = EmailMessage()
         message["From"] = self.sender
-        message["Subject"] = f"Training: {self.session.title}, {self.session.slot.start:%Y-%m-%d %H:%M}"
+        message["Subject"] = (self.texts.get("subject")
+                              or f"Training: {self.session.title}, {self.session.slot.start:%Y-%m-%d %H:%M}")
         message[SESSION_HEADER] = self.session.key
         message.set_content("\0TEXT\0", cte="quoted-printable")
         message.add_attachment(b"\0ICS\0", maintype="text", subtype="calendar", filename="invitation.ics",
@@ -127,7 +132,9 @@ class SessionInvitations:
         event.add("dtstamp", self.stamp.astimezone(UTC))
         event.add("dtstart", session.slot.start.astimezone(UTC))
         event.add("dtend", session.slot.end.astimezone(UTC))
-        event.add("summary", session.title)
+        event.add("summary", self.texts.get("summary", session.title))
+        if self.texts.get("description"):
+            event.add("description", self.texts["description"])
         event.add("location", session.slot.room)
         event.add("sequence", 0)
         event.add("organizer", organizer)
@@ -157,12 +164,15 @@ _lock = threading.Lock()
 
 
 def build_invitation(session: Session, trainee: Trainee, sender: str, wave: str, *,
-                     stamp: datetime | None = None) -> Invitation:
-    """One trainee's invitation; the parts shared by its session are rendered on the session's first one."""
-    key = (session.key, session.title, session.site, session.slot, session.trainer, sender, wave, stamp)
+                     stamp: datetime | None = None, texts: dict[str, str] | None = None) -> Invitation:
+    """One trainee's invitation (DTSTAMP is stamp, default now); the parts it shares with its session are rendered
+    on the session's first one."""
+    texts = texts or {}
+    shared = tuple(sorted((part, text) for part, text in texts.items() if part != "body"))
+    key = (session.key, session.title, session.site, session.slot, session.trainer, sender, wave, stamp, shared)
     with _lock:
         if (renderer := _rendered.get(key)) is None:
             if len(_rendered) >= 256:
                 _rendered.clear()
-            renderer = _rendered[key] = SessionInvitations(session, sender, wave, stamp)
-    return renderer.render(trainee)
+            renderer = _rendered[key] = SessionInvitations(session, sender, wave, stamp, texts)
+    return renderer.render(trainee, texts.get("body"))

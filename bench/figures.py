@@ -1,0 +1,65 @@
+"""What every benchmark shares: a figure beside its baseline, timing, the workload of batch aggregates."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+POSTGRES = os.environ.get("ERPFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+CTX = {"wave": "bench", "actor": "bench", "flow_run_id": "bench", "operation": "accounts", "code_version": "bench"}
+GROUP = 100  # aggregates per save, as a flow saves a batch with its anomalies
+
+
+@dataclass
+class Figure:
+    section: str
+    what: str
+    measured: float
+    baseline: float
+    baseline_what: str
+    unit: str
+    goal: str
+    met: bool | None
+
+    @property
+    def ratio(self) -> float:
+        return self.measured / self.baseline if self.baseline else float("nan")
+
+
+def timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def batches(count: int) -> list:
+    """Batch aggregates of three events each (Opened, Attempted, Succeeded), as a wave records them."""
+    from erpflow.model.batch import Batch
+
+    result = []
+    for n in range(count):
+        batch = Batch(wave="bench", operation="accounts", key=f"b{n}-{uuid.uuid4().hex[:8]}", items=1, digest="d",
+                      details={"site": "Lyon"}, ctx=CTX)
+        batch.attempt("bench", CTX)
+        batch.succeed([{"ref": f"user{n:07d}", "status": "created", "erp_id": str(n)}], CTX)
+        result.append(batch)
+    return result
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def fill(ledger, events: int, group: int = 1000) -> int:
+    """Save events // 3 batches, ``group`` per save, made as they are saved; the number of events."""
+    for start in range(0, events // 3, group):
+        ledger.save(*batches(min(group, events // 3 - start)))
+    return events // 3 * 3

@@ -1,0 +1,225 @@
+"""The ledger's own figures: append (SQLite, PostgreSQL), replay, and append cost as the store grows.
+
+Replay is measured three ways against one raw SELECT of the same rows: a projection reading stored rows in
+pages (what a read model needs), the same decoding every state, and domain events through the ledger.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from bench.figures import GROUP, POSTGRES, Figure, batches, chunks, fill, say, timed
+
+
+def stored_rows(ledger, aggregates: list) -> list[tuple]:
+    return [(str(s.originator_id), s.originator_version, s.topic, s.state)
+            for agg in aggregates for s in map(ledger.mapper.to_stored_event, agg.collect_events())]
+
+
+def append_sqlite(events: int, folder: Path) -> Figure:
+    from erpflow.application.ledger import Ledger
+    from erpflow.settings import Settings
+
+    ledger = Ledger(Settings(home=folder / "append"))
+    ours = batches(events // 3)
+    seconds = timed(lambda: [ledger.save(*group) for group in chunks(ours, GROUP)])
+    rows = stored_rows(ledger, batches(events // 3))
+    raw = sqlite3.connect(folder / "raw.sqlite")
+    raw.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+                "state BLOB, PRIMARY KEY (originator_id, originator_version))")
+
+    def insert() -> None:
+        for group in chunks(rows, GROUP * 3):
+            with raw:
+                raw.executemany("INSERT INTO stored_events VALUES (?,?,?,?)", group)
+
+    baseline = timed(insert)
+    rate, raw_rate = events / seconds, events / baseline
+    return Figure("Ledger append", f"{events:,} events, SQLite, {GROUP} batches per save", rate, raw_rate,
+                  "raw sqlite3 executemany of the same rows", "events/s", ">= 0.5 of raw", rate / raw_rate >= 0.5)
+
+
+def append_postgres(events: int) -> Figure:
+    import psycopg
+
+    from erpflow.application.ledger import Ledger
+    from erpflow.settings import Settings
+
+    schema, raw_schema = f"bench_{uuid.uuid4().hex[:8]}", f"bench_raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"CREATE SCHEMA {raw_schema}")
+    try:
+        ledger = Ledger(Settings(event_store=f"{POSTGRES}?schema={schema}"))
+        ours = batches(events // 3)
+        seconds = timed(lambda: [ledger.save(*group) for group in chunks(ours, GROUP)])
+        rows = stored_rows(ledger, batches(events // 3))
+        with psycopg.connect(POSTGRES) as conn:
+            conn.execute(f"CREATE TABLE {raw_schema}.stored_events (originator_id uuid, originator_version "
+                         "integer, topic text, state bytea, notification_id bigserial, "
+                         "PRIMARY KEY (originator_id, originator_version))")
+            conn.commit()
+
+            def insert() -> None:
+                for group in chunks(rows, GROUP * 3):
+                    with conn.cursor() as cursor:
+                        cursor.executemany(f"INSERT INTO {raw_schema}.stored_events (originator_id, "
+                                           "originator_version, topic, state) VALUES (%s, %s, %s, %s)", group)
+                    conn.commit()
+
+            baseline = timed(insert)
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            conn.execute(f"DROP SCHEMA {raw_schema} CASCADE")
+    rate, raw_rate = events / seconds, events / baseline
+    return Figure("Ledger append", f"{events:,} events, PostgreSQL, {GROUP} batches per save", rate, raw_rate,
+                  "raw psycopg executemany of the same rows", "events/s", ">= 0.5 of raw", rate / raw_rate >= 0.5)
+
+
+def _select(path: Path) -> None:
+    raw = sqlite3.connect(path)
+    cursor = raw.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+                         "ORDER BY rowid")
+    while cursor.fetchmany(1000):
+        pass
+    raw.close()
+
+
+def replay(events: int, folder: Path) -> tuple[list[Figure], Path]:
+    """A store of ``events`` events, read back four ways, each against a raw SELECT of the same rows; the
+    figures and the store's home (kept for the append figure)."""
+    import orjson
+
+    from erpflow.application.ledger import Ledger
+    from erpflow.projections.items import rebuild
+    from erpflow.settings import Settings
+    from erpflow.store.pages import pages
+
+    home = folder / f"replay{events}"
+    total = fill(Ledger(Settings(home=home)), events)
+    say(f"  replay: {total:,} events stored")
+    baselines = [timed(lambda: _select(home / "events.sqlite"))]
+
+    def per_type() -> None:
+        counts: Counter[str] = Counter()
+        for page in pages(Ledger(Settings(home=home))):
+            counts.update(row[3] for row in page)
+        assert counts.total() == total
+
+    def decoded() -> None:
+        counts: Counter[str] = Counter()
+        for page in pages(Ledger(Settings(home=home))):
+            counts.update(orjson.loads(row[4])["ctx"]["wave"] for row in page)
+        assert counts["bench"] == total
+
+    def domain_events() -> None:
+        counts: Counter[str] = Counter(type(event).__qualname__ for _, event in Ledger(Settings(home=home)).read_log())
+        assert counts.total() == total
+
+    runs = [(f"{total:,} events projected from stored rows in pages (counts per type), SQLite", per_type),
+            (f"{total:,} events projected from stored rows in pages, every state decoded, SQLite", decoded),
+            (f"{total:,} events read as domain events (Ledger.read_log), SQLite", domain_events),
+            (f"items read model rebuilt from {total:,} events, SQLite", lambda: rebuild(Ledger(Settings(home=home))))]
+    measured = []
+    for what, work in runs:
+        baselines.append(timed(lambda: _select(home / "events.sqlite")))
+        measured.append((what, timed(work)))
+    baseline = min(baselines)  # measured before each figure: the best of them
+    return [Figure("Replay", what, seconds, baseline, "raw SELECT of the same rows (best of 5)", "s", "<= 2x",
+                   seconds / baseline <= 2) for what, seconds in measured], home
+
+
+def _per_event(ledger, events: int) -> float:
+    work = batches(events // 3)
+    return timed(lambda: [ledger.save(*group) for group in chunks(work, GROUP)]) / (events // 3 * 3)
+
+
+def append_flat(large: Path, stored: int, folder: Path, events: int = 15_000, small: int = 10_002,
+                rounds: int = 3) -> Figure:
+    """Cost per event of appending ``events`` events (100 batches per save) to the SQLite store of ``stored``
+    events, vs to a fresh store of ``small`` events: rounds alternate, the best of each side counts."""
+    from erpflow.application.ledger import Ledger
+    from erpflow.settings import Settings
+
+    big, at_small, at_large = Ledger(Settings(home=large)), [], []
+    for n in range(rounds):
+        fresh = Ledger(Settings(home=folder / f"flat-small-{n}"))
+        fill(fresh, small)
+        at_small.append(_per_event(fresh, events))
+        at_large.append(_per_event(big, events))
+    per_event, baseline = min(at_large) * 1e6, min(at_small) * 1e6
+    return Figure("Ledger append", f"cost per event appended to {stored:,} stored events, SQLite", per_event,
+                  baseline, f"the same appended to {small:,} stored events", "µs/event", "<= 1.2x",
+                  per_event / baseline <= 1.2)
+
+
+def append_flat_postgres(stored: int, events: int = 15_000, small: int = 10_002, rounds: int = 3) -> Figure:
+    """The same on PostgreSQL: a schema filled with ``stored`` events through the ledger, vs fresh schemas."""
+    import psycopg
+
+    from erpflow.application.ledger import Ledger
+    from erpflow.settings import Settings
+
+    schemas = [f"bench_flat_{uuid.uuid4().hex[:8]}" for _ in range(rounds + 1)]
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        ledgers = [Ledger(Settings(event_store=f"{POSTGRES}?schema={schema}")) for schema in schemas]
+        big, fresh = ledgers[0], ledgers[1:]
+        total = fill(big, stored, group=1000)
+        say(f"  PostgreSQL: {total:,} events stored")
+        at_small, at_large = [], []
+        for ledger in fresh:
+            fill(ledger, small)
+            at_small.append(_per_event(ledger, events))
+            at_large.append(_per_event(big, events))
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            for schema in schemas:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    per_event, baseline = min(at_large) * 1e6, min(at_small) * 1e6
+    return Figure("Ledger append", f"cost per event appended to {total:,} stored events, PostgreSQL", per_event,
+                  baseline, f"the same appended to {small:,} stored events", "µs/event", "<= 1.2x",
+                  per_event / baseline <= 1.2)
+
+
+def transcoders(count: int = 3_000, rounds: int = 7) -> list[Figure]:
+    """Encoding and decoding the states of ``count`` batches (3 events each), erpflow's orjson transcoder vs
+    eventsourcing's JSONTranscoder, rounds interleaved, the best of each side."""
+    import time
+
+    from eventsourcing.persistence import (
+        DatetimeAsISO,
+        DecimalAsStr,
+        JSONTranscoder,
+        UUIDAsHex,
+    )
+
+    from erpflow.store.transcoder import OrjsonTranscoder
+
+    states = [{k: v for k, v in e.__dict__.items() if k not in ("originator_id", "originator_version")}
+              for b in batches(count) for e in b.collect_events()]
+    best: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for transcoder in (JSONTranscoder(), OrjsonTranscoder()):
+            for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+                transcoder.register(transcoding)
+            start = time.perf_counter()
+            data = [transcoder.encode(state) for state in states]
+            middle = time.perf_counter()
+            for item in data:
+                transcoder.decode(item)
+            end = time.perf_counter()
+            old = best.setdefault(type(transcoder).__name__, [float("inf"), float("inf")])
+            best[type(transcoder).__name__] = [min(old[0], middle - start), min(old[1], end - middle)]
+    ours, theirs = best["OrjsonTranscoder"], best["JSONTranscoder"]
+    goals = (("<= 1.05x (the same C encoder)", 1.05), ("< 1x", 1.0))
+    return [Figure("Transcoder", f"{what} {len(states):,} event states, erpflow's transcoder", ours[n] / len(states)
+                   * 1e6, theirs[n] / len(states) * 1e6, "eventsourcing's JSONTranscoder", "µs/event", goals[n][0],
+                   ours[n] / theirs[n] <= goals[n][1] if n == 0 else ours[n] < theirs[n])
+            for n, what in enumerate(("encode", "decode"))]
