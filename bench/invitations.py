@@ -16,10 +16,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from bench.figures import Figure, say
 
+REPO = Path(__file__).resolve().parents[1]
 GROUP = 20  # trainees per session, one mailer call per session as the flow makes
 SENDER = "formation@acme.example"
 
@@ -37,23 +39,33 @@ def sessions(count: int) -> list:
 
 
 def send_all(mailer, batches: list) -> int:
-    """What a flow does per session batch: render each invitation, then one mailer call."""
-    from erpflow.targets.mail import build_invitation
-
+    """What a flow does per session batch: each invitation's texts from the method's French templates, the
+    invitation rendered, then one mailer call."""
     sent = 0
     for session in batches:
-        outcomes = mailer.send([(t.login, build_invitation(session, t, SENDER, "bench"))
-                                for t in session.participants])
+        outcomes = mailer.send([(t.login, invitation(session, t)) for t in session.participants])
         sent += sum(o.status == "sent" for o in outcomes)
     return sent
 
 
-def rendered(batches: list) -> list[tuple[str, str, bytes]]:
-    """(session, login, bytes) of every invitation, for the baselines."""
+@cache
+def french() -> dict[str, str]:
+    from erpflow.inputs.invitations import load_invitations
+
+    return load_invitations(REPO / "domain" / "invitations")[0]["fr"]
+
+
+def invitation(session, trainee):
+    """One invitation as the training operation makes it, its texts from the method's French templates."""
+    from erpflow.inputs.invitations import render
     from erpflow.targets.mail import build_invitation
 
-    return [(s.key, t.login, build_invitation(s, t, SENDER, "bench-baseline").data)
-            for s in batches for t in s.participants]
+    return build_invitation(session, trainee, SENDER, "bench", texts=render(french(), "fr", session, trainee))
+
+
+def rendered(batches: list) -> list[tuple[str, str, bytes]]:
+    """(session, login, bytes) of every invitation, for the baselines."""
+    return [(s.key, t.login, invitation(s, t).data) for s in batches for t in s.participants]
 
 
 def outbox(batches: list, folder: Path) -> tuple[float, float]:
@@ -119,7 +131,7 @@ def figures(count: int = 2_000) -> list[Figure]:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     sent, bare_send = smtp(sessions(count))
-    what = f"{count:,} invitations in sessions of {GROUP}, rendered and"
+    what = f"{count:,} invitations in sessions of {GROUP}, French templates, rendered and"
     return [Figure("Invitations", f"{what} written to the outbox", written, bare_write,
                    "open().write of the same bytes, no rendering", "invitations/s", ">= 500/s", written >= 500),
             Figure("Invitations", f"{what} sent to aiosmtpd", sent, bare_send,
