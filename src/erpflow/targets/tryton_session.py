@@ -64,7 +64,7 @@ class TrytonSession:
         self.database = database
         self.mark, self.protected = mark(programme), protected
         self.remote = isinstance(database, RemoteTryton)
-        self._local = threading.local()  # per thread: the proteus configuration (remote), the depth of sessions
+        self._local = threading.local()  # per thread: its proteus configuration (remote), whether it holds the target
         self._shared: Any = None  # the embedded database's configuration, shared under _LOCK
         self._gate: Any = threading.BoundedSemaphore(concurrency) if self.remote else _LOCK
         self._creating = threading.Lock()  # looking up or creating records shared by batches (groups, categories)
