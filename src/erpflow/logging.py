@@ -8,17 +8,18 @@ from typing import Any
 
 import structlog
 from pydantic import SecretStr
+from structlog.typing import EventDict
 
 SECRET = re.compile(r"pass(word)?|secret|token|api_?key|authorization", re.IGNORECASE)
 REDACTED = "**********"
 
 
-def redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def redact(_: Any, __: str, event: EventDict) -> EventDict:
     """Mask any value whose key names a secret, and every SecretStr."""
     return {k: REDACTED if (SECRET.search(k) or isinstance(v, SecretStr)) else v for k, v in event.items()}
 
 
-def render(_: Any, __: str, event: dict[str, Any]) -> str:
+def render(_: Any, __: str, event: EventDict) -> str:
     message = event.pop("event", "")
     event.pop("level", None)
     return " ".join([str(message), *(f"{k}={v}" for k, v in sorted(event.items()))])

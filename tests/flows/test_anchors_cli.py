@@ -28,14 +28,16 @@ def cli(home: Path, *args: str):
 @pytest.fixture
 def anchored(home: Path) -> Settings:
     settings = Settings(home=home)
-    anchors.publish(recorded_wave(settings), "pilot", "run end", settings)
+    ledger = recorded_wave(settings)
+    anchors.publish(ledger, "pilot", "run end", settings)
+    ledger.close()  # as a command ends: the store is whole in its file
     return settings
 
 
 def test_verify_compares_the_store_with_the_homes_anchors(anchored: Settings):
     verified = cli(anchored.home, "verify")
     assert verified.exit_code == 0, verified.output
-    assert verified.stdout.startswith("verified: 13 events") and "1 anchor(s) match, the latest at position 13" \
+    assert verified.stdout.startswith("verified: 12 events") and "1 anchor(s) match, the latest at position 12" \
         in verified.stdout
 
 
@@ -53,11 +55,11 @@ def test_verify_reports_an_altered_anchor_as_a_bad_signature(anchored: Settings,
     altered = tmp_path / "altered.json"
     altered.write_text(json.dumps({**json.loads(file.read_text()), "time": "2020-01-01T00:00:00+00:00"}))
     verified = cli(anchored.home, "verify", "--anchors", str(altered), str(file))
-    assert verified.exit_code == 1 and "bad anchor: position 13: the anchor of 2020-01-01 00:00:00" in verified.stderr
+    assert verified.exit_code == 1 and "bad anchor: position 12: the anchor of 2020-01-01 00:00:00" in verified.stderr
     assert "bad signature" in verified.stderr and "tampered" not in verified.stderr
     file.write_text(altered.read_text())
     in_home = cli(anchored.home, "verify")
-    assert in_home.exit_code == 1 and "bad anchor: position 13" in in_home.stderr
+    assert in_home.exit_code == 1 and "bad anchor: position 12" in in_home.stderr
 
 
 def test_an_export_manifest_anchors_the_store(anchored: Settings, tmp_path: Path):
@@ -66,9 +68,9 @@ def test_an_export_manifest_anchors_the_store(anchored: Settings, tmp_path: Path
     manifest = tmp_path / "audit" / "manifest.json"
     assert json.loads(manifest.read_text())["anchor"]["signature"]
     assert cli(anchored.home, "verify", "--anchors", str(manifest)).exit_code == 0
-    cut_tail(anchored, keep=12)
+    cut_tail(anchored, keep=11)
     verified = cli(anchored.home, "verify", "--anchors", str(manifest))
-    assert verified.exit_code == 1 and verified.stderr.startswith("tampered: position 13: missing")
+    assert verified.exit_code == 1 and verified.stderr.startswith("tampered: position 12: missing")
 
 
 def test_run_refuses_to_start_on_an_emptied_store_in_one_line(anchored: Settings, tmp_path: Path):

@@ -7,11 +7,15 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
 
 import typer
 
 from erpflow.cli.common import PlanPath, app, err, load_settings, open_ledger, out, user_errors
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import State
 
 events = typer.Typer(help="Domain events mirrored to Prefect events.", no_args_is_help=True)
 app.add_typer(events, name="events")
@@ -73,6 +77,7 @@ def trigger(path: PlanPath,
     wave = prepare(path, Settings().method).name  # a bad plan is reported here, not in a worker's log
     plan = path.resolve()
     relative = plan.relative_to(Path.cwd()) if plan.is_relative_to(Path.cwd()) else plan
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_UI_URL
 
@@ -83,6 +88,7 @@ def trigger(path: PlanPath,
                              timeout=0, tags=[f"wave:{wave}"])
     except Exception as exc:  # an unknown deployment, an unreachable server
         raise InputError(deployment, f"cannot start a run: {exc}".splitlines()[0]) from None
+    assert isinstance(run, FlowRun)  # called outside an event loop, Prefect returns the flow run itself
     ui = PREFECT_UI_URL.value() or os.environ["PREFECT_API_URL"].removesuffix("/api")
     out.print(f"flow run '{run.name}' ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}")
     if watch:
@@ -92,11 +98,11 @@ def trigger(path: PlanPath,
             raise typer.Exit(1)
 
 
-def _wait_for(run_id):
+def _wait_for(run_id: UUID) -> State:
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
-        while not (state := client.read_flow_run(run_id).state).is_final():
+        while (state := client.read_flow_run(run_id).state) is None or not state.is_final():
             time.sleep(1)
     return state
 

@@ -51,14 +51,15 @@ def trajectory(folder: Annotated[Path, typer.Argument(help="a folder of wave pla
     found = build(open_ledger(), read_plans(folder))
     table = Table("wave", "kind", "sites", "after", "training planned", "status", "gate", "cycle time", "remaining")
     for step in found.waves:
-        colour = {Decision.GO: "green", Decision.NO_GO: "bold red"}.get(step.gate, "")
+        colours: dict[str, str] = {Decision.GO: "green", Decision.NO_GO: "bold red"}
+        colour = colours.get(step.gate, "")
         table.add_row(step.name, step.kind, ", ".join(step.sites), step.after or "-",
                       f"{step.training[0]} to {step.training[1]}", step.state,
                       f"[{colour}]{step.gate}[/]" if step.gate else "-",
                       duration(step.cycle_time.total_seconds()) if step.cycle_time else "-",
                       duration(step.remaining.total_seconds()) if step.remaining is not None else "-")
     out.print(table)
-    if found.cycle_time is None:
+    if found.cycle_time is None or found.remaining is None:
         out.print("remaining: no wave has reached a go yet, so no cycle time is measured to estimate from")
     else:
         out.print(f"mean cycle time (first start to go): {duration(found.cycle_time.total_seconds())}; "

@@ -95,7 +95,7 @@ def hr_rows(rng: random.Random, people: int) -> list[list[str]]:
     original, empty, bad_mail, duplicate = at_lyon[1], at_lyon[len(at_lyon) // 3], at_lyon[len(at_lyon) // 2], \
         at_lyon[-1]
     logins: set[str] = set()
-    rows = []
+    rows: list[list[str]] = []
     for i, site in enumerate(sites):
         first, last = ("Jean", "Martin") if i == bad_mail else (rng.choice(FIRST), rng.choice(LAST))
         stem, suffix = _ascii(first)[0] + _ascii(last).replace("-", ""), ""

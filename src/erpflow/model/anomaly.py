@@ -60,7 +60,11 @@ class Anomaly(Aggregate):
     def open(self) -> bool:
         return self.resolution is None
 
-    @event("Commented")
+    class Commented(Aggregate.Event):
+        text: str
+        ctx: dict[str, str]
+
+    @event(Commented)
     def comment(self, text: str, ctx: dict[str, str]) -> None:
         self.comments.append(text)
 
@@ -71,7 +75,11 @@ class Anomaly(Aggregate):
             raise CommandRefused(f"anomaly on {self.item!r} is already resolved")
         self._resolve(resolution, ctx)
 
-    @event("Resolved")
+    class Resolved(Aggregate.Event):
+        resolution: str
+        ctx: dict[str, str]
+
+    @event(Resolved)
     def _resolve(self, resolution: str, ctx: dict[str, str]) -> None:
         self.resolution = resolution
 
@@ -80,6 +88,10 @@ class Anomaly(Aggregate):
             raise CommandRefused(f"anomaly on {self.item!r} is open already")
         self._reopen(reason, ctx)
 
-    @event("Reopened")
+    class Reopened(Aggregate.Event):
+        reason: str
+        ctx: dict[str, str]
+
+    @event(Reopened)
     def _reopen(self, reason: str, ctx: dict[str, str]) -> None:
         self.resolution, self.reason = None, reason

@@ -68,7 +68,11 @@ class Batch(Aggregate):
             raise CommandRefused("forcing a batch that is done needs a reason")
         self._force(reason, ctx)
 
-    @event("Forced")
+    class Forced(Aggregate.Event):
+        reason: str
+        ctx: dict[str, str]
+
+    @event(Forced)
     def _force(self, reason: str, ctx: dict[str, str]) -> None:
         self.status = BatchState.OPEN
 
@@ -78,7 +82,12 @@ class Batch(Aggregate):
             raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} is not in doubt")
         self._reconcile(found, missing, ctx)
 
-    @event("Reconciled")
+    class Reconciled(Aggregate.Event):
+        found: dict[str, str]
+        missing: list[str]
+        ctx: dict[str, str]
+
+    @event(Reconciled)
     def _reconcile(self, found: dict[str, str], missing: list[str], ctx: dict[str, str]) -> None:
         self.status = BatchState.OPEN
         self.found_after_interruption = dict(found)
@@ -91,7 +100,11 @@ class Batch(Aggregate):
                                  "reconcile it with the target first")
         self._attempt(run_id, ctx)
 
-    @event("Attempted")
+    class Attempted(Aggregate.Event):
+        run_id: str
+        ctx: dict[str, str]
+
+    @event(Attempted)
     def _attempt(self, run_id: str, ctx: dict[str, str]) -> None:
         self.status = BatchState.ATTEMPTED
         self.attempts += 1
@@ -101,7 +114,12 @@ class Batch(Aggregate):
         counts = dict(Counter(o["status"] for o in outcomes))
         self._succeed(outcomes, counts, ctx)
 
-    @event("Succeeded")
+    class Succeeded(Aggregate.Event):
+        outcomes: list[dict[str, Any]]
+        counts: dict[str, int]
+        ctx: dict[str, str]
+
+    @event(Succeeded)
     def _succeed(self, outcomes: list[dict[str, Any]], counts: dict[str, int], ctx: dict[str, str]) -> None:
         self.status, self.outcomes, self.counts = BatchState.SUCCEEDED, list(outcomes), dict(counts)
 
@@ -109,7 +127,12 @@ class Batch(Aggregate):
         self.check_attempted()
         self._fail(reason, retryable, ctx)
 
-    @event("Failed")
+    class Failed(Aggregate.Event):
+        reason: str
+        retryable: bool
+        ctx: dict[str, str]
+
+    @event(Failed)
     def _fail(self, reason: str, retryable: bool, ctx: dict[str, str]) -> None:
         self.status, self.failure = BatchState.FAILED, reason
 

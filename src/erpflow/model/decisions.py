@@ -18,7 +18,11 @@ class GateDecisions(Aggregate):
     def create_id(wave: str, **_: Any):
         return gate_id(wave)
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        wave: str
+        ctx: dict[str, str]
+
+    @event(Opened)
     def __init__(self, wave: str, ctx: dict[str, str]):
         self.wave = wave
         self.latest: dict[str, Any] | None = None
@@ -33,7 +37,15 @@ class GateDecisions(Aggregate):
             raise CommandRefused(f"gate {gate} of wave {self.wave!r} cannot be go: {failed} failed")
         self._decide(gate, str(Decision(decision)), criteria, evidence, ctx, comment)
 
-    @event("Decided")
+    class Decided(Aggregate.Event):
+        gate: str
+        decision: str
+        criteria: list[dict[str, Any]]
+        evidence: str
+        ctx: dict[str, str]
+        comment: str
+
+    @event(Decided)
     def _decide(self, gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str,
                 ctx: dict[str, str], comment: str = "") -> None:
         self.latest = decided(gate, decision, criteria, evidence, ctx, comment)
@@ -52,12 +64,23 @@ class Attendance(Aggregate):
     def create_id(wave: str, **_: Any):
         return attendance_id(wave)
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        wave: str
+        ctx: dict[str, str]
+
+    @event(Opened)
     def __init__(self, wave: str, ctx: dict[str, str]):
         self.wave = wave
         self.present: dict[str, list[str]] = {}
 
-    @event("Recorded")
+    class Recorded(Aggregate.Event):
+        sheet: str
+        digest: str
+        present: dict[str, list[str]]
+        absent: dict[str, list[str]]
+        ctx: dict[str, str]
+
+    @event(Recorded)
     def record(self, sheet: str, digest: str, present: dict[str, list[str]], absent: dict[str, list[str]],
                ctx: dict[str, str]) -> None:
         """Record a sign-in sheet: per session, who came and who did not."""

@@ -83,7 +83,12 @@ class Runs(Aggregate):
     def create_id(wave: str, **_: Any):
         return runs_id(wave)
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        wave: str
+        ctx: dict[str, str]
+        carried: dict[str, Any] | None
+
+    @event(Opened)
     def __init__(self, wave: str, ctx: dict[str, str], carried: dict[str, Any] | None = None):
         self.wave = wave
         self.current = RunState()
@@ -110,11 +115,22 @@ class Runs(Aggregate):
     def held_by(self) -> str:
         return self.current.held_by(self.wave)
 
-    @event("Started")
+    class Started(Aggregate.Event):
+        run_id: str
+        ctx: dict[str, str]
+
+    @event(Started)
     def _start(self, run_id: str, ctx: dict[str, str]) -> None:
         self.current.started(run_id)
 
-    @event("Leased")
+    class Leased(Aggregate.Event):
+        run_id: str
+        holder: str
+        plan_path: str
+        expires_at: str
+        ctx: dict[str, str]
+
+    @event(Leased)
     def _lease(self, run_id: str, holder: str, plan_path: str, expires_at: str, ctx: dict[str, str]) -> None:
         self.current.leased(run_id, holder, plan_path, expires_at)
 
@@ -123,11 +139,20 @@ class Runs(Aggregate):
         self.check_holds(run_id)
         self._renew(expires_at, ctx)
 
-    @event("LeaseRenewed")
+    class LeaseRenewed(Aggregate.Event):
+        expires_at: str
+        ctx: dict[str, str]
+
+    @event(LeaseRenewed)
     def _renew(self, expires_at: str, ctx: dict[str, str]) -> None:
         self.current.renewed(expires_at)
 
-    @event("RunAbandoned")
+    class RunAbandoned(Aggregate.Event):
+        run_id: str
+        reason: str
+        ctx: dict[str, str]
+
+    @event(RunAbandoned)
     def _abandon(self, run_id: str, reason: str, ctx: dict[str, str]) -> None:
         self.current.ended()
 
@@ -137,7 +162,13 @@ class Runs(Aggregate):
         state = WaveState.COMPLETED if every_operation_done else WaveState.INCOMPLETE
         self._complete(run_id, summary, str(state), ctx)
 
-    @event("Completed")
+    class Completed(Aggregate.Event):
+        run_id: str
+        summary: dict[str, Any]
+        state: str
+        ctx: dict[str, str]
+
+    @event(Completed)
     def _complete(self, run_id: str, summary: dict[str, Any], state: str, ctx: dict[str, str]) -> None:
         self.current.ended(state)
 
@@ -145,7 +176,12 @@ class Runs(Aggregate):
         self.check_holds(run_id)
         self._abort(run_id, reason, ctx)
 
-    @event("Aborted")
+    class Aborted(Aggregate.Event):
+        run_id: str
+        reason: str
+        ctx: dict[str, str]
+
+    @event(Aborted)
     def _abort(self, run_id: str, reason: str, ctx: dict[str, str]) -> None:
         self.current.ended(WaveState.ABORTED)
 

@@ -45,7 +45,17 @@ class Wave(Aggregate):
     def create_id(name: str, **_: Any):
         return wave_id(name)
 
-    @event("Planned")
+    class Planned(Aggregate.Created):
+        name: str
+        kind: str
+        sites: list[str]
+        cycle: list[str]
+        plan_digest: str
+        inputs: dict[str, str]
+        plan: dict[str, Any]
+        ctx: dict[str, str]
+
+    @event(Planned)
     def __init__(self, name: str, kind: str, sites: list[str], cycle: list[str], plan_digest: str,
                  inputs: dict[str, str], plan: dict[str, Any], ctx: dict[str, str]):
         self.name, self.kind, self.sites, self.cycle = name, kind, list(sites), list(cycle)
@@ -60,11 +70,22 @@ class Wave(Aggregate):
         if plan_digest != self.plan_digest or inputs != self.inputs:
             self._replan(plan_digest, inputs, plan, ctx)
 
-    @event("Replanned")
+    class Replanned(Aggregate.Event):
+        plan_digest: str
+        inputs: dict[str, str]
+        plan: dict[str, Any]
+        ctx: dict[str, str]
+
+    @event(Replanned)
     def _replan(self, plan_digest: str, inputs: dict[str, str], plan: dict[str, Any], ctx: dict[str, str]) -> None:
         self.plan_digest, self.inputs, self.plan = plan_digest, dict(inputs), plan
 
-    @event("OperationStarted")
+    class OperationStarted(Aggregate.Event):
+        operation: str
+        batches: list[str]
+        ctx: dict[str, str]
+
+    @event(OperationStarted)
     def start_operation(self, operation: str, batches: list[str], ctx: dict[str, str]) -> None:
         self.operations[operation] = {"state": OperationState.RUNNING, "batches": list(batches), "summary": {}}
         self.started_by[operation] = ctx.get("flow_run_id", "")
@@ -74,7 +95,12 @@ class Wave(Aggregate):
             raise CommandRefused(f"operation {operation!r} of wave {self.name!r} was not started")
         self._finish_operation(operation, summary, ctx)
 
-    @event("OperationFinished")
+    class OperationFinished(Aggregate.Event):
+        operation: str
+        summary: dict[str, int]
+        ctx: dict[str, str]
+
+    @event(OperationFinished)
     def _finish_operation(self, operation: str, summary: dict[str, int], ctx: dict[str, str]) -> None:
         failed = summary.get("batches_failed", 0)
         self.operations[operation].update(state=OperationState.FAILED if failed else OperationState.DONE,
@@ -97,13 +123,26 @@ class Wave(Aggregate):
         if self.reconciliations.get(dataset) != counts:
             self._reconcile(dataset, read, loaded, rejected, balanced, ctx)
 
-    @event("Reconciled")
+    class Reconciled(Aggregate.Event):
+        dataset: str
+        read: int
+        loaded: int
+        rejected: int
+        balanced: bool
+        ctx: dict[str, str]
+
+    @event(Reconciled)
     def _reconcile(self, dataset: str, read: int, loaded: int, rejected: int, balanced: bool,
                    ctx: dict[str, str]) -> None:
         self.reconciliations[dataset] = {"read": read, "loaded": loaded, "rejected": rejected,
                                          "balanced": balanced}
 
-    @event("Sealed")
+    class Sealed(Aggregate.Event):
+        position: int
+        head: str
+        ctx: dict[str, str]
+
+    @event(Sealed)
     def seal(self, position: int, head: str, ctx: dict[str, str]) -> None:
         """Record the head of the event log's hash chain: every record up to ``position`` is covered."""
         self.seals = [*getattr(self, "seals", []), {"position": position, "head": head}]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import structlog
 from prefect import flow, get_client, task
@@ -93,8 +94,8 @@ def _tag_run(prepared: PreparedWave) -> None:
     run = flow_run.get_id()
     if run:
         with get_client(sync_client=True) as client:
-            current = client.read_flow_run(run).tags
-            client.update_flow_run(run, tags=sorted(set(current) | set(prepared.tags())))
+            current = client.read_flow_run(UUID(run)).tags
+            client.update_flow_run(UUID(run), tags=sorted(set(current) | set(prepared.tags())))
 
 
 def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Targets, settings: Settings,
@@ -107,12 +108,14 @@ def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Ta
     engine.start_operation(ledger, ctx, batches)
     progress = create_progress_artifact(0.0, key=slug(f"{ctx.wave}-{ctx.operation}"),
                                         description=f"{ctx.wave}: {ctx.operation}")
+    assert isinstance(progress, UUID)  # in a synchronous flow, Prefect returns the artifact's id itself
     delays = [settings.retry_delay_seconds * 2 ** n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
     results: list[engine.BatchResult] = []
     for window in chunked(batches, engine.concurrency(ctx.operation, settings.parallel_batches, targets)):
-        futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx, quote(targets), force,
-                               quote(prepared.method.anomalies)) for b in window]
+        # prefect types submit's arguments as the task's own, though it takes quote() around any of them
+        futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx,  # type: ignore[call-overload]
+                               quote(targets), force, quote(prepared.method.anomalies)) for b in window]
         results += [_outcome(future) for future in futures]
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
         update_progress_artifact(progress, 100.0 * len(results) / len(batches))

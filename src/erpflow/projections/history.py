@@ -62,7 +62,7 @@ class Filter:
     since: datetime | None = None
     until: datetime | None = None
 
-    def keeps(self, rec: dict[str, Any]) -> bool:
+    def keeps(self, rec: Record) -> bool:
         when = datetime.fromisoformat(rec["timestamp"])
         return ((self.operation is None or rec["operation"] == self.operation)
                 and (self.since is None or when >= self.since) and (self.until is None or when <= self.until)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from erpflow.application import waves
 from erpflow.application.gates import GateEvaluation, evaluate_gate
@@ -78,7 +81,7 @@ def build_report(ledger: Ledger, wave: str, method: Method) -> Report:
 
 def _kpis(status: WaveStatus, by_role: dict[str, tuple[int, int]]) -> dict[str, float]:
     items = {op.operation: op.items for op in status.operations}
-    accounts, config, training = items.get("accounts", {}), items.get("configuration", {}), items.get("training", {})
+    accounts, config, training = (items.get(op, Counter()) for op in ("accounts", "configuration", "training"))
     rows = status.reconciliations.values()
     attended, invited = sum(a for a, _ in by_role.values()), sum(i for _, i in by_role.values())
     return {
@@ -106,6 +109,7 @@ def _timeline(ledger: Ledger, wave: str) -> tuple[list[Span], list[Span], list[t
     open_now: set[UUID] = set()
     burndown: list[tuple[datetime, int, int]] = []
     for _, event in ledger.wave_events(wave):
+        assert isinstance(event, Aggregate.Event)  # a wave's stream holds aggregate events only
         at, who = event.timestamp, event.originator_id
         if isinstance(event, Wave.OperationStarted):
             running[event.operation] = Span(event.operation, event.operation, at)

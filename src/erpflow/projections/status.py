@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from erpflow.application import waves
 from erpflow.application.ledger import Ledger
 from erpflow.application.waves import WaveView
@@ -102,6 +104,7 @@ def position_at(ledger: Ledger, name: str, moment: datetime) -> int:
     """The position of the wave's last event at or before a moment."""
     position = 0
     for found, event in ledger.wave_events(name):
+        assert isinstance(event, Aggregate.Event)  # a wave's stream holds aggregate events only
         if event.timestamp > moment:
             break
         position = found

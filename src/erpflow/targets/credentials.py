@@ -22,6 +22,8 @@ def credential(settings: Settings, name: str) -> SecretStr | None:
     try:
         from prefect.blocks.system import Secret
 
-        return SecretStr(str(Secret.load(BLOCKS[name]).get()))
+        block = Secret.load(BLOCKS[name])
+        assert isinstance(block, Secret)  # called outside an event loop, Prefect's load returns the block itself
+        return SecretStr(str(block.get()))
     except ValueError:  # no such block
         return None

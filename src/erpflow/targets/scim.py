@@ -86,12 +86,13 @@ class ScimTarget:
             for i, spec in enumerate(users):
                 current = found.get(spec.login.lower())
                 before = _plain(current, member_of.get(current.id, set())) if current else None
-                existing = Existing(current.external_id == self.mark, frozenset(before["groups"])) if before else None
+                existing = (Existing(current.external_id == self.mark, frozenset(before["groups"]))
+                            if current and before else None)
                 if why := refusal(spec.login, spec.groups, existing, spec.adopt, self.protected):
                     outcomes[i] = ItemOutcome(spec.login, "rejected", reason=why, source=spec.source)
                     continue
                 want = {"name": spec.name, "email": spec.email or None, "groups": sorted(set(spec.groups))}
-                if current is None:
+                if current is None or before is None:  # no such account yet
                     writes.append((i, "POST", "/Users", _user(spec, self.mark)))
                     continue
                 changes = {k: [before[k], v] for k, v in want.items() if before[k] != v}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from erpflow.model.items import ConfigItem, ItemOutcome
+from erpflow.model.items import ConfigItem, ItemOutcome, Status
 from erpflow.targets.tryton_remote import refused
 from erpflow.targets.tryton_session import ALL, Refused, TrytonSession, reason
 from erpflow.targets.tryton_writes import diff, plain, plain_changes, same
@@ -36,7 +36,7 @@ class Configuration(TrytonSession):
                     outcomes.append(ItemOutcome(item.key, "rejected", reason=reason(exc)))
         return outcomes
 
-    def _apply_company(self, desired: dict[str, Any]) -> tuple[str, Any, dict[str, list[Any]]]:
+    def _apply_company(self, desired: dict[str, Any]) -> tuple[Status, Any, dict[str, list[Any]]]:
         want = {k: desired[k] for k in ("party_name", "currency", "timezone") if desired.get(k)}
         if (company := self._company()) is not None:
             current = {"party_name": company["party."]["name"], "currency": company["currency."]["code"],
@@ -69,7 +69,7 @@ class Configuration(TrytonSession):
         self._config._context = self._call("res.user", "get_preferences", True)
         return "created", self._require_company(), {k: [None, v] for k, v in want.items()}
 
-    def _apply_chart(self, desired: dict[str, Any]) -> tuple[str, Any, dict[str, list[Any]]]:
+    def _apply_chart(self, desired: dict[str, Any]) -> tuple[Status, Any, dict[str, list[Any]]]:
         company = self._require_company()
         if self._call("account.account", "search_count", [("company", "=", company)], **ALL):
             return "unchanged", None, {}
@@ -91,7 +91,7 @@ class Configuration(TrytonSession):
         return "created", None, {"template": [None, root["name"]], **{
             k: [None, f"{t['code']} {t['name']}"] for k, t in kinds.items()}}
 
-    def _apply_fiscal_year(self, desired: dict[str, Any]) -> tuple[str, Any, dict[str, list[Any]]]:
+    def _apply_fiscal_year(self, desired: dict[str, Any]) -> tuple[Status, Any, dict[str, list[Any]]]:
         company = self._require_company()
         name, period = desired["name"], desired.get("period", "month")
         start, end = (date.fromisoformat(str(desired[k])) for k in ("start_date", "end_date"))
@@ -119,7 +119,7 @@ class Configuration(TrytonSession):
             raise
         return "created", fy, {"start_date": [None, start], "end_date": [None, end], "period": [None, period]}
 
-    def _apply_setting(self, desired: dict[str, Any]) -> tuple[str, Any, dict[str, list[Any]]]:
+    def _apply_setting(self, desired: dict[str, Any]) -> tuple[Status, Any, dict[str, list[Any]]]:
         model, field, value = desired["model"], desired["field"], desired["value"]
         if not self._singleton(model):
             raise Refused(f"{model} is not a singleton model")

@@ -36,7 +36,11 @@ class RemoteTryton:
 
         server = xmlrpc.client.ServerProxy(self.rpc_url, allow_none=True, use_builtin_types=True)
         try:
-            user_id, session, _ = server.common.db.login(self.user, {"password": self.password.get_secret_value()})
+            reply = server.common.db.login(self.user, {"password": self.password.get_secret_value()})
+            if not isinstance(reply, list):  # trytond answers [user id, session, ...]
+                raise TargetError(f"Tryton at {self.url} opened no session for {self.user!r} on database "
+                                  f"{self.name!r} (it answered a {type(reply).__name__})")
+            user_id, session, _ = reply
             token = base64.b64encode(f"{self.user}:{user_id}:{session}".encode()).decode("ascii")
             return XmlrpcConfig(self.rpc_url, headers=[("Authorization", f"Session {token}")])
         except (xmlrpc.client.Fault, xmlrpc.client.ProtocolError) as exc:
