@@ -33,10 +33,11 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def dying_with_parent() -> dict[str, Callable[[], None]]:
-    """Keyword arguments for ``subprocess.Popen``/``run``: the child is SIGKILLed when the thread that started it
-    ends, however it ends. Start such children from a thread that lives as long as they should."""
-    return {"preexec_fn": functools.partial(_die_with, os.getpid())} if _prctl is not None else {}
+def dying_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for ``subprocess.Popen``/``run``: the child is SIGKILLed when the thread that started it
+    ends, however it ends (None where the platform cannot). Start such children from a thread that lives as long as
+    they should."""
+    return functools.partial(_die_with, os.getpid()) if _prctl is not None else None
 
 
 def alive(pid: int) -> bool:

@@ -72,7 +72,7 @@ def _spawn(home: Path, port: int) -> subprocess.Popen:
             [sys.executable, "-m", "uvicorn", "--app-dir", str(packages), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
              "--log-level", "error", "--lifespan", "on"],
-            env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **dying_with_parent())
+            env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=dying_with_parent())
 
 
 def _stop(server: subprocess.Popen) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
+from email.message import EmailMessage
 from email.utils import make_msgid
 
 import structlog
@@ -76,7 +77,7 @@ class SmtpMailer:
         return outcomes
 
     def _send_one(self, smtp: smtplib.SMTP, ref: str, message: Message) -> ItemOutcome:
-        if "Message-ID" not in message:
+        if isinstance(message, EmailMessage) and "Message-ID" not in message:
             message["Message-ID"] = make_msgid(domain="erpflow")
         try:
             if isinstance(message, Invitation):

@@ -139,7 +139,7 @@ def _clean_env() -> dict[str, str]:
 def _run(args: list[str], env: dict[str, str], stdin: str = "") -> None:
     try:
         done = subprocess.run(args, env=env, input=stdin, capture_output=True, text=True, timeout=1800,
-                              **dying_with_parent())
+                              preexec_fn=dying_with_parent())
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TrytonSetupError(f"Tryton setup failed: {exc}") from exc
     if done.returncode != 0:
