@@ -22,6 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench.figures import CTX, Figure, batches, say, timed
+from bench.invitations import figures as invitation_figures
 from bench.ledger import (
     append_flat,
     append_flat_postgres,
@@ -215,6 +216,8 @@ def main() -> None:
         if args.only == "all":
             run(cold_status(folder))
         if not args.smoke and args.only == "all":
+            for figure in invitation_figures():
+                run(figure)
             tryton_template = template()
             with prefect_server() as api_url:
                 for people in (1_000, 10_000):

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     batch_retries: int = Field(2, ge=0, description="retries of a batch on a transient target error")
     retry_delay_seconds: float = Field(2, ge=0, description="first retry delay, doubled at each retry")
     parallel_batches: int = Field(4, ge=1, description="batches of one operation run at once")
+    target_concurrency: int = Field(
+        4, ge=1, description="calls in flight at once to one Tryton server or SCIM server (an embedded ERP: one)")
     max_input_bytes: int = Field(4_000_000, gt=0, description="the largest YAML file (plan, method) read, in bytes")
     anchor_key: SecretStr | None = Field(
         None, description="the Ed25519 key signing chain anchors (PEM, or 32 bytes in hex); "

@@ -13,6 +13,8 @@ from erpflow.application.preparation import prepare
 from erpflow.inputs.method import load_method
 from erpflow.model.errors import InputError
 from erpflow.operations import registry
+from erpflow.settings import Settings
+from erpflow.targets.bundle import Targets
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,4 +54,20 @@ def test_migration_after_its_batches_reconciles_each_dataset_from_what_the_ledge
     registry.get("migration").after(wave, batches, prepared.rows, done.get, {"wave": "pilot"})
     assert reconciled == [("customers", 120, 115, 5, {"wave": "pilot"}), ("suppliers", 40, 39, 1, {"wave": "pilot"}),
                           ("products", 60, 0, 0, {"wave": "pilot"})]
-    assert registry.get("training").concurrency(4) == 4 and registry.get("accounts").concurrency(4) == 1
+    embedded = targets(url=None, scim=None)
+    assert registry.get("training").concurrency(4, embedded) == 4
+    assert registry.get("accounts").concurrency(4, embedded) == 1
+
+
+def targets(url: str | None, scim: str | None, limit: int = 4) -> Targets:
+    plan = SimpleNamespace(target=SimpleNamespace(url=url), accounts=SimpleNamespace(scim=scim))
+    return Targets(plan, Settings(home=Path("unused"), target_concurrency=limit))  # type: ignore[arg-type]
+
+
+def test_accounts_batches_run_several_at_once_against_a_server_bounded_by_the_setting_one_on_the_embedded_erp():
+    accounts, configuration = registry.get("accounts"), registry.get("configuration")
+    assert accounts.concurrency(4, targets(url=None, scim=None)) == 1
+    assert accounts.concurrency(4, targets(url="http://tryton.acme.example:8000/", scim=None)) == 4
+    assert accounts.concurrency(4, targets(url=None, scim="https://idp.acme.example/scim/v2/", limit=3)) == 3
+    assert accounts.concurrency(2, targets(url="http://tryton.acme.example:8000/", scim=None, limit=8)) == 2
+    assert configuration.concurrency(4, targets(url="http://tryton.acme.example:8000/", scim=None)) == 1

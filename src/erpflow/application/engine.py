@@ -132,9 +132,9 @@ def lookup(operation: str, batch: BatchPlan, targets: Targets) -> dict[str, str]
     return registry.get(operation).lookup(batch, targets)
 
 
-def concurrency(operation: str, wanted: int) -> int:
-    """How many batches of an operation may run at once."""
-    return registry.get(operation).concurrency(wanted)
+def concurrency(operation: str, wanted: int, targets: Targets) -> int:
+    """How many batches of an operation may run at once against the wave's targets."""
+    return registry.get(operation).concurrency(wanted, targets)
 
 
 def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targets: Targets,

@@ -103,6 +103,9 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
             raise CommandRefused(wave.held_by())
         err.print(f"[yellow]taking over wave {escape(prepared.name)}:[/] run {wave.run_id} was interrupted ({why})",
                   highlight=False)
+    from erpflow.orchestration.prefect_env import prepare_prefect_env
+
+    prepare_prefect_env(settings, own_server=True)  # before Prefect is imported: its home, its own server
     from prefect.exceptions import ExternalSignal
 
     with stop_on_signals():
@@ -123,10 +126,7 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
 
 
 def _flow(settings: Any, tags: list[str], *args: Any) -> Any:
-    """The wave's flow run, in this process; its final Prefect state."""
-    from erpflow.orchestration.prefect_env import prepare_prefect_env
-
-    prepare_prefect_env(settings)
+    """The wave's flow run, in this process (its Prefect environment prepared); its final Prefect state."""
     from prefect import tags as tagged
 
     from erpflow.orchestration.flows import run_wave

@@ -3,7 +3,9 @@ way of the language (babel). A method without them keeps erpflow's built-in Engl
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_timezone_name
@@ -46,6 +48,12 @@ def load_invitations(folder: Path) -> tuple[Templates, list[Path]]:
     return templates, files
 
 
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Any:
+    """A template compiled once per process, not once per invitation."""
+    return _env.from_string(source)
+
+
 def render(templates: dict[str, str], language: str, session: Session, trainee: Trainee) -> dict[str, str]:
     """Subject, body, summary and description of one trainee's invitation."""
     start, end = session.slot.start, session.slot.end
@@ -58,7 +66,7 @@ def render(templates: dict[str, str], language: str, session: Session, trainee: 
         "zone": get_timezone_name(start, width="short", locale=language) if start.tzinfo else "",
     }
     try:
-        texts = {part: _env.from_string(source).render(context) for part, source in templates.items()}
+        texts = {part: _compiled(source).render(context) for part, source in templates.items()}
     except TemplateError as exc:
         raise InputError(f"invitations/{language}", f"template: {exc}") from None
     return {part: " ".join(text.split()) if part != "body" else text for part, text in texts.items()}

@@ -115,5 +115,8 @@ class Accounts(Defaults):
         found = targets.accounts.find_users([u.login for u in batch.items])
         return {ref: str(record["id"]) for ref, record in found.items()}
 
+    def concurrency(self, wanted: int, targets: Targets) -> int:
+        return targets.concurrency("accounts", wanted)
+
 
 OPERATION = Accounts()

@@ -55,8 +55,8 @@ class Operation(Protocol):
     def lookup(self, batch: BatchPlan, targets: Targets) -> dict[str, str]:
         """What the target already holds of a batch's items, by natural key: ref -> target id."""
 
-    def concurrency(self, wanted: int) -> int:
-        """How many batches may run at once when ``wanted`` are asked for."""
+    def concurrency(self, wanted: int, targets: Targets) -> int:
+        """How many batches may run at once when ``wanted`` are asked for, given the wave's targets."""
 
     def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:
         """One line for the plan's table: what the batches hold."""
@@ -74,7 +74,7 @@ class Defaults:
     def lookup(self, batch: BatchPlan, targets: Targets) -> dict[str, str]:
         return {}
 
-    def concurrency(self, wanted: int) -> int:
+    def concurrency(self, wanted: int, targets: Targets) -> int:
         return 1
 
     def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:

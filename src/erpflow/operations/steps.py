@@ -132,7 +132,7 @@ class BusinessSteps(Defaults):
         found = targets.confirmations.find(targets.plan.wave, [i.step for i in batch.items])
         return {step: c.sha256 for step, c in found.items()}
 
-    def concurrency(self, wanted: int) -> int:
+    def concurrency(self, wanted: int, targets: Targets) -> int:
         return wanted
 
     def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:

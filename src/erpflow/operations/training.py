@@ -113,7 +113,7 @@ class Training(Defaults):
         """Invitations already written to the outbox (an SMTP server cannot be asked: none found)."""
         return targets.mailer.find([(i.ref, i.session.key) for i in batch.items])
 
-    def concurrency(self, wanted: int) -> int:
+    def concurrency(self, wanted: int, targets: Targets) -> int:
         return wanted
 
     def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:

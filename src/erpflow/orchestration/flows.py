@@ -113,7 +113,7 @@ def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Ta
     delays = [settings.retry_delay_seconds * 2 ** n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
     results: list[engine.BatchResult] = []
-    for window in chunked(batches, engine.concurrency(ctx.operation, settings.parallel_batches)):
+    for window in chunked(batches, engine.concurrency(ctx.operation, settings.parallel_batches, targets)):
         # prefect types submit's arguments as the task's own, though it takes quote() around any of them
         futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx,  # type: ignore[call-overload]
                                quote(targets), force, quote(prepared.method.anomalies)) for b in window]

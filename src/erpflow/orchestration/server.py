@@ -12,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from erpflow.children import dying_with_parent
 from erpflow.model.errors import ErpflowError
 
 POOL = "erpflow"
@@ -75,7 +76,7 @@ class LocalPrefect:
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.home / log, "ab") as out:
             process = subprocess.Popen(_prefect() + args, env=self.env(**env), stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+                                       start_new_session=True, preexec_fn=dying_with_parent())
         self.processes.append(process)
         return process
 

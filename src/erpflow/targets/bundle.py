@@ -39,10 +39,17 @@ class Targets:
         if target.url is not None:
             password = credential(self.settings, "tryton_password") or SecretStr("")
             return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password),
-                                programme=self.settings.programme, protected=self.protected)
+                                programme=self.settings.programme, protected=self.protected,
+                                concurrency=self.settings.target_concurrency)
         database = ensure_database(self.settings.tryton_home, target.database, template=self.settings.tryton_template)
         return TrytonTarget(database, check_email_dns=self.settings.check_email_dns,
                             programme=self.settings.programme, protected=self.protected)
+
+    def concurrency(self, target: str, wanted: int) -> int:
+        """Batches that may write to ``target`` ("erp" or "accounts") at once: one for the embedded ERP (trytond's
+        configuration is process-wide), up to ERPFLOW_TARGET_CONCURRENCY for a Tryton server or SCIM."""
+        remote = self.plan.target.url is not None or (target == "accounts" and self.plan.accounts.scim is not None)
+        return min(wanted, self.settings.target_concurrency) if remote else 1
 
     @property
     def erp(self) -> ErpTarget:
@@ -57,7 +64,8 @@ class Targets:
         from erpflow.targets.scim import ScimTarget
 
         return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""),
-                          programme=self.settings.programme, protected=self.protected)
+                          programme=self.settings.programme, protected=self.protected,
+                          concurrency=self.settings.target_concurrency)
 
     @cached_property
     def mailer(self) -> Mailer:

@@ -8,11 +8,13 @@ Every write answers one ItemOutcome per item, in order; a failure of the whole c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from erpflow.model.items import ConfigItem, ItemOutcome, PartySpec, ProductSpec, UserSpec
 from erpflow.model.steps import Confirmation
+
+if TYPE_CHECKING:
+    from erpflow.targets.invitations import Message
 
 
 class AccountsTarget(Protocol):
@@ -43,7 +45,7 @@ class Mailer(Protocol):
     """Sends messages, each with the ref of its item; ``find`` says which (ref, session) pairs went out
     already, when the mailer can know (an outbox can, an SMTP server cannot: it answers none)."""
 
-    def send(self, messages: Sequence[tuple[str, EmailMessage]]) -> list[ItemOutcome]: ...
+    def send(self, messages: Sequence[tuple[str, Message]]) -> list[ItemOutcome]: ...
 
     def find(self, invitations: Sequence[tuple[str, str]]) -> dict[str, str]: ...
 

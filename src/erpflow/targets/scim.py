@@ -2,6 +2,7 @@
 
 Writes go through /Bulk when the server offers it, in requests within the operations and payload size it
 advertises; one request per user otherwise. A refused user is a rejected outcome with the server's detail.
+Calls run ``concurrency`` at a time; group memberships are brought up to date one batch at a time.
 """
 
 from __future__ import annotations
@@ -19,22 +20,28 @@ from erpflow.model.items import ItemOutcome, UserSpec
 from erpflow.targets.errors import TargetError, TargetUnavailable
 
 FILTER_CHUNK = 50  # userName values per filter: short URLs, few requests
+CONCURRENCY = 4  # calls in flight at once to one SCIM server, by default
 
 
 class ScimTarget:
     """A SCIM 2.0 server at ``url`` (its base, e.g. https://idp.acme.example/scim/v2/), with a bearer token."""
 
     def __init__(self, url: str, token: SecretStr, timeout: float = 30.0, *, programme: str = "default",
-                 protected: Protected = Protected()):
+                 protected: Protected = Protected(), concurrency: int = CONCURRENCY):
         self.url, self._token, self.timeout = url, token, timeout
         self.mark, self.protected = mark(programme), protected
         self._client: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.BoundedSemaphore(concurrency)
+        self._opening, self._groups_lock = threading.Lock(), threading.Lock()
 
     def __repr__(self) -> str:
         return f"ScimTarget({self.url!r})"
 
     def _scim(self) -> Any:
+        with self._opening:
+            return self._client or self._open()
+
+    def _open(self) -> Any:
         if self._client is None:
             import httpx2
             from scim2_client.engines.httpx2 import SyncSCIMClient
@@ -170,13 +177,18 @@ class ScimTarget:
     def _memberships(self, users: Sequence[UserSpec], outcomes: dict[int, ItemOutcome],
                      groups: dict[str, dict[str, Any]]) -> None:
         """Add each loaded user to its role groups and remove it from the others (groups made if missing)."""
-        from scim2_models import Group, GroupMember, PatchOp, PatchOperation
-
         wanted: dict[str, set[str]] = {}
         for spec, outcome in ((users[i], o) for i, o in outcomes.items() if o.status != "rejected"):
             for name in spec.groups:
                 wanted.setdefault(name, set()).add(str(outcome.erp_id))
         loaded = {str(o.erp_id) for o in outcomes.values() if o.status != "rejected"}
+        with self._groups_lock:  # groups another batch made meanwhile are patched, not made twice
+            self._patch_groups(wanted, loaded, self._groups() if wanted.keys() - groups.keys() else groups)
+
+    def _patch_groups(self, wanted: dict[str, set[str]], loaded: set[str],
+                      groups: dict[str, dict[str, Any]]) -> None:
+        from scim2_models import Group, GroupMember, PatchOp, PatchOperation
+
         for name in sorted(wanted.keys() | groups.keys()):
             want = wanted.get(name, set())
             if name not in groups:

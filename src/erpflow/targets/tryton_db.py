@@ -1,11 +1,14 @@
 """The embedded Tryton database: SQLite files under one home, copied from a template built once.
 
 Layout of a home: ``trytond.conf``, ``admin.pass`` (random admin password, mode 600),
-``erpflow_template.sqlite`` and one ``NAME.sqlite`` per database.
+``erpflow_template.sqlite`` and one ``NAME.sqlite`` per database. The template is built under a file lock
+(``erpflow_template.lock``), so never twice at once; a build or a copy killed midway leaves files named after
+its process, removed at the next start.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
@@ -13,11 +16,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
 
+from erpflow.children import dying_with_parent, remove_stale
 from erpflow.targets.errors import TargetError
 
 log = structlog.stdlib.get_logger("erpflow.tryton")
@@ -25,6 +31,8 @@ log = structlog.stdlib.get_logger("erpflow.tryton")
 MODULES = ("company", "party", "country", "currency", "account", "product")
 TEMPLATE = "erpflow_template"
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$")
+_BUILD = TEMPLATE + r"_build(?P<pid>\d+)\.sqlite.*"
+_COPY = r"\..+\.copy(?P<pid>\d+)"
 _ADMIN = "import sys; from trytond.cli.admin import main; sys.argv[0] = 'trytond-admin'; sys.exit(main())"
 
 
@@ -52,12 +60,24 @@ def write_config(home: Path) -> Path:
 
 
 def ensure_template(home: Path) -> Path:
-    """The template database file of ``home``, built if missing (about 15 s on a quiet machine)."""
+    """The template database file of ``home``, built if missing (about 15 s on a quiet machine); a process
+    asking while another builds it waits for that build."""
     conf = write_config(home)
     final = home / f"{TEMPLATE}.sqlite"
     if final.exists():
+        remove_stale(home, _BUILD)
         return final
-    log.info("building the Tryton template database, once per home (about 20 s)", home=str(home))
+    with _locked(home / f"{TEMPLATE}.lock"):
+        if final.exists():
+            return final
+        for leftover in home.glob(f"{TEMPLATE}_build*.sqlite*"):  # a killed build's: none runs, we hold the lock
+            leftover.unlink()
+        log.info("building the Tryton template database, once per home (about 20 s)", home=str(home))
+        _build(home, conf, final)
+    return final
+
+
+def _build(home: Path, conf: Path, final: Path) -> None:
     build = f"{TEMPLATE}_build{os.getpid()}"
     (home / f"{build}.sqlite").touch()
     env = {**_clean_env(), "TRYTONPASSFILE": str(_password_file(home))}
@@ -72,7 +92,17 @@ def ensure_template(home: Path) -> Path:
     finally:
         for leftover in home.glob(f"{build}.sqlite*"):
             leftover.unlink()
-    return final
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path``, released when the block ends or the process dies."""
+    with open(path, "a") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file, fcntl.LOCK_UN)
 
 
 def ensure_database(home: Path, name: str, template: Path | None = None) -> TrytonDatabase:
@@ -80,6 +110,7 @@ def ensure_database(home: Path, name: str, template: Path | None = None) -> Tryt
     if not _NAME.match(name):
         raise TrytonSetupError(f"invalid Tryton database name {name!r}")
     conf = write_config(home)
+    remove_stale(home, _COPY)
     path = home / f"{name}.sqlite"
     if not path.exists():
         source = template if template is not None else ensure_template(home)
@@ -107,7 +138,8 @@ def _clean_env() -> dict[str, str]:
 
 def _run(args: list[str], env: dict[str, str], stdin: str = "") -> None:
     try:
-        done = subprocess.run(args, env=env, input=stdin, capture_output=True, text=True, timeout=1800)
+        done = subprocess.run(args, env=env, input=stdin, capture_output=True, text=True, timeout=1800,
+                              preexec_fn=dying_with_parent())
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TrytonSetupError(f"Tryton setup failed: {exc}") from exc
     if done.returncode != 0:

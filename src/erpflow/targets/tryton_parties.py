@@ -107,11 +107,13 @@ class PartiesAndProducts(TrytonSession):
         return found
 
     def _categories(self, names: set[str]) -> dict[str, int]:
-        found = {c["name"]: c["id"] for c in self._read("party.category", [("name", "in", list(names))], ["name"])}
-        missing = sorted(names - set(found))
-        if missing:
-            found.update(zip(missing, self._call("party.category", "create", [{"name": n} for n in missing])))
-        return found
+        with self._creating:
+            found = {c["name"]: c["id"] for c in self._read("party.category", [("name", "in", list(names))],
+                                                            ["name"])}
+            missing = sorted(names - set(found))
+            if missing:
+                found.update(zip(missing, self._call("party.category", "create", [{"name": n} for n in missing])))
+            return found
 
 
 def _party_wanted(p: PartySpec) -> dict[str, Any]:

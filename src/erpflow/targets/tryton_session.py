@@ -1,8 +1,9 @@
 """Tryton's session: one proteus configuration on an embedded database (local mode) or a trytond server
 (XML-RPC), the calls made through it, and the errors it turns into TargetError.
 
-Calls are serialised by one lock: proteus keeps its configuration per thread and mutates its context, and
-trytond's configuration (the SQLite folder) is process-wide."""
+Calls to an embedded database are serialised by one process-wide lock: trytond's configuration (the SQLite folder)
+is process-wide. Calls to a server run ``concurrency`` at a time, each thread with its own proteus configuration
+(an XML-RPC connection is not shared between threads)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from erpflow.targets.tryton_db import TrytonDatabase
 from erpflow.targets.tryton_remote import RemoteTryton
 
 _LOCK = threading.RLock()
+CONCURRENCY = 4  # calls in flight at once to one Tryton server, by default
 ALL = {"active_test": False}
 
 
@@ -58,13 +60,27 @@ class TrytonSession:
     embedded database only: a server checks as it is configured)."""
 
     def __init__(self, database: TrytonDatabase | RemoteTryton, *, check_email_dns: bool = True,
-                 programme: str = "default", protected: Protected = Protected()):
+                 programme: str = "default", protected: Protected = Protected(), concurrency: int = CONCURRENCY):
         self.database = database
-        self._config: Any = None
         self.mark, self.protected = mark(programme), protected
         self.remote = isinstance(database, RemoteTryton)
+        self._local = threading.local()  # per thread: its proteus configuration (remote), whether it holds the target
+        self._shared: Any = None  # the embedded database's configuration, shared under _LOCK
+        self._gate: Any = threading.BoundedSemaphore(concurrency) if self.remote else _LOCK
+        self._creating = threading.Lock()  # looking up or creating records shared by batches (groups, categories)
         if not check_email_dns and not self.remote:
             skip_email_dns_check()
+
+    @property
+    def _config(self) -> Any:
+        return getattr(self._local, "config", None) if self.remote else self._shared
+
+    @_config.setter
+    def _config(self, value: Any) -> None:
+        if self.remote:
+            self._local.config = value
+        else:
+            self._shared = value
 
     def fingerprint(self, models: Sequence[str]) -> dict[str, tuple[int, str, str]]:
         """Per model: how many records, the latest creation and the latest write (any write changes it)."""
@@ -83,9 +99,14 @@ class TrytonSession:
 
     @contextmanager
     def _session(self) -> Iterator[None]:
+        """Hold the target for a call (a thread's nested sessions share its hold); errors become TargetError."""
         from trytond.exceptions import TrytonException
 
-        with _LOCK:
+        if getattr(self._local, "held", False):
+            yield
+            return
+        with self._gate:
+            self._local.held = True
             try:
                 if self._config is None:
                     self._config = connect(self.database)
@@ -98,6 +119,8 @@ class TrytonSession:
                 raise TargetUnavailable(f"Tryton database {self.database.name}: {reason(exc)}") from exc
             except (TrytonException, xmlrpc.client.Fault) as exc:
                 raise TargetError(reason(exc)) from exc
+            finally:
+                self._local.held = False
 
     def _call(self, model: str, method: str, *args: Any, **context: Any) -> Any:
         return getattr(self._config.get_proxy(model), method)(*args, {**self._config.context, **context})

@@ -24,7 +24,7 @@ class Users(TrytonSession):
         :mod:`erpflow.model.accounts`) is rejected untouched."""
         with self._session():
             groups = {g["name"]: g["id"] for g in self._read("res.group", [], ["name"])}
-            marker = groups.get(self.mark) or self._call("res.group", "create", [{"name": self.mark}])[0]
+            marker = groups.get(self.mark) or self._marker()
             found, company = self._users([u.login for u in users]), self._company()
             plan = Plan(self, "res.user", users)
             for i, u in plan.pending():
@@ -54,6 +54,12 @@ class Users(TrytonSession):
                     changes["adopted"] = [False, True]
                 plan.update(i, cur["id"], values, changes)
             return plan.run()
+
+    def _marker(self) -> int:
+        """erpflow's group for this programme, created by the first batch that needs it."""
+        with self._creating:
+            found = self._read("res.group", [("name", "=", self.mark)], ["name"])
+            return found[0]["id"] if found else self._call("res.group", "create", [{"name": self.mark}])[0]
 
     def managed(self, logins: Sequence[str]) -> set[str]:
         """The logins whose account exists and is erpflow's for this programme."""
