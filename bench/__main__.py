@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # --- orchestration, scale, cold start ---------------------------------------------------------------------------
 
+
 def template() -> Path:
     import trytond
 
@@ -64,8 +65,7 @@ def overhead(people: int, folder: Path, tryton_template: Path) -> Figure:
 
     os.environ.update(ERPFLOW_HOME=str(work / "home"), ERPFLOW_TRYTON_TEMPLATE=str(tryton_template))
     settings = Settings()
-    warm = TrytonTarget(ensure_database(settings.tryton_home, f"flow{people}", tryton_template),
-                        check_email_dns=False)
+    warm = TrytonTarget(ensure_database(settings.tryton_home, f"flow{people}", tryton_template), check_email_dns=False)
     warm.count("res.user")
     state = None
 
@@ -76,29 +76,58 @@ def overhead(people: int, folder: Path, tryton_template: Path) -> Figure:
     seconds = timed(flow)
     assert state.is_completed(), state.message
     assert warm.count("res.user", [("login", "like", "user%")]) == people
-    return Figure("Orchestration overhead", f"accounts of {people:,} people through the flow", seconds, baseline,
-                  "bare loop of the same Tryton calls", "s", "<= 1.05", seconds / baseline <= 1.05)
+    return Figure(
+        "Orchestration overhead",
+        f"accounts of {people:,} people through the flow",
+        seconds,
+        baseline,
+        "bare loop of the same Tryton calls",
+        "s",
+        "<= 1.05",
+        seconds / baseline <= 1.05,
+    )
 
 
 def scale(sizes: list[int], folder: Path, tryton_template: Path, api_url: str) -> list[Figure]:
     results = []
     for people in sizes:
         env = {**os.environ, "PREFECT_API_URL": api_url}
-        done = subprocess.run([sys.executable, "-m", "bench.scale", str(people), str(folder / f"scale{people}"),
-                               str(tryton_template)], capture_output=True, text=True, env=env, cwd=REPO, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.scale", str(people), str(folder / f"scale{people}"), str(tryton_template)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            check=True,
+        )
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         say(f"  scale {people:,}: {results[-1]}")
     small, large = results[0], results[-1]
     return [
-        Figure("Scale", f"accounts of {r['people']:,} people: {r['wall_s']:.0f} s, {r['people_per_s']:.0f} people/s, "
-               f"{r['events'] / r['wall_s']:.1f} events/s", r["peak_rss_mb"], small["peak_rss_mb"],
-               f"peak RSS at {small['people']:,} people", "MB peak RSS", "flat with N",
-               r is small or r["peak_rss_mb"] <= 1.25 * small["peak_rss_mb"])
-        for r in results] + [
-        Figure("Scale", f"time per person at {large['people']:,} vs {small['people']:,}",
-               large["wall_s"] / large["people"] * 1000, small["wall_s"] / small["people"] * 1000,
-               f"at {small['people']:,} people", "ms/person", "linear in N",
-               large["wall_s"] / large["people"] <= 1.25 * small["wall_s"] / small["people"])]
+        Figure(
+            "Scale",
+            f"accounts of {r['people']:,} people: {r['wall_s']:.0f} s, {r['people_per_s']:.0f} people/s, "
+            f"{r['events'] / r['wall_s']:.1f} events/s",
+            r["peak_rss_mb"],
+            small["peak_rss_mb"],
+            f"peak RSS at {small['people']:,} people",
+            "MB peak RSS",
+            "flat with N",
+            r is small or r["peak_rss_mb"] <= 1.25 * small["peak_rss_mb"],
+        )
+        for r in results
+    ] + [
+        Figure(
+            "Scale",
+            f"time per person at {large['people']:,} vs {small['people']:,}",
+            large["wall_s"] / large["people"] * 1000,
+            small["wall_s"] / small["people"] * 1000,
+            f"at {small['people']:,} people",
+            "ms/person",
+            "linear in N",
+            large["wall_s"] / large["people"] <= 1.25 * small["wall_s"] / small["people"],
+        )
+    ]
 
 
 def best_of(runs: int, command: list[str], env: dict[str, str]) -> float:
@@ -111,15 +140,17 @@ def cold_status(folder: Path) -> Figure:
     from erpflow.settings import Settings
 
     home = folder / "cold"
-    wave = Wave(name="bench", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
-                plan={}, ctx=CTX)
+    wave = Wave(
+        name="bench", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={}, plan={}, ctx=CTX
+    )
     Ledger(Settings(home=home)).save(wave, *batches(30))
     env = {**os.environ, "ERPFLOW_HOME": str(home)}
     erpflow = str(Path(sys.executable).with_name("erpflow"))
     seconds = best_of(3, [erpflow, "status", "bench"], env)
     baseline = best_of(3, [sys.executable, "-c", "pass"], env)
-    return Figure("Cold start", "`erpflow status` to its output", seconds, baseline, "`python -c pass`", "s",
-                  "< 1 s", seconds < 1)
+    return Figure(
+        "Cold start", "`erpflow status` to its output", seconds, baseline, "`python -c pass`", "s", "< 1 s", seconds < 1
+    )
 
 
 def first_batch(folder: Path, tryton_template: Path, api_url: str | None) -> float:
@@ -134,8 +165,13 @@ def first_batch(folder: Path, tryton_template: Path, api_url: str | None) -> flo
         env["PREFECT_API_URL"] = api_url
     erpflow = str(Path(sys.executable).with_name("erpflow"))
     start = time.perf_counter()
-    process = subprocess.Popen([erpflow, "run", str(plan), "--only", "accounts"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [erpflow, "run", str(plan), "--only", "accounts"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     seconds = float("nan")
     for line in process.stdout:
         if "batch done" in line and seconds != seconds:
@@ -155,23 +191,36 @@ def prefect_server() -> Iterator[str]:
 
 # --- report ---------------------------------------------------------------------------------------------------
 
+
 def machine() -> str:
-    packages = ", ".join(f"{name} {version(name)}" for name in ("erpflow", "prefect", "eventsourcing", "trytond",
-                                                                  "pydantic", "psycopg"))
-    return (f"{os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()}, {packages}; "
-            "the machine was shared with other work while measuring")
+    packages = ", ".join(
+        f"{name} {version(name)}" for name in ("erpflow", "prefect", "eventsourcing", "trytond", "pydantic", "psycopg")
+    )
+    return (
+        f"{os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()}, {packages}; "
+        "the machine was shared with other work while measuring"
+    )
 
 
 def report(figures: list[Figure], command: str, seconds: float) -> str:
-    lines = ["# Benchmarks", "",
-             f"Made by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {seconds / 60:.1f} min.", "",
-             f"Machine: {machine()}.", "",
-             "Each figure is measured beside its baseline in the same run; the ratio is figure / baseline.", "",
-             "| section | what | figure | baseline | ratio | goal | met |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Made by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {seconds / 60:.1f} min.",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "Each figure is measured beside its baseline in the same run; the ratio is figure / baseline.",
+        "",
+        "| section | what | figure | baseline | ratio | goal | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for f in figures:
         met = "yes" if f.met else ("no" if f.met is not None else "")
-        lines.append(f"| {f.section} | {f.what} | {f.measured:,.3f} {f.unit} | {f.baseline:,.3f} {f.unit} "
-                     f"({f.baseline_what}) | {f.ratio:.2f} | {f.goal} | {met} |")
+        lines.append(
+            f"| {f.section} | {f.what} | {f.measured:,.3f} {f.unit} | {f.baseline:,.3f} {f.unit} "
+            f"({f.baseline_what}) | {f.ratio:.2f} | {f.goal} | {met} |"
+        )
     notes = REPO / "bench" / "NOTES.md"
     if notes.exists():
         lines += ["", notes.read_text().strip()]
@@ -182,10 +231,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no Tryton or Prefect: checks the bench")
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="where the report goes")
-    parser.add_argument("--only", choices=["all", "ledger"], default="all",
-                        help="ledger: append and replay figures alone (no Tryton, no Prefect)")
-    parser.add_argument("--events", type=int, default=1_000_002,
-                        help="the largest store for replay and for the append cost as the store grows")
+    parser.add_argument(
+        "--only",
+        choices=["all", "ledger"],
+        default="all",
+        help="ledger: append and replay figures alone (no Tryton, no Prefect)",
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=1_000_002,
+        help="the largest store for replay and for the append cost as the store grows",
+    )
     args = parser.parse_args()
     from erpflow.orchestration.prefect_env import prepare_prefect_env
     from erpflow.settings import Settings
@@ -198,8 +255,10 @@ def main() -> None:
 
         def run(figure: Figure) -> None:
             figures.append(figure)
-            say(f"{figure.section}: {figure.what}: {figure.measured:,.3f} {figure.unit} vs {figure.baseline:,.3f} "
-                f"({figure.baseline_what}): ratio {figure.ratio:.2f}, goal {figure.goal}")
+            say(
+                f"{figure.section}: {figure.what}: {figure.measured:,.3f} {figure.unit} vs {figure.baseline:,.3f} "
+                f"({figure.baseline_what}): ratio {figure.ratio:.2f}, goal {figure.goal}"
+            )
 
         events = 3_000 if args.smoke else 100_002
         for figure in transcoders(*((300, 1) if args.smoke else ())):
@@ -226,11 +285,24 @@ def main() -> None:
                     run(figure)
                 with_server = first_batch(folder, tryton_template, api_url)
             without = first_batch(folder, tryton_template, None)
-            run(Figure("Cold start", "`erpflow run` to its first batch done, ephemeral Prefect server", without,
-                       with_server, "the same against a running Prefect server", "s", "", None))
-    command = "python -m bench" + (" --smoke" if args.smoke else "") + \
-        (f" --only {args.only}" if args.only != "all" else "") + \
-        (f" --events {args.events}" if args.events != 1_000_002 and not args.smoke else "")
+            run(
+                Figure(
+                    "Cold start",
+                    "`erpflow run` to its first batch done, ephemeral Prefect server",
+                    without,
+                    with_server,
+                    "the same against a running Prefect server",
+                    "s",
+                    "",
+                    None,
+                )
+            )
+    command = (
+        "python -m bench"
+        + (" --smoke" if args.smoke else "")
+        + (f" --only {args.only}" if args.only != "all" else "")
+        + (f" --events {args.events}" if args.events != 1_000_002 and not args.smoke else "")
+    )
     command = "make bench" if command == "python -m bench" else command
     args.out.write_text(report(figures, command, time.perf_counter() - started))
     say(f"report written to {args.out}")

@@ -45,8 +45,15 @@ def batches(count: int) -> list:
 
     result = []
     for n in range(count):
-        batch = Batch(wave="bench", operation="accounts", key=f"b{n}-{uuid.uuid4().hex[:8]}", items=1, digest="d",
-                      details={"site": "Lyon"}, ctx=CTX)
+        batch = Batch(
+            wave="bench",
+            operation="accounts",
+            key=f"b{n}-{uuid.uuid4().hex[:8]}",
+            items=1,
+            digest="d",
+            details={"site": "Lyon"},
+            ctx=CTX,
+        )
         batch.attempt("bench", CTX)
         batch.succeed([{"ref": f"user{n:07d}", "status": "created", "erp_id": str(n)}], CTX)
         result.append(batch)
@@ -55,7 +62,7 @@ def batches(count: int) -> list:
 
 def chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def fill(ledger, events: int, group: int = 1000) -> int:

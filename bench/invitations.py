@@ -31,11 +31,24 @@ def sessions(count: int) -> list:
 
     start = datetime(2027, 1, 11, 8, tzinfo=UTC)
     trainer = Trainer("Claire Fontaine", "claire.fontaine@acme.example")
-    people = [Trainee(f"user{i:06d}", f"Élodie Bérard {i}", f"user{i:06d}@acme.example", "controller", "Lyon")
-              for i in range(count)]
-    return [Session(f"lyon/controller/{n}", "Accounting in Tryton", "controller", "Lyon", "accounting", False,
-                    Slot(start + timedelta(days=n), start + timedelta(days=n, hours=3), "Salle Rhône", "Lyon"),
-                    trainer, tuple(people[n * GROUP:(n + 1) * GROUP])) for n in range((count + GROUP - 1) // GROUP)]
+    people = [
+        Trainee(f"user{i:06d}", f"Élodie Bérard {i}", f"user{i:06d}@acme.example", "controller", "Lyon")
+        for i in range(count)
+    ]
+    return [
+        Session(
+            f"lyon/controller/{n}",
+            "Accounting in Tryton",
+            "controller",
+            "Lyon",
+            "accounting",
+            False,
+            Slot(start + timedelta(days=n), start + timedelta(days=n, hours=3), "Salle Rhône", "Lyon"),
+            trainer,
+            tuple(people[n * GROUP : (n + 1) * GROUP]),
+        )
+        for n in range((count + GROUP - 1) // GROUP)
+    ]
 
 
 def send_all(mailer, batches: list) -> int:
@@ -92,8 +105,11 @@ def smtp_server() -> Iterator[int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink",
-                               "-l", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
@@ -132,13 +148,33 @@ def figures(count: int = 2_000) -> list[Figure]:
         shutil.rmtree(folder, ignore_errors=True)
     sent, bare_send = smtp(sessions(count))
     what = f"{count:,} invitations in sessions of {GROUP}, French templates, rendered and"
-    return [Figure("Invitations", f"{what} written to the outbox", written, bare_write,
-                   "open().write of the same bytes, no rendering", "invitations/s", ">= 500/s", written >= 500),
-            Figure("Invitations", f"{what} sent to aiosmtpd", sent, bare_send,
-                   "smtplib sending the same pre-built messages", "invitations/s", ">= 200/s", sent >= 200)]
+    return [
+        Figure(
+            "Invitations",
+            f"{what} written to the outbox",
+            written,
+            bare_write,
+            "open().write of the same bytes, no rendering",
+            "invitations/s",
+            ">= 500/s",
+            written >= 500,
+        ),
+        Figure(
+            "Invitations",
+            f"{what} sent to aiosmtpd",
+            sent,
+            bare_send,
+            "smtplib sending the same pre-built messages",
+            "invitations/s",
+            ">= 200/s",
+            sent >= 200,
+        ),
+    ]
 
 
 if __name__ == "__main__":
     for f in figures(int(sys.argv[1]) if len(sys.argv) > 1 else 2_000):
-        say(f"{f.what}: {f.measured:,.0f} {f.unit} vs {f.baseline:,.0f} ({f.baseline_what}): ratio {f.ratio:.2f}, "
-            f"goal {f.goal}")
+        say(
+            f"{f.what}: {f.measured:,.0f} {f.unit} vs {f.baseline:,.0f} ({f.baseline_what}): ratio {f.ratio:.2f}, "
+            f"goal {f.goal}"
+        )

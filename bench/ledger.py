@@ -15,8 +15,11 @@ from bench.figures import GROUP, POSTGRES, Figure, batches, chunks, fill, say, t
 
 
 def stored_rows(ledger, aggregates: list) -> list[tuple]:
-    return [(str(s.originator_id), s.originator_version, s.topic, s.state)
-            for agg in aggregates for s in map(ledger.mapper.to_stored_event, agg.collect_events())]
+    return [
+        (str(s.originator_id), s.originator_version, s.topic, s.state)
+        for agg in aggregates
+        for s in map(ledger.mapper.to_stored_event, agg.collect_events())
+    ]
 
 
 def append_sqlite(events: int, folder: Path) -> Figure:
@@ -28,8 +31,10 @@ def append_sqlite(events: int, folder: Path) -> Figure:
     seconds = timed(lambda: [ledger.save(*group) for group in chunks(ours, GROUP)])
     rows = stored_rows(ledger, batches(events // 3))
     raw = sqlite3.connect(folder / "raw.sqlite")
-    raw.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
-                "state BLOB, PRIMARY KEY (originator_id, originator_version))")
+    raw.execute(
+        "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+        "state BLOB, PRIMARY KEY (originator_id, originator_version))"
+    )
 
     def insert() -> None:
         for group in chunks(rows, GROUP * 3):
@@ -38,8 +43,16 @@ def append_sqlite(events: int, folder: Path) -> Figure:
 
     baseline = timed(insert)
     rate, raw_rate = events / seconds, events / baseline
-    return Figure("Ledger append", f"{events:,} events, SQLite, {GROUP} batches per save", rate, raw_rate,
-                  "raw sqlite3 executemany of the same rows", "events/s", ">= 0.5 of raw", rate / raw_rate >= 0.5)
+    return Figure(
+        "Ledger append",
+        f"{events:,} events, SQLite, {GROUP} batches per save",
+        rate,
+        raw_rate,
+        "raw sqlite3 executemany of the same rows",
+        "events/s",
+        ">= 0.5 of raw",
+        rate / raw_rate >= 0.5,
+    )
 
 
 def append_postgres(events: int) -> Figure:
@@ -58,16 +71,21 @@ def append_postgres(events: int) -> Figure:
         seconds = timed(lambda: [ledger.save(*group) for group in chunks(ours, GROUP)])
         rows = stored_rows(ledger, batches(events // 3))
         with psycopg.connect(POSTGRES) as conn:
-            conn.execute(f"CREATE TABLE {raw_schema}.stored_events (originator_id uuid, originator_version "
-                         "integer, topic text, state bytea, notification_id bigserial, "
-                         "PRIMARY KEY (originator_id, originator_version))")
+            conn.execute(
+                f"CREATE TABLE {raw_schema}.stored_events (originator_id uuid, originator_version "
+                "integer, topic text, state bytea, notification_id bigserial, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            )
             conn.commit()
 
             def insert() -> None:
                 for group in chunks(rows, GROUP * 3):
                     with conn.cursor() as cursor:
-                        cursor.executemany(f"INSERT INTO {raw_schema}.stored_events (originator_id, "
-                                           "originator_version, topic, state) VALUES (%s, %s, %s, %s)", group)
+                        cursor.executemany(
+                            f"INSERT INTO {raw_schema}.stored_events (originator_id, "
+                            "originator_version, topic, state) VALUES (%s, %s, %s, %s)",
+                            group,
+                        )
                     conn.commit()
 
             baseline = timed(insert)
@@ -76,14 +94,23 @@ def append_postgres(events: int) -> Figure:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
             conn.execute(f"DROP SCHEMA {raw_schema} CASCADE")
     rate, raw_rate = events / seconds, events / baseline
-    return Figure("Ledger append", f"{events:,} events, PostgreSQL, {GROUP} batches per save", rate, raw_rate,
-                  "raw psycopg executemany of the same rows", "events/s", ">= 0.5 of raw", rate / raw_rate >= 0.5)
+    return Figure(
+        "Ledger append",
+        f"{events:,} events, PostgreSQL, {GROUP} batches per save",
+        rate,
+        raw_rate,
+        "raw psycopg executemany of the same rows",
+        "events/s",
+        ">= 0.5 of raw",
+        rate / raw_rate >= 0.5,
+    )
 
 
 def _select(path: Path) -> None:
     raw = sqlite3.connect(path)
-    cursor = raw.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-                         "ORDER BY rowid")
+    cursor = raw.execute(
+        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+    )
     while cursor.fetchmany(1000):
         pass
     raw.close()
@@ -120,17 +147,30 @@ def replay(events: int, folder: Path) -> tuple[list[Figure], Path]:
         counts: Counter[str] = Counter(type(event).__qualname__ for _, event in Ledger(Settings(home=home)).read_log())
         assert counts.total() == total
 
-    runs = [(f"{total:,} events projected from stored rows in pages (counts per type), SQLite", per_type),
-            (f"{total:,} events projected from stored rows in pages, every state decoded, SQLite", decoded),
-            (f"{total:,} events read as domain events (Ledger.read_log), SQLite", domain_events),
-            (f"items read model rebuilt from {total:,} events, SQLite", lambda: rebuild(Ledger(Settings(home=home))))]
+    runs = [
+        (f"{total:,} events projected from stored rows in pages (counts per type), SQLite", per_type),
+        (f"{total:,} events projected from stored rows in pages, every state decoded, SQLite", decoded),
+        (f"{total:,} events read as domain events (Ledger.read_log), SQLite", domain_events),
+        (f"items read model rebuilt from {total:,} events, SQLite", lambda: rebuild(Ledger(Settings(home=home)))),
+    ]
     measured = []
     for what, work in runs:
         baselines.append(timed(lambda: _select(home / "events.sqlite")))
         measured.append((what, timed(work)))
     baseline = min(baselines)  # measured before each figure: the best of them
-    return [Figure("Replay", what, seconds, baseline, "raw SELECT of the same rows (best of 5)", "s", "<= 2x",
-                   seconds / baseline <= 2) for what, seconds in measured], home
+    return [
+        Figure(
+            "Replay",
+            what,
+            seconds,
+            baseline,
+            "raw SELECT of the same rows (best of 5)",
+            "s",
+            "<= 2x",
+            seconds / baseline <= 2,
+        )
+        for what, seconds in measured
+    ], home
 
 
 def _per_event(ledger, events: int) -> float:
@@ -138,8 +178,9 @@ def _per_event(ledger, events: int) -> float:
     return timed(lambda: [ledger.save(*group) for group in chunks(work, GROUP)]) / (events // 3 * 3)
 
 
-def append_flat(large: Path, stored: int, folder: Path, events: int = 15_000, small: int = 10_002,
-                rounds: int = 3) -> Figure:
+def append_flat(
+    large: Path, stored: int, folder: Path, events: int = 15_000, small: int = 10_002, rounds: int = 3
+) -> Figure:
     """Cost per event of appending ``events`` events (100 batches per save) to the SQLite store of ``stored``
     events, vs to a fresh store of ``small`` events: rounds alternate, the best of each side counts."""
     from erpflow.application.ledger import Ledger
@@ -152,9 +193,16 @@ def append_flat(large: Path, stored: int, folder: Path, events: int = 15_000, sm
         at_small.append(_per_event(fresh, events))
         at_large.append(_per_event(big, events))
     per_event, baseline = min(at_large) * 1e6, min(at_small) * 1e6
-    return Figure("Ledger append", f"cost per event appended to {stored:,} stored events, SQLite", per_event,
-                  baseline, f"the same appended to {small:,} stored events", "µs/event", "<= 1.2x",
-                  per_event / baseline <= 1.2)
+    return Figure(
+        "Ledger append",
+        f"cost per event appended to {stored:,} stored events, SQLite",
+        per_event,
+        baseline,
+        f"the same appended to {small:,} stored events",
+        "µs/event",
+        "<= 1.2x",
+        per_event / baseline <= 1.2,
+    )
 
 
 def append_flat_postgres(stored: int, events: int = 15_000, small: int = 10_002, rounds: int = 3) -> Figure:
@@ -183,9 +231,16 @@ def append_flat_postgres(stored: int, events: int = 15_000, small: int = 10_002,
             for schema in schemas:
                 conn.execute(f"DROP SCHEMA {schema} CASCADE")
     per_event, baseline = min(at_large) * 1e6, min(at_small) * 1e6
-    return Figure("Ledger append", f"cost per event appended to {total:,} stored events, PostgreSQL", per_event,
-                  baseline, f"the same appended to {small:,} stored events", "µs/event", "<= 1.2x",
-                  per_event / baseline <= 1.2)
+    return Figure(
+        "Ledger append",
+        f"cost per event appended to {total:,} stored events, PostgreSQL",
+        per_event,
+        baseline,
+        f"the same appended to {small:,} stored events",
+        "µs/event",
+        "<= 1.2x",
+        per_event / baseline <= 1.2,
+    )
 
 
 def transcoders(count: int = 3_000, rounds: int = 7) -> list[Figure]:
@@ -202,8 +257,11 @@ def transcoders(count: int = 3_000, rounds: int = 7) -> list[Figure]:
 
     from erpflow.store.transcoder import OrjsonTranscoder
 
-    states = [{k: v for k, v in e.__dict__.items() if k not in ("originator_id", "originator_version")}
-              for b in batches(count) for e in b.collect_events()]
+    states = [
+        {k: v for k, v in e.__dict__.items() if k not in ("originator_id", "originator_version")}
+        for b in batches(count)
+        for e in b.collect_events()
+    ]
     best: dict[str, list[float]] = {}
     for _ in range(rounds):
         for transcoder in (JSONTranscoder(), OrjsonTranscoder()):
@@ -219,7 +277,16 @@ def transcoders(count: int = 3_000, rounds: int = 7) -> list[Figure]:
             best[type(transcoder).__name__] = [min(old[0], middle - start), min(old[1], end - middle)]
     ours, theirs = best["OrjsonTranscoder"], best["JSONTranscoder"]
     goals = (("<= 1.05x (the same C encoder)", 1.05), ("< 1x", 1.0))
-    return [Figure("Transcoder", f"{what} {len(states):,} event states, erpflow's transcoder", ours[n] / len(states)
-                   * 1e6, theirs[n] / len(states) * 1e6, "eventsourcing's JSONTranscoder", "µs/event", goals[n][0],
-                   ours[n] / theirs[n] <= goals[n][1] if n == 0 else ours[n] < theirs[n])
-            for n, what in enumerate(("encode", "decode"))]
+    return [
+        Figure(
+            "Transcoder",
+            f"{what} {len(states):,} event states, erpflow's transcoder",
+            ours[n] / len(states) * 1e6,
+            theirs[n] / len(states) * 1e6,
+            "eventsourcing's JSONTranscoder",
+            "µs/event",
+            goals[n][0],
+            ours[n] / theirs[n] <= goals[n][1] if n == 0 else ours[n] < theirs[n],
+        )
+        for n, what in enumerate(("encode", "decode"))
+    ]

@@ -19,8 +19,18 @@ def accounts_plan(folder: Path, people: int, database: str, batch_size: int = 50
         out = csv.writer(file, delimiter=";")
         out.writerow(["Matricule", "Nom", "Prénom", "Identifiant", "E-mail", "Site", "Fonction", "Date d'entrée"])
         for n in range(people):
-            out.writerow([f"{n:07d}", f"Nom{n}", f"Prénom{n}", f"user{n:07d}", f"user{n:07d}@acme.example",
-                          "Lyon", JOBS[n % len(JOBS)], "01/01/2020"])
+            out.writerow(
+                [
+                    f"{n:07d}",
+                    f"Nom{n}",
+                    f"Prénom{n}",
+                    f"user{n:07d}",
+                    f"user{n:07d}@acme.example",
+                    "Lyon",
+                    JOBS[n % len(JOBS)],
+                    "01/01/2020",
+                ]
+            )
     text = (REPO / "deployments" / "plans" / "pilot.yaml").read_text()
     text = text.replace("  batch_size: 200\nconfiguration:", f"  batch_size: {batch_size}\nconfiguration:")
     text = text.replace("database: acme", f"database: {database}")

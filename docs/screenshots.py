@@ -40,10 +40,20 @@ class Chromium:
 
     def __init__(self, profile: Path) -> None:
         port = free_port()
-        self.process = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                         "--hide-scrollbars", f"--remote-debugging-port={port}",
-                                         f"--user-data-dir={profile}", "about:blank"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--remote-debugging-port={port}",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(100):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as answer:
@@ -61,8 +71,17 @@ class Chromium:
             pass
         return message.get("result", {})
 
-    def shoot(self, url: str, target: Path, *, click: str | None = None, height: int = 1100, width: int = 1500,
-              whole: bool = False, wait: float = 8) -> None:
+    def shoot(
+        self,
+        url: str,
+        target: Path,
+        *,
+        click: str | None = None,
+        height: int = 1100,
+        width: int = 1500,
+        whole: bool = False,
+        wait: float = 8,
+    ) -> None:
         """A screenshot of ``url``, after a click on what reads ``click``; ``whole``: the page's full height."""
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
         self.call("Page.navigate", url=url)
@@ -72,8 +91,13 @@ class Chromium:
             time.sleep(4)
         if whole:
             height = self.call("Runtime.evaluate", expression="document.documentElement.scrollHeight")["result"]
-            self.call("Emulation.setDeviceMetricsOverride", width=width, height=height["value"], deviceScaleFactor=1,
-                      mobile=False)
+            self.call(
+                "Emulation.setDeviceMetricsOverride",
+                width=width,
+                height=height["value"],
+                deviceScaleFactor=1,
+                mobile=False,
+            )
         target.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"]))
         print(f"{target.relative_to(ROOT)}: {url}")
 
@@ -113,13 +137,20 @@ def report_after_a_no_go(local: LocalPrefect, home: Path) -> Path:
     env = {**local.env(), "ERPFLOW_HOME": str(home), "ERPFLOW_ACTOR": "steering.committee"}
     sessions = invitations(Ledger(Settings(home=home)), "pilot")
     sheet = home / "sign-in.csv"
-    sheet.write_text("session,login,present\n" + "".join(
-        f"{name},{login},{'yes' if n % 3 else 'no'}\n" for name, s in sessions.items()
-        for n, login in enumerate(sorted(s["invited"]))))
+    sheet.write_text(
+        "session,login,present\n"
+        + "".join(
+            f"{name},{login},{'yes' if n % 3 else 'no'}\n"
+            for name, s in sessions.items()
+            for n, login in enumerate(sorted(s["invited"]))
+        )
+    )
     page = home / "pilot.html"
-    for args in (["training", "attend", "pilot", str(sheet)],
-                 ["gate", "pilot", "--record", "--comment", "rejected rows to fix, one more week of training"],
-                 ["report", "pilot", "--html", str(page)]):
+    for args in (
+        ["training", "attend", "pilot", str(sheet)],
+        ["gate", "pilot", "--record", "--comment", "rejected rows to fix, one more week of training"],
+        ["report", "pilot", "--html", str(page)],
+    ):
         subprocess.run([erpflow, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=args[0] != "gate")
     return page
 
@@ -132,9 +163,14 @@ def main() -> None:
         local.start()
         local.deploy(ROOT)
         local.worker("demo", ERPFLOW_HOME=str(work / "home"))
-        started = subprocess.run([str(Path(sys.executable).with_name("erpflow")), "trigger",
-                                  "deployments/plans/pilot.yaml", "--watch"], env=local.env(), cwd=ROOT,
-                                 capture_output=True, text=True, check=True)
+        started = subprocess.run(
+            [str(Path(sys.executable).with_name("erpflow")), "trigger", "deployments/plans/pilot.yaml", "--watch"],
+            env=local.env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         link = re.search(r"http://\S+/runs/flow-run/\S+", started.stdout).group(0)
         time.sleep(3)
         browser = Chromium(work / "chromium")

@@ -14,8 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-P = 2 ** 255 - 19
-L = 2 ** 252 + 27742317777372353535851937790883648493
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
 D = -121665 * pow(121666, P - 2, P) % P
 SQRT_M1 = pow(2, (P - 1) // 4, P)
 
@@ -92,9 +92,13 @@ if anchor:
     head = manifest["chain_head"]
     assert (anchor["position"], anchor["digest"]) == (head["position"], head["digest"]), "the anchor is not the head"
     assert anchor["position"] not in digests or digests[anchor["position"]] == anchor["digest"], "anchor broken"
-    signed = json.dumps({k: anchor[k] for k in ("position", "digest", "time", "wave", "reason", "store")},
-                        sort_keys=True, separators=(",", ":")).encode()
-    assert ed25519_ok(bytes.fromhex(anchor["public_key"]), signed, bytes.fromhex(anchor["signature"])), \
+    signed = json.dumps(
+        {k: anchor[k] for k in ("position", "digest", "time", "wave", "reason", "store")},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+    assert ed25519_ok(bytes.fromhex(anchor["public_key"]), signed, bytes.fromhex(anchor["signature"])), (
         "the anchor's signature is bad"
+    )
     print(f"anchor: chain head at position {anchor['position']} signed by Ed25519 key {anchor['public_key']}")
 print(f"ok: {len(events)} events of wave {manifest['wave']} match their digests")

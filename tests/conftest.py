@@ -9,8 +9,8 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -78,8 +78,10 @@ def tryton_db(tryton_home: Path, tryton_template: Path):
 
 
 # trytond as a server, with e-mails checked for syntax only: this machine has no DNS (a real server checks).
-_TRYTOND = ("import sys; from erpflow.targets.tryton import skip_email_dns_check; skip_email_dns_check(); "
-            "from trytond.cli import main; sys.argv[0] = 'trytond'; sys.exit(main())")
+_TRYTOND = (
+    "import sys; from erpflow.targets.tryton import skip_email_dns_check; skip_email_dns_check(); "
+    "from trytond.cli import main; sys.argv[0] = 'trytond'; sys.exit(main())"
+)
 
 
 @dataclass
@@ -97,10 +99,13 @@ def tryton_server(tryton_db, tryton_template: Path, tmp_path: Path):
     port = free_port()
     conf = tmp_path / "trytond-server.conf"
     conf.write_text(tryton_db.config_file.read_text() + f"\n[web]\nlisten = 127.0.0.1:{port}\n")
-    log = open(tmp_path / "trytond.log", "wb")
-    server = subprocess.Popen([sys.executable, "-c", _TRYTOND, "-c", str(conf), "-d", tryton_db.name],
-                              stdout=log, stderr=subprocess.STDOUT,
-                              env={k: v for k, v in os.environ.items() if not k.startswith("TRYTON")})
+    with open(tmp_path / "trytond.log", "wb") as log:  # the server keeps its own copy of the file
+        server = subprocess.Popen(
+            [sys.executable, "-c", _TRYTOND, "-c", str(conf), "-d", tryton_db.name],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={k: v for k, v in os.environ.items() if not k.startswith("TRYTON")},
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(240):
@@ -118,7 +123,6 @@ def tryton_server(tryton_db, tryton_template: Path, tmp_path: Path):
     finally:
         server.terminate()
         server.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(params=["embedded", "server"])
@@ -209,9 +213,21 @@ class Chromium:
     path: str
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([self.path, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                               "--host-resolver-rules=MAP * ~NOTFOUND", *args],
-                              capture_output=True, text=True, timeout=120, check=True)
+        return subprocess.run(
+            [
+                self.path,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
 
     def dom(self, url: str) -> str:
         """The page's DOM after it rendered."""
@@ -242,13 +258,18 @@ class ScimServer:
 
 def _service_provider_config(bulk: dict | None) -> dict:
     """scim2-server's default announcement, with the given /Bulk capabilities."""
-    return {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": {"supported": True}, "bulk": bulk or {"supported": False, "maxOperations": 0,
-                                                           "maxPayloadSize": 0},
-            "filter": {"supported": True, "maxResults": 1000}, "changePassword": {"supported": False},
-            "sort": {"supported": True}, "etag": {"supported": False},
-            "authenticationSchemes": [{"type": "oauthbearertoken", "name": "bearer_token",
-                                       "description": "HTTP Bearer Token"}]}
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "patch": {"supported": True},
+        "bulk": bulk or {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": 1000},
+        "changePassword": {"supported": False},
+        "sort": {"supported": True},
+        "etag": {"supported": False},
+        "authenticationSchemes": [
+            {"type": "oauthbearertoken", "name": "bearer_token", "description": "HTTP Bearer Token"}
+        ],
+    }
 
 
 @pytest.fixture
@@ -260,19 +281,35 @@ def scim_server(tmp_path: Path):
 
     servers = []
 
-    def start(bulk: dict | None = {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}):
+    def start(bulk: dict | None = None):
+        if bulk is None:
+            bulk = {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}
         port = free_port()
         config = tmp_path / f"spc-{port}.json"
         config.write_text(json.dumps(_service_provider_config(bulk)))
         log = tmp_path / f"scim-{port}.log"
         with open(log, "wb") as out:  # it logs every request: a file, never an undrained pipe
-            servers.append(subprocess.Popen(
-                [str(Path(sys.executable).with_name("scim2-server")), "--hostname", "127.0.0.1", "--port", str(port),
-                 "--bearer-token", SCIM_TOKEN, "--service-provider-config", str(config)], stdout=out,
-                stderr=subprocess.STDOUT))
+            servers.append(
+                subprocess.Popen(
+                    [
+                        str(Path(sys.executable).with_name("scim2-server")),
+                        "--hostname",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--bearer-token",
+                        SCIM_TOKEN,
+                        "--service-provider-config",
+                        str(config),
+                    ],
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
         url = f"http://127.0.0.1:{port}/v2/"
-        request = urllib.request.Request(url + "ServiceProviderConfig",
-                                         headers={"Authorization": f"Bearer {SCIM_TOKEN}"})
+        request = urllib.request.Request(
+            url + "ServiceProviderConfig", headers={"Authorization": f"Bearer {SCIM_TOKEN}"}
+        )
         for _ in range(120):
             try:
                 urllib.request.urlopen(request, timeout=1)

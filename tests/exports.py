@@ -15,13 +15,29 @@ def hr_rows(sites: dict[str, int]) -> list[list[str]]:
     for site, count in sites.items():
         for _ in range(count):
             number += 1
-            rows.append([f"{number:06d}", f"Garçon{number}", "Élodie", f"egarcon{number}",
-                         f"elodie.garcon{number}@acme.example", site, "Comptable", f"{number % 28 + 1:02d}/03/2021"])
+            rows.append(
+                [
+                    f"{number:06d}",
+                    f"Garçon{number}",
+                    "Élodie",
+                    f"egarcon{number}",
+                    f"elodie.garcon{number}@acme.example",
+                    site,
+                    "Comptable",
+                    f"{number % 28 + 1:02d}/03/2021",
+                ]
+            )
     return rows
 
 
-def write_csv(path: Path, rows: list[list[str]], encoding: str = "cp1252", delimiter: str = ";",
-              above: tuple[str, ...] = (), blank_every: int = 0) -> Path:
+def write_csv(
+    path: Path,
+    rows: list[list[str]],
+    encoding: str = "cp1252",
+    delimiter: str = ";",
+    above: tuple[str, ...] = (),
+    blank_every: int = 0,
+) -> Path:
     """A CSV with CRLF line ends, optional lines above the header and blank lines among the rows."""
     lines = list(above)
     for index, row in enumerate(rows):

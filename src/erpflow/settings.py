@@ -27,21 +27,29 @@ class Settings(BaseSettings):
     tryton_password: SecretStr | None = Field(None, description="the password of a plan's Tryton server user")
     scim_token: SecretStr | None = Field(None, description="the bearer token of a plan's SCIM server")
     tryton_template: Path | None = Field(
-        None, description="a prepared Tryton template database file to copy instead of building one")
-    programme: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
-                           description="the programme whose accounts erpflow manages (marked in the targets)")
+        None, description="a prepared Tryton template database file to copy instead of building one"
+    )
+    programme: str = Field(
+        "default",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+        description="the programme whose accounts erpflow manages (marked in the targets)",
+    )
     lease_seconds: float = Field(600, gt=0, description="how long a run holds its wave without renewing")
     batch_retries: int = Field(2, ge=0, description="retries of a batch on a transient target error")
     retry_delay_seconds: float = Field(2, ge=0, description="first retry delay, doubled at each retry")
     parallel_batches: int = Field(4, ge=1, description="batches of one operation run at once")
     target_concurrency: int = Field(
-        4, ge=1, description="calls in flight at once to one Tryton server or SCIM server (an embedded ERP: one)")
+        4, ge=1, description="calls in flight at once to one Tryton server or SCIM server (an embedded ERP: one)"
+    )
     max_input_bytes: int = Field(4_000_000, gt=0, description="the largest YAML file (plan, method) read, in bytes")
     anchor_key: SecretStr | None = Field(
-        None, description="the Ed25519 key signing chain anchors (PEM, or 32 bytes in hex); "
-                          "unset: a key generated under home on first use")
+        None,
+        description="the Ed25519 key signing chain anchors (PEM, or 32 bytes in hex); "
+        "unset: a key generated under home on first use",
+    )
     check_email_dns: bool = Field(
-        False, description="let Tryton also check that every e-mail domain resolves (needs DNS)")
+        False, description="let Tryton also check that every e-mail domain resolves (needs DNS)"
+    )
 
     @field_validator("actor")
     @classmethod

@@ -39,8 +39,16 @@ def operation_counts(settings: Settings, wave: str) -> dict[str, dict]:
     from erpflow.projections.status import wave_status
 
     status = wave_status(Ledger(settings), wave)
-    return {op.operation: {"state": op.state, "done": op.batches_done, "batches": op.batches,
-                           "skipped": op.batches_skipped, **op.items} for op in status.operations}
+    return {
+        op.operation: {
+            "state": op.state,
+            "done": op.batches_done,
+            "batches": op.batches,
+            "skipped": op.batches_skipped,
+            **op.items,
+        }
+        for op in status.operations
+    }
 
 
 def small_pilot(folder: Path, wave: str = "pilot", mail: dict | None = None) -> Path:
@@ -49,7 +57,7 @@ def small_pilot(folder: Path, wave: str = "pilot", mail: dict | None = None) -> 
     for name, rows in (("hr_export.csv", 60), ("legacy_customers.csv", 20), ("legacy_products.csv", 15)):
         path = folder / "demo" / name
         lines = path.read_bytes().splitlines(keepends=True)
-        path.write_bytes(b"".join(lines[:rows + 1]))
+        path.write_bytes(b"".join(lines[: rows + 1]))
     return plan
 
 
@@ -119,8 +127,11 @@ def cli(prefect_api, tryton_template: Path, tmp_path: Path):
 
     from erpflow.cli import app
 
-    env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
-           "ERPFLOW_ACTOR": "integrator"}
+    env = {
+        "ERPFLOW_HOME": str(tmp_path / "home"),
+        "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
+        "ERPFLOW_ACTOR": "integrator",
+    }
 
     def invoke(*args: str):
         return CliRunner().invoke(app, list(args), env=env)

@@ -17,15 +17,18 @@ from tests.plans import edit_plan
 from .conftest import small_pilot
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
-ROWS = ("009001;Hacker;Mallory;ADMIN;mallory@evil.example;Lyon;Comptable;01/01/2020\r\n"
-        "009002;Legrand;Marie;mlegrand;marie.legrand@acme.example;Lyon;Comptable;01/01/2020\r\n"
-        "009003;Martin;Paul;pmartin;paul.martin@acme.example;Lyon;Acheteur;01/01/2020\r\n")
+ROWS = (
+    "009001;Hacker;Mallory;ADMIN;mallory@evil.example;Lyon;Comptable;01/01/2020\r\n"
+    "009002;Legrand;Marie;mlegrand;marie.legrand@acme.example;Lyon;Comptable;01/01/2020\r\n"
+    "009003;Martin;Paul;pmartin;paul.martin@acme.example;Lyon;Acheteur;01/01/2020\r\n"
+)
 
 
 def stored(database: Path, logins: tuple[str, ...]) -> list[tuple]:
     with sqlite3.connect(database) as db:
-        users = db.execute(f"SELECT * FROM res_user WHERE login IN ({','.join('?' * len(logins))}) ORDER BY id",
-                           logins).fetchall()
+        users = db.execute(
+            f"SELECT * FROM res_user WHERE login IN ({','.join('?' * len(logins))}) ORDER BY id", logins
+        ).fetchall()
         ids = ",".join(str(u[0]) for u in users)
         return users + db.execute(f'SELECT * FROM "res_user-res_group" WHERE "user" IN ({ids}) ORDER BY id').fetchall()
 
@@ -38,8 +41,11 @@ def test_an_hr_row_cannot_take_over_the_admin_or_an_account_erpflow_did_not_crea
     settings = Settings(home=Path(cli.env["ERPFLOW_HOME"]), tryton_template=Path(cli.env["ERPFLOW_TRYTON_TEMPLATE"]))
     erp = Targets(load_plan(plan)[0], settings).erp
     with erp._session():  # accounts made by Tryton's own administrators before erpflow came
-        erp._call("res.user", "create", [{"login": login, "name": "Made by hand", "email": "it@acme.example"}
-                                         for login in ("mlegrand", "pmartin")])
+        erp._call(
+            "res.user",
+            "create",
+            [{"login": login, "name": "Made by hand", "email": "it@acme.example"} for login in ("mlegrand", "pmartin")],
+        )
     configured = cli("run", str(plan), "--only", "configuration")  # Tryton's company wizard writes every user
     assert configured.exit_code == 0, configured.output
     database = erp.database.path

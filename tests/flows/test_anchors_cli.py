@@ -37,8 +37,10 @@ def anchored(home: Path) -> Settings:
 def test_verify_compares_the_store_with_the_homes_anchors(anchored: Settings):
     verified = cli(anchored.home, "verify")
     assert verified.exit_code == 0, verified.output
-    assert verified.stdout.startswith("verified: 12 events") and "1 anchor(s) match, the latest at position 12" \
-        in verified.stdout
+    assert (
+        verified.stdout.startswith("verified: 12 events")
+        and "1 anchor(s) match, the latest at position 12" in verified.stdout
+    )
 
 
 def test_verify_names_the_first_position_cut_from_the_tail(anchored: Settings):
@@ -46,8 +48,9 @@ def test_verify_names_the_first_position_cut_from_the_tail(anchored: Settings):
     for args in (("verify",), ("verify", "--anchors", str(anchored.anchors_path))):
         verified = cli(anchored.home, *args)
         assert verified.exit_code == 1, verified.output
-        assert verified.stderr.startswith("tampered: position 10: missing: the store ends at position 9"), \
+        assert verified.stderr.startswith("tampered: position 10: missing: the store ends at position 9"), (
             verified.stderr
+        )
 
 
 def test_verify_reports_an_altered_anchor_as_a_bad_signature(anchored: Settings, tmp_path: Path):
@@ -76,12 +79,14 @@ def test_an_export_manifest_anchors_the_store(anchored: Settings, tmp_path: Path
 def test_run_refuses_to_start_on_an_emptied_store_in_one_line(anchored: Settings, tmp_path: Path):
     anchored.events_path.write_bytes(b"")
     verified = cli(anchored.home, "verify")
-    assert verified.exit_code == 1 and "tampered: position 1: missing: the store ends at position 0" \
-        in verified.stderr
+    assert verified.exit_code == 1 and "tampered: position 1: missing: the store ends at position 0" in verified.stderr
     refused = cli(anchored.home, "run", str(small_pilot(tmp_path)))
     assert refused.exit_code == 2, refused.output
-    assert len(refused.stderr.strip().splitlines()) == 1 and refused.stderr.startswith(
-        "error: the event store ends at position 0, but the anchor of ") and "run `erpflow verify`" in refused.stderr
+    assert (
+        len(refused.stderr.strip().splitlines()) == 1
+        and refused.stderr.startswith("error: the event store ends at position 0, but the anchor of ")
+        and "run `erpflow verify`" in refused.stderr
+    )
     assert refused.stdout == ""
 
 
@@ -98,8 +103,9 @@ def test_runs_anchor_their_end_and_a_killed_or_interrupted_run_is_never_taken_fo
     assert [a["reason"] for a in ended] == ["run end"] and ended[0]["wave"] == "pilot"
     with get_client(sync_client=True) as client:
         for _ in range(50):
-            sent = client.read_events(filter=EventFilter(event=EventNameFilter(name=["erpflow.chain.anchored"])),
-                                      limit=50)
+            sent = client.read_events(
+                filter=EventFilter(event=EventNameFilter(name=["erpflow.chain.anchored"])), limit=50
+            )
             if any(e.payload.get("digest") == ended[0]["digest"] for e in sent.events):
                 break
             time.sleep(0.2)

@@ -31,7 +31,8 @@ def paused_run(name: str, deadline: float = 60.0):
 
 
 def test_the_run_pauses_for_the_approver_whose_answer_is_recorded_as_the_decision(
-        prefect_api, wave_env, tmp_path: Path, monkeypatch):
+    prefect_api, wave_env, tmp_path: Path, monkeypatch
+):
     from prefect.flow_runs import resume_flow_run
 
     from erpflow.orchestration.approval import approve_gate
@@ -40,27 +41,28 @@ def test_the_run_pauses_for_the_approver_whose_answer_is_recorded_as_the_decisio
     assert wave_env(small_pilot(tmp_path), home).state.is_completed()
     monkeypatch.setenv("ERPFLOW_HOME", str(home))
     states = []
-    runner = threading.Thread(target=lambda: states.append(approve_gate("pilot", poll_seconds=1,
-                                                                        return_state=True)))
+    runner = threading.Thread(target=lambda: states.append(approve_gate("pilot", poll_seconds=1, return_state=True)))
     runner.start()
     try:
         run = paused_run("pilot: exit gate")
         assert view(Ledger(Settings()), "pilot").gate is None  # nothing is decided while it waits
-        with pytest.raises(RuntimeError, match="(?i)validation"):  # the form's rules hold through the API too
+        with pytest.raises(RuntimeError, match=r"(?i)validation"):  # the form's rules hold through the API too
             resume_flow_run(run.id, run_input={"decision": "maybe", "approver": "marie.dupont"})
-        resume_flow_run(run.id, run_input={"decision": "no-go", "approver": "marie.dupont",
-                                           "comment": "training is not done"})
+        resume_flow_run(
+            run.id, run_input={"decision": "no-go", "approver": "marie.dupont", "comment": "training is not done"}
+        )
     finally:
         runner.join(timeout=120)
     assert states and states[0].is_completed(), states
     decided = view(Ledger(Settings()), "pilot").gate
     assert decided["decision"] == "no-go" and decided["by"] == "marie.dupont"
     assert decided["comment"] == "training is not done" and {c["id"] for c in decided["criteria"]} >= {
-        "training-completion", "migration-rejects"}
+        "training-completion",
+        "migration-rejects",
+    }
 
 
-def test_a_go_on_failed_criteria_fails_the_run_and_records_nothing(prefect_api, wave_env, tmp_path: Path,
-                                                                   monkeypatch):
+def test_a_go_on_failed_criteria_fails_the_run_and_records_nothing(prefect_api, wave_env, tmp_path: Path, monkeypatch):
     from prefect.flow_runs import resume_flow_run
 
     from erpflow.orchestration.approval import approve_gate
@@ -69,8 +71,7 @@ def test_a_go_on_failed_criteria_fails_the_run_and_records_nothing(prefect_api, 
     assert wave_env(small_pilot(tmp_path, wave="rushed"), home).state.is_completed()
     monkeypatch.setenv("ERPFLOW_HOME", str(home))
     states = []
-    runner = threading.Thread(target=lambda: states.append(approve_gate("rushed", poll_seconds=1,
-                                                                        return_state=True)))
+    runner = threading.Thread(target=lambda: states.append(approve_gate("rushed", poll_seconds=1, return_state=True)))
     runner.start()
     try:
         resume_flow_run(paused_run("rushed: exit gate").id, run_input={"decision": "go", "approver": "hasty"})
@@ -78,5 +79,6 @@ def test_a_go_on_failed_criteria_fails_the_run_and_records_nothing(prefect_api, 
         runner.join(timeout=120)
     assert states and states[0].is_failed()
     assert "cannot be go: training-completion, migration-rejects failed" in str(states[0].message) + str(
-        states[0].result(raise_on_failure=False))
+        states[0].result(raise_on_failure=False)
+    )
     assert view(Ledger(Settings()), "rushed").gate is None

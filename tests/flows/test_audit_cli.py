@@ -29,8 +29,10 @@ def test_history_filters_and_trace_answer_about_one_item(pilot: WaveRun):
     about = cli(home, "history", "pilot", "--item", "C10033", "--json")
     records = [json.loads(line) for line in about.stdout.splitlines()]
     assert {r["type"] for r in records} == {"Batch.Succeeded", "Anomaly.Raised"}
-    migration = [json.loads(line) for line in cli(home, "history", "pilot", "--operation", "migration",
-                                                  "--json").stdout.splitlines()]
+    migration = [
+        json.loads(line)
+        for line in cli(home, "history", "pilot", "--operation", "migration", "--json").stdout.splitlines()
+    ]
     assert migration and all(r["operation"] == "migration" for r in migration)
     none_yet = cli(home, "history", "pilot", "--until", "2000-01-01T00:00:00", "--json")
     assert none_yet.exit_code == 0 and none_yet.stdout == ""
@@ -40,11 +42,14 @@ def test_history_filters_and_trace_answer_about_one_item(pilot: WaveRun):
     traced = [json.loads(line) for line in cli(home, "trace", "eandre", "--json").stdout.splitlines()]
     said = {(r["operation"], r["type"]): r["about"] for r in traced}
     created, rejected = said[("accounts", "Batch.Succeeded")].split("; ")
-    assert created.startswith("created ") and \
-        rejected == "rejected duplicate login 'eandre' (first at line 4) hr_export.csv:296"
+    assert (
+        created.startswith("created ")
+        and rejected == "rejected duplicate login 'eandre' (first at line 4) hr_export.csv:296"
+    )
     assert said[("accounts", "Anomaly.Raised")].startswith("raised: major")
-    assert said[("training", "Batch.Succeeded")].startswith("sent ") and said[("training", "Batch.Succeeded")] \
-        .endswith("/eandre.eml")
+    assert said[("training", "Batch.Succeeded")].startswith("sent ") and said[("training", "Batch.Succeeded")].endswith(
+        "/eandre.eml"
+    )
     assert {r["wave"] for r in traced} == {"pilot"}
     assert "eandre" in cli(home, "trace", "eandre").stdout
 
@@ -61,9 +66,13 @@ def test_verify_passes_on_the_pilot_and_its_export_checks_with_the_standard_libr
     head = ChainStore(Ledger(pilot.settings).store_env).head()
     assert manifest["chain_head"] == {"position": head[0], "digest": head[1]}
     assert head[0] == max(json.loads(line)["position"] for line in events) and verified.stdout.startswith(
-        f"verified: {head[0]} events")
-    check = subprocess.run([sys.executable, "-I", "-S", str(REPO / "docs" / "verify-export.py"),
-                            str(tmp_path / "audit")], capture_output=True, text=True)
+        f"verified: {head[0]} events"
+    )
+    check = subprocess.run(
+        [sys.executable, "-I", "-S", str(REPO / "docs" / "verify-export.py"), str(tmp_path / "audit")],
+        capture_output=True,
+        text=True,
+    )
     assert check.returncode == 0 and "match their digests" in check.stdout, check.stderr
     assert cli(home, "verify", "--inputs", "pilot").exit_code == 0
 
@@ -81,8 +90,9 @@ def test_verify_inputs_names_the_file_changed_since_the_run(prefect_api, wave_en
 def test_show_rebuilds_the_wave_as_it_was_at_a_position_or_a_time(pilot: WaveRun):
     home = pilot.settings.home
     records = [json.loads(line) for line in cli(home, "history", "pilot", "--json").stdout.splitlines()]
-    accounts_done = next(r["position"] for r in records
-                         if r["type"] == "Wave.OperationFinished" and r["operation"] == "accounts")
+    accounts_done = next(
+        r["position"] for r in records if r["type"] == "Wave.OperationFinished" and r["operation"] == "accounts"
+    )
     then = cli(home, "show", "pilot", "--at", str(accounts_done))
     assert then.exit_code == 0, then.output
     assert f"Wave pilot at position {accounts_done}: running, 1 run(s)" in then.stdout

@@ -49,8 +49,18 @@ def test_a_wave_waits_for_its_steps_then_resumes_once_they_are_confirmed(cli, tm
     refused = cli("step", "confirm", "pilot", STEPS[0], "--comment", "done", "--evidence", str(tmp_path / "none"))
     assert refused.exit_code == 2 and "evidence file not found" in refused.stderr
     for step in STEPS:
-        confirmed = cli("step", "confirm", "pilot", step, "--comment", f"{step} done", "--evidence", str(evidence),
-                        "--actor", "finance.director")
+        confirmed = cli(
+            "step",
+            "confirm",
+            "pilot",
+            step,
+            "--comment",
+            f"{step} done",
+            "--evidence",
+            str(evidence),
+            "--actor",
+            "finance.director",
+        )
         assert confirmed.exit_code == 0 and "erpflow resume pilot" in confirmed.stdout, confirmed.output
     again = cli("step", "confirm", "pilot", STEPS[0], "--comment", "again", "--evidence", str(evidence))
     assert again.exit_code == 2 and "already confirmed by finance.director" in again.stderr
@@ -70,8 +80,9 @@ def test_a_wave_waits_for_its_steps_then_resumes_once_they_are_confirmed(cli, tm
     assert listed.stdout.count("confirmed by finance.director") == 4
 
 
-def test_a_run_asked_to_pauses_for_each_step_and_records_what_the_form_answers(prefect_api, wave_env, tmp_path,
-                                                                                monkeypatch):
+def test_a_run_asked_to_pauses_for_each_step_and_records_what_the_form_answers(
+    prefect_api, wave_env, tmp_path, monkeypatch
+):
     import threading
 
     from prefect.flow_runs import resume_flow_run

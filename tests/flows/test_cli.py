@@ -40,8 +40,11 @@ def test_plan_shows_what_a_run_would_do_and_the_rows_it_would_reject(tmp_path: P
     result = invoke("plan", str(PLAN), home=tmp_path / "home")
     assert result.exit_code == 0, result.output
     assert "Wave pilot (pilot) on Lyon" in result.stdout
-    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:6]]
-            for line in result.stdout.splitlines() if line.startswith("│") and line.split("│")[1].strip()}
+    rows = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:6]]
+        for line in result.stdout.splitlines()
+        if line.startswith("│") and line.split("│")[1].strip()
+    }
     assert rows["accounts"] == ["1", "100", "97", "3"]
     assert rows["migration"] == ["3", "220", "213", "7"]
     assert rows["training"][:3] == ["15", "97", "97"]
@@ -110,15 +113,21 @@ def test_commands_that_run_no_flow_do_not_import_prefect(pilot: WaveRun):
         "for args in sys.argv[1:]:\n"
         "    result = CliRunner().invoke(app, args.split('|'))\n"
         "    assert result.exit_code == 0, result.output\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'trytond', 'proteus'}))\n")
-    done = subprocess.run([sys.executable, "-c", script, f"plan|{pilot.plan}", "status|pilot", "history|pilot",
-                           "history|pilot|--json"], capture_output=True, text=True, timeout=120,
-                          env={"ERPFLOW_HOME": str(pilot.settings.home), "PATH": "/usr/bin:/bin"})
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'trytond', 'proteus'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, f"plan|{pilot.plan}", "status|pilot", "history|pilot", "history|pilot|--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"ERPFLOW_HOME": str(pilot.settings.home), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
 
 def test_a_bad_erpflow_setting_is_one_line_and_exit_2(tmp_path: Path):
-    result = CliRunner().invoke(app, ["status", "pilot"], env={"ERPFLOW_HOME": str(tmp_path),
-                                                               "ERPFLOW_LEASE_SECONDS": "abc"})
+    result = CliRunner().invoke(
+        app, ["status", "pilot"], env={"ERPFLOW_HOME": str(tmp_path), "ERPFLOW_LEASE_SECONDS": "abc"}
+    )
     assert_user_error(result, "ERPFLOW_LEASE_SECONDS", "'abc'")

@@ -44,9 +44,15 @@ def erpflow(prefect_url: str, tryton_template: Path, tmp_path: Path):
     home = tmp_path / "home"
 
     def run(*args: str, fault: str | None = None, store: str = "", background: bool = False):
-        env = {**os.environ, "ERPFLOW_HOME": str(home), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
-               "PREFECT_API_URL": prefect_url, "ERPFLOW_ACTOR": "integrator", "ERPFLOW_EVENT_STORE": store,
-               "COLUMNS": "200"}
+        env = {
+            **os.environ,
+            "ERPFLOW_HOME": str(home),
+            "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
+            "PREFECT_API_URL": prefect_url,
+            "ERPFLOW_ACTOR": "integrator",
+            "ERPFLOW_EVENT_STORE": store,
+            "COLUMNS": "200",
+        }
         env.pop("ERPFLOW_FAULT", None)
         if fault:
             env["ERPFLOW_FAULT"] = fault
@@ -62,8 +68,11 @@ def erpflow(prefect_url: str, tryton_template: Path, tmp_path: Path):
 def expected_refs(plan: Path) -> dict[tuple[str, str], set[str]]:
     """Per (operation, batch key): the refs of every item, sent or rejected before sending."""
     prepared = prepare(plan, None)
-    return {(op, b.key): {i.ref for i in b.items} | {o.ref for o in b.rejected}
-            for op, batches in prepared.batches.items() for b in batches}
+    return {
+        (op, b.key): {i.ref for i in b.items} | {o.ref for o in b.rejected}
+        for op, batches in prepared.batches.items()
+        for b in batches
+    }
 
 
 def check_exactly_once(plan: Path, settings: Settings) -> None:
@@ -82,8 +91,9 @@ def check_exactly_once(plan: Path, settings: Settings) -> None:
     logins = [u.login for b in prepared.batches["accounts"] for u in b.items]
     codes = [p.code for b in prepared.batches["migration"] for p in b.items]
     assert erp.count("res.user", [("login", "in", logins)]) == len(logins)
-    assert erp.count("party.party", [("code", "in", codes)]) + \
-        erp.count("product.product", [("code", "in", codes)]) == len(codes)
+    assert erp.count("party.party", [("code", "in", codes)]) + erp.count(
+        "product.product", [("code", "in", codes)]
+    ) == len(codes)
     assert erp.count("company.company") == 1 and erp.count("account.fiscalyear") == 1
     invitations = sum(len(b.items) for b in prepared.batches["training"])
     assert len(list((settings.home / "outbox" / "pilot").glob("*/*.eml"))) == invitations
@@ -100,8 +110,10 @@ def test_a_wave_killed_at_each_operation_resumes_with_nothing_done_twice_or_lost
         status = erpflow("status", "pilot")
         assert status.returncode == 0, status.stderr
         assert "interrupted (run " in status.stdout and "erpflow resume pilot" in status.stdout
-        row = [c.strip() for c in next(line for line in status.stdout.splitlines()
-                                       if line.startswith(f"│ {operation}")).split("│")]
+        row = [
+            c.strip()
+            for c in next(line for line in status.stdout.splitlines() if line.startswith(f"│ {operation}")).split("│")
+        ]
         done, in_doubt = int(row[3].split("/")[0]), int(row[5])
         # other batches of the same window may have been attempted too when the process died
         assert (done >= 1) if point == "after-event" else (in_doubt >= 1), status.stdout

@@ -18,21 +18,36 @@ from erpflow.settings import Settings
 from .test_cli import assert_user_error
 
 CTX = {"wave": "pilot", "actor": "alice", "flow_run_id": "run-1", "operation": "accounts", "code_version": "0.1.0"}
-COMMANDS = [("status", "pilot"), ("history", "pilot"), ("items", "pilot"), ("show", "pilot", "--at", "3"),
-            ("anomaly", "list", "pilot"), ("trace", "user1"), ("export", "pilot", "out"),
-            ("anomaly", "raise", "pilot", "--item", "x", "--reason", "r", "--severity", "minor")]
+COMMANDS = [
+    ("status", "pilot"),
+    ("history", "pilot"),
+    ("items", "pilot"),
+    ("show", "pilot", "--at", "3"),
+    ("anomaly", "list", "pilot"),
+    ("trace", "user1"),
+    ("export", "pilot", "out"),
+    ("anomaly", "raise", "pilot", "--item", "x", "--reason", "r", "--severity", "minor"),
+]
 
 
 def recorded(settings: Settings) -> None:
     """A wave and 200 batches, the file checkpointed so that it holds every page."""
     ledger = Ledger(settings)
-    wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={}, plan={},
-                ctx=CTX)
+    wave = Wave(
+        name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={}, plan={}, ctx=CTX
+    )
     wave.start_operation("accounts", [f"b{n}" for n in range(200)], CTX)
     ledger.save(wave)
     for n in range(200):
-        batch = Batch(wave="pilot", operation="accounts", key=f"b{n}", items=1, digest="d",
-                      details={"padding": "x" * 200}, ctx=CTX)
+        batch = Batch(
+            wave="pilot",
+            operation="accounts",
+            key=f"b{n}",
+            items=1,
+            digest="d",
+            details={"padding": "x" * 200},
+            ctx=CTX,
+        )
         batch.attempt("run-1", CTX)
         ledger.save(batch)
     ledger.close()
@@ -96,6 +111,7 @@ def test_a_storage_library_error_reaching_the_boundary_is_one_line_and_any_other
     from erpflow.cli.common import user_errors
 
     for error in (sqlite3.DatabaseError("database disk image is malformed"), MapperDeserialisationError("bad")):
+
         @user_errors
         def command(error: Exception = error) -> None:
             raise error
@@ -104,8 +120,11 @@ def test_a_storage_library_error_reaching_the_boundary_is_one_line_and_any_other
             command()
         assert stopped.value.exit_code == 2
         said = capsys.readouterr().err.strip().splitlines()
-        assert len(said) == 1 and said[0].startswith("error: the event store cannot be read (") \
+        assert (
+            len(said) == 1
+            and said[0].startswith("error: the event store cannot be read (")
             and said[0].endswith("run `erpflow verify`")
+        )
 
     @user_errors
     def buggy() -> None:

@@ -41,9 +41,17 @@ def test_markup_in_a_cell_an_anomaly_and_the_actor_never_crash_a_command(cli, tm
     anomaly_id = raised.stdout.split()[1]
     assert_runs(cli("anomaly", "comment", "pilot", anomaly_id, "[/] :x: <b>"))
     assert_runs(cli("anomaly", "resolve", "pilot", anomaly_id, "--resolution", "[/]done :x:"))
-    for args in (("status", "pilot"), ("history", "pilot"), ("anomaly", "list", "pilot"), ("trace", ITEM),
-                 ("items", "pilot"), ("show", "pilot", "--at", "5", "--items"), ("report", "pilot"),
-                 ("gate", "pilot"), ("history", "pilot", "--item", "nhebert")):
+    for args in (
+        ("status", "pilot"),
+        ("history", "pilot"),
+        ("anomaly", "list", "pilot"),
+        ("trace", ITEM),
+        ("items", "pilot"),
+        ("show", "pilot", "--at", "5", "--items"),
+        ("report", "pilot"),
+        ("gate", "pilot"),
+        ("history", "pilot", "--item", "nhebert"),
+    ):
         assert_runs(cli(*args))
     assert ":x:" in cli("history", "pilot").stdout
     assert ACTOR[:10] in cli("history", "pilot").stdout.replace("\n", "")
@@ -73,8 +81,9 @@ def test_an_actor_that_is_not_one_printable_line_is_refused(cli, tmp_path: Path,
 def test_a_control_character_in_anomaly_text_is_refused(pilot_copy, cli, field: str):
     cli.env["ERPFLOW_HOME"] = str(pilot_copy.settings.home)
     values = {"--item": "fcollin", "--reason": "wrong"} | {field: "line\nforged: yes"}
-    assert_user_error(cli("anomaly", "raise", "pilot", *(x for kv in values.items() for x in kv)),
-                      field.strip("-"), "U+000A")
+    assert_user_error(
+        cli("anomaly", "raise", "pilot", *(x for kv in values.items() for x in kv)), field.strip("-"), "U+000A"
+    )
 
 
 def test_ctrl_c_in_any_command_is_one_line_and_exit_130(cli, monkeypatch):

@@ -19,8 +19,7 @@ from .conftest import REPO, small_pilot
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 
 
-def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_training_done(cli, tmp_path,
-                                                                                             chromium):
+def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_training_done(cli, tmp_path, chromium):
     cli.env["ERPFLOW_ACTOR"] = "steering.committee"
     pilot = small_pilot(tmp_path)
     database = re.search(r"database: (\w+)", pilot.read_text()).group(1)
@@ -48,8 +47,17 @@ def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_
 
     ledger = Ledger(cli.settings)
     for anomaly in (a for a in anomalies(ledger, "pilot") if a.open):
-        assert cli("anomaly", "resolve", "pilot", str(anomaly.id)[:8], "--resolution",
-                   "row fixed in the legacy file and loaded again").exit_code == 0
+        assert (
+            cli(
+                "anomaly",
+                "resolve",
+                "pilot",
+                str(anomaly.id)[:8],
+                "--resolution",
+                "row fixed in the legacy file and loaded again",
+            ).exit_code
+            == 0
+        )
 
     sessions = invitations(ledger, "pilot")
     bad = tmp_path / "bad-sheet.csv"
@@ -59,8 +67,10 @@ def test_the_gate_says_no_go_then_go_once_rows_are_fixed_anomalies_resolved_and_
     assert refused.exit_code == 2 and f"{bad}:3: login: 'nobody' was not invited" in refused.stderr
     assert view(Ledger(cli.settings), "pilot").attendance == {}  # nothing of the sheet was recorded
     sheet = tmp_path / "sign-in.csv"
-    sheet.write_text("session,login,present\n" + "".join(f"{name},{login},yes\n" for name, s in sessions.items()
-                                                         for login in sorted(s["invited"])))
+    sheet.write_text(
+        "session,login,present\n"
+        + "".join(f"{name},{login},yes\n" for name, s in sessions.items() for login in sorted(s["invited"]))
+    )
     assert cli("training", "attend", "pilot", str(sheet)).exit_code == 0
     assert "100%" in cli("training", "completion", "pilot").stdout
 
@@ -88,8 +98,9 @@ def check_report(dom: str, source: str, ledger: Ledger) -> None:
     """The figures the ledger holds are on the rendered page, and the page needs nothing from the network."""
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", source), "the report fetches something"
     assert "<title>Wave pilot: steering-committee report</title>" in dom
-    kpis = dict((name, value) for value, name in re.findall(r'<div class="kpi"><b>([^<]+)</b><span>([^<]+)</span>',
-                                                            dom))
+    kpis = dict(
+        (name, value) for value, name in re.findall(r'<div class="kpi"><b>([^<]+)</b><span>([^<]+)</span>', dom)
+    )
     rows = ledger.wave("pilot").reconciliations.values()
     invited = sum(len(s["invited"]) for s in invitations(ledger, "pilot").values())
     assert kpis["rows loaded"] == str(sum(r["loaded"] for r in rows))

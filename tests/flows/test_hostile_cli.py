@@ -67,10 +67,12 @@ def test_markup_in_a_refused_key_is_printed_as_text(tmp_path: Path):
     refused(plan, tmp_path / "home", "duplicate key '[/]'")
 
 
-@pytest.mark.parametrize("source", ["/etc/passwd", "../../../../../../../../../etc/passwd", "../demo/team.csv",
-                                    "../demo/system/passwd"])
-@pytest.mark.parametrize("field", ["../demo/hr_export.csv", "../demo/legacy_customers.csv",
-                                   "../demo/configuration.yaml"])
+@pytest.mark.parametrize(
+    "source", ["/etc/passwd", "../../../../../../../../../etc/passwd", "../demo/team.csv", "../demo/system/passwd"]
+)
+@pytest.mark.parametrize(
+    "field", ["../demo/hr_export.csv", "../demo/legacy_customers.csv", "../demo/configuration.yaml"]
+)
 def test_etc_passwd_is_never_read_whatever_the_path_trick(tmp_path: Path, source: str, field: str):
     plan = spoiled(tmp_path, lambda text: text.replace(field, source))
     (tmp_path / "demo" / "team.csv").symlink_to("/etc/passwd")
@@ -85,10 +87,13 @@ def test_an_outbox_elsewhere_is_refused(tmp_path: Path):
     refused(plan, tmp_path / "home", "training.mail.outbox", "leads outside the project folder")
 
 
-@pytest.mark.parametrize("section", [
-    f"  url: https://admin:{PASSWORD}@tryton.example:8000/\n",
-    f"  url: http://{PASSWORD}@tryton.example/\n",
-])
+@pytest.mark.parametrize(
+    "section",
+    [
+        f"  url: https://admin:{PASSWORD}@tryton.example:8000/\n",
+        f"  url: http://{PASSWORD}@tryton.example/\n",
+    ],
+)
 def test_a_tryton_url_with_credentials_is_refused_without_the_password(tmp_path: Path, section: str):
     plan = spoiled(tmp_path, lambda text: text.replace("  erp: tryton\n", "  erp: tryton\n" + section))
     line = refused(plan, tmp_path / "home", "target.url", "ERPFLOW_TRYTON_PASSWORD")
@@ -96,8 +101,12 @@ def test_a_tryton_url_with_credentials_is_refused_without_the_password(tmp_path:
 
 
 def test_a_scim_url_with_a_token_is_refused_without_the_token(tmp_path: Path):
-    plan = spoiled(tmp_path, lambda text: text.replace(
-        "accounts:\n", f"accounts:\n  scim:\n    url: https://erpflow:{PASSWORD}@scim.example/v2\n", 1))
+    plan = spoiled(
+        tmp_path,
+        lambda text: text.replace(
+            "accounts:\n", f"accounts:\n  scim:\n    url: https://erpflow:{PASSWORD}@scim.example/v2\n", 1
+        ),
+    )
     line = refused(plan, tmp_path / "home", "accounts.scim.url", "ERPFLOW_SCIM_TOKEN")
     assert PASSWORD not in line
 
@@ -113,8 +122,9 @@ def test_an_hr_export_mixing_encodings_is_refused_at_its_first_odd_line(tmp_path
 
 
 def test_a_source_in_the_encoding_the_plan_names_is_read(tmp_path: Path):
-    plan = spoiled(tmp_path, lambda text: text.replace("      into: product\n",
-                                                       "      into: product\n      encoding: cp850\n"))
+    plan = spoiled(
+        tmp_path, lambda text: text.replace("      into: product\n", "      into: product\n      encoding: cp850\n")
+    )
     products = tmp_path / "demo" / "legacy_products.csv"
     products.write_bytes(products.read_text(encoding="utf-8").encode("cp850"))
     result = invoke("plan", str(plan), home=tmp_path / "home")
@@ -122,9 +132,14 @@ def test_a_source_in_the_encoding_the_plan_names_is_read(tmp_path: Path):
     assert "products: 60 rows" in result.stdout
 
 
-@pytest.mark.parametrize("name, code", [('"Claire\\r\\nFontaine"', "U+000D (CR)"),
-                                        ('"\\e]0;pwned\\aClaire"', "U+001B (ESC)"),
-                                        ('"Claire\\0"', "U+0000 (NUL)")])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ('"Claire\\r\\nFontaine"', "U+000D (CR)"),
+        ('"\\e]0;pwned\\aClaire"', "U+001B (ESC)"),
+        ('"Claire\\0"', "U+0000 (NUL)"),
+    ],
+)
 def test_a_control_character_in_a_plan_field_is_refused(tmp_path: Path, name: str, code: str):
     plan = spoiled(tmp_path, lambda text: text.replace("{name: Claire Fontaine,", f"{{name: {name},"))
     refused(plan, tmp_path / "home", f"{plan}:", "training.trainer.name", f"control character {code}")

@@ -27,13 +27,24 @@ def erpflow(prefect_api, tryton_template: Path, tmp_path: Path):
     """`python -m erpflow.cli` in a real subprocess with its own home, against the session's Prefect server."""
     from prefect.settings import PREFECT_API_URL
 
-    env = {**os.environ, "ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
-           "PREFECT_API_URL": PREFECT_API_URL.value(), "ERPFLOW_ACTOR": "integrator", "COLUMNS": "200",
-           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "ERPFLOW_HOME": str(tmp_path / "home"),
+        "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template),
+        "PREFECT_API_URL": PREFECT_API_URL.value(),
+        "ERPFLOW_ACTOR": "integrator",
+        "COLUMNS": "200",
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
 
     def start(*args: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "erpflow.cli", *args], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "erpflow.cli", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
     start.settings = Settings(home=tmp_path / "home")
     return start
@@ -54,8 +65,7 @@ def interrupt(process: subprocess.Popen, signum: int) -> tuple[float, str]:
 
 def test_ctrl_c_and_sigterm_stop_a_run_within_seconds_and_resume_finishes_it_once(erpflow, tmp_path: Path):
     plan = small_pilot(tmp_path / "project")
-    for command, signum, code in ((("run", str(plan)), signal.SIGINT, 130),
-                                  (("resume", "pilot"), signal.SIGTERM, 143)):
+    for command, signum, code in ((("run", str(plan)), signal.SIGINT, 130), (("resume", "pilot"), signal.SIGTERM, 143)):
         process = erpflow(*command)
         took, stderr = interrupt(process, signum)
         assert process.returncode == code, stderr

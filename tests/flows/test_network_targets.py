@@ -4,7 +4,6 @@ real SCIM 2.0 server."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -31,17 +30,20 @@ def tryton_password_block(prefect_api, tryton_server):
 
 
 def test_a_wave_runs_against_a_trytond_server_its_password_from_a_prefect_block(
-        prefect_api, wave_env, tryton_server, tryton_password_block, tmp_path: Path, monkeypatch):
+    prefect_api, wave_env, tryton_server, tryton_password_block, tmp_path: Path, monkeypatch
+):
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     monkeypatch.delenv("ERPFLOW_TRYTON_PASSWORD", raising=False)
 
     plan = small_pilot(tmp_path)
-    plan.write_text(re.sub(r"  database: \w+\n", f"  database: {tryton_server.database}\n"
-                                                 f"  url: {tryton_server.url}\n  user: admin\n", plan.read_text(), 1))
-    server = TrytonTarget(RemoteTryton(tryton_server.url, tryton_server.database, "admin",
-                                       SecretStr(tryton_server.password)))
+    edit_plan(
+        plan, {"target.database": tryton_server.database, "target.url": tryton_server.url, "target.user": "admin"}
+    )
+    server = TrytonTarget(
+        RemoteTryton(tryton_server.url, tryton_server.database, "admin", SecretStr(tryton_server.password))
+    )
     users_before = server.count("res.user")
     run = wave_env(plan, tmp_path / "home")
     assert run.state.is_completed(), run.state
@@ -62,8 +64,9 @@ def test_a_wave_runs_against_a_trytond_server_its_password_from_a_prefect_block(
     assert logs and not any(tryton_server.password in log.message for log in logs)
 
 
-def test_accounts_go_to_a_scim_server_through_bulk_and_its_token_stays_secret(prefect_api, wave_env, scim_server,
-                                                                               tmp_path: Path):
+def test_accounts_go_to_a_scim_server_through_bulk_and_its_token_stays_secret(
+    prefect_api, wave_env, scim_server, tmp_path: Path
+):
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
@@ -80,8 +83,13 @@ def test_accounts_go_to_a_scim_server_through_bulk_and_its_token_stays_secret(pr
 
     scim = ScimTarget(server.url, SecretStr(server.token))
     recorded = Ledger(run.settings)
-    logins = [o["ref"] for o in recorded.batch("pilot", "accounts", recorded.wave("pilot").operations["accounts"]
-                                               ["batches"][0]).outcomes if o["status"] == "created"]
+    logins = [
+        o["ref"]
+        for o in recorded.batch(
+            "pilot", "accounts", recorded.wave("pilot").operations["accounts"]["batches"][0]
+        ).outcomes
+        if o["status"] == "created"
+    ]
     assert len(scim.find_users(logins)) == created
     assert sum(len(g["members"]) for g in scim._groups().values()) >= created  # everyone in a role group
 

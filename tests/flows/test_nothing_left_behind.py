@@ -52,14 +52,23 @@ def wait_for(what, within: float = 600, every: float = 0.2) -> None:
 @pytest.fixture
 def run(tmp_path: Path):
     plan = small_pilot(tmp_path / "project")
-    env = {**os.environ, "ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_ACTOR": "integrator",
-           "PREFECT_HOME": str(tmp_path / "prefect")}
+    env = {
+        **os.environ,
+        "ERPFLOW_HOME": str(tmp_path / "home"),
+        "ERPFLOW_ACTOR": "integrator",
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+    }
     for name in ("PREFECT_API_URL", "ERPFLOW_TRYTON_TEMPLATE", "ERPFLOW_FAULT", "PREFECT_TEST_MODE"):
         env.pop(name, None)
 
     def start(**extra: str) -> subprocess.Popen:
-        return subprocess.Popen([str(ERPFLOW), "run", str(plan)], env={**env, **extra}, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [str(ERPFLOW), "run", str(plan)],
+            env={**env, **extra},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     start.tryton = tmp_path / "home" / "tryton"
     return start

@@ -22,9 +22,19 @@ from tests.plans import edit_plan
 from .conftest import WaveRun, copy_pilot
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
-MODELS = ("res.user", "company.company", "account.fiscalyear", "account.period", "account.account",
-          "party.party", "party.address", "party.contact_mechanism", "party.identifier", "product.template",
-          "product.product")
+MODELS = (
+    "res.user",
+    "company.company",
+    "account.fiscalyear",
+    "account.period",
+    "account.account",
+    "party.party",
+    "party.address",
+    "party.contact_mechanism",
+    "party.identifier",
+    "product.template",
+    "product.product",
+)
 
 
 def erp(run: WaveRun):
@@ -39,19 +49,23 @@ def test_the_pilot_runs_every_operation_and_tryton_holds_the_outcome(pilot: Wave
     assert pilot.state.is_completed(), pilot.state.message
     prepared = expected(pilot)
     status = pilot.counts
-    assert status["accounts"] == {"state": "done", "done": 1, "batches": 1, "skipped": 0, "created": 97,
-                                  "rejected": 3}
+    assert status["accounts"] == {"state": "done", "done": 1, "batches": 1, "skipped": 0, "created": 97, "rejected": 3}
     assert status["configuration"]["state"] == "done" and status["configuration"]["created"] >= 3
-    assert status["migration"] == {"state": "done", "done": 3, "batches": 3, "skipped": 0, "created": 213,
-                                   "rejected": 7}
+    assert status["migration"] == {
+        "state": "done",
+        "done": 3,
+        "batches": 3,
+        "skipped": 0,
+        "created": 213,
+        "rejected": 7,
+    }
     assert status["training"] == {"state": "done", "done": 15, "batches": 15, "skipped": 0, "sent": 97}
 
     tryton = erp(pilot)
     users = [u for b in prepared.batches["accounts"] for u in b.items]
     found = tryton.find_users([u.login for u in users])
     assert len(found) == 97
-    assert all(set(u.groups) <= set(found[u.login]["groups"]) and found[u.login]["email"] == u.email
-               for u in users)
+    assert all(set(u.groups) <= set(found[u.login]["groups"]) and found[u.login]["email"] == u.email for u in users)
     rejected_logins = [o.ref for b in prepared.batches["accounts"] for o in b.rejected]
     assert "jmartin" in rejected_logins and not tryton.find_users(["jmartin"])
 
@@ -77,8 +91,9 @@ def test_every_row_ends_loaded_or_rejected_and_each_dataset_balances(pilot: Wave
         "suppliers": {"read": 40, "loaded": 39, "rejected": 1, "balanced": True},
         "products": {"read": 60, "loaded": 59, "rejected": 1, "balanced": True},
     }
-    outcomes = [o for b in expected(pilot).batches["migration"]
-                for o in ledger.batch("pilot", "migration", b.key).outcomes]
+    outcomes = [
+        o for b in expected(pilot).batches["migration"] for o in ledger.batch("pilot", "migration", b.key).outcomes
+    ]
     assert len(outcomes) == 220
     assert all(o["erp_id"] for o in outcomes if o["status"] == "created")
     rejected = {o["ref"]: o for o in outcomes if o["status"] == "rejected"}
@@ -91,9 +106,13 @@ def test_each_rejected_row_raised_one_anomaly_with_the_severity_of_the_method_ru
 
     found = {(a.operation, a.item): a for a in anomalies(Ledger(pilot.settings), "pilot")}
     assert len(found) == 10  # 3 HR rows and 7 legacy rows; reruns raise none again
-    assert found[("accounts", "eandre")].severity == "major" and "duplicate login" in found[("accounts", "eandre")].reason
-    assert found[("migration", "C10033")].severity == "major" and "legacy_customers.csv:34" in \
-        found[("migration", "C10033")].reason
+    assert (
+        found[("accounts", "eandre")].severity == "major" and "duplicate login" in found[("accounts", "eandre")].reason
+    )
+    assert (
+        found[("migration", "C10033")].severity == "major"
+        and "legacy_customers.csv:34" in found[("migration", "C10033")].reason
+    )
     assert found[("migration", "ART1042")].severity == "minor"
     assert all(a.open for a in found.values())
 
@@ -114,9 +133,14 @@ def test_events_carry_wave_operation_actor_run_and_code_version(pilot: WaveRun):
     records = list(history(Ledger(pilot.settings), "pilot"))
     assert records[0]["type"] == "Wave.Planned" and records[-1]["type"] == "Runs.Completed"
     batch_events = [r for r in records if r["type"].startswith("Batch.")]
-    assert batch_events and all(r["operation"] and r["wave"] == "pilot" and r["actor"] == "integrator"
-                                and r["flow_run_id"] == str(pilot.flow_run_id) and r["code_version"]
-                                for r in batch_events)
+    assert batch_events and all(
+        r["operation"]
+        and r["wave"] == "pilot"
+        and r["actor"] == "integrator"
+        and r["flow_run_id"] == str(pilot.flow_run_id)
+        and r["code_version"]
+        for r in batch_events
+    )
 
 
 def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pilot_copy: WaveRun, wave_env):
@@ -132,7 +156,11 @@ def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pi
     assert tryton.fingerprint(MODELS) == before
     new = [r for r in history(Ledger(pilot.settings), "pilot") if r["position"] > last]
     assert [r["type"] for r in new if r["type"] != "Wave.OperationFinished"] == [
-        "Runs.Started", "Runs.Leased", *["Wave.OperationStarted"] * 5, "Runs.Completed"]
+        "Runs.Started",
+        "Runs.Leased",
+        *["Wave.OperationStarted"] * 5,
+        "Runs.Completed",
+    ]
     assert [r["type"] for r in new].count("Wave.OperationFinished") == 5  # each event is chained as it is stored
     finished = {r["operation"]: r["data"]["summary"] for r in new if r["type"] == "Wave.OperationFinished"}
     assert finished["accounts"]["batches_skipped"] == 1 and finished["training"]["batches_skipped"] == 15
@@ -140,8 +168,9 @@ def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pi
     assert all(op["skipped"] == op["batches"] for op in again.counts.values())
 
 
-def test_a_fresh_ledger_on_postgresql_finds_everything_in_tryton_unchanged(pilot_copy: WaveRun, wave_env,
-                                                                          postgres_url: str):
+def test_a_fresh_ledger_on_postgresql_finds_everything_in_tryton_unchanged(
+    pilot_copy: WaveRun, wave_env, postgres_url: str
+):
     pilot = pilot_copy
     tryton = erp(pilot)
     before = tryton.fingerprint(MODELS)
@@ -173,8 +202,10 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
             if sum(log.message.startswith("batch done") for log in logs) >= 24:
                 break
             time.sleep(0.2)
-        artifacts = {a.key: a for a in client.read_artifacts(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[pilot.flow_run_id])))}
+        artifacts = {
+            a.key: a
+            for a in client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[pilot.flow_run_id])))
+        }
     assert run.name == "pilot: full cycle"
     assert {"wave:pilot", "kind:pilot", "site:Lyon"} <= set(run.tags)
     done = [log.message for log in logs if log.message.startswith("batch done")]
@@ -187,12 +218,15 @@ def test_logs_reach_prefect_with_context_and_the_run_is_named_and_tagged(pilot: 
 
 
 def test_invitations_go_through_an_smtp_login_and_no_secret_reaches_events_or_logs(
-        prefect_api, wave_env, smtp_login_server, tmp_path: Path):
+    prefect_api, wave_env, smtp_login_server, tmp_path: Path
+):
     from prefect import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
-    mail = {"sender": "formation@acme.example",
-            "smtp": {"host": "127.0.0.1", "port": smtp_login_server.port, "username": smtp_login_server.user}}
+    mail = {
+        "sender": "formation@acme.example",
+        "smtp": {"host": "127.0.0.1", "port": smtp_login_server.port, "username": smtp_login_server.user},
+    }
     plan = copy_pilot(tmp_path, wave="pilot-smtp", mail=mail)
 
     run = wave_env(plan, tmp_path / "home", ERPFLOW_SMTP_PASSWORD=smtp_login_server.password)

@@ -13,6 +13,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -43,13 +44,13 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def trigger(local: LocalPrefect, plan: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([ERPFLOW, "trigger", str(plan), *args], env=local.env(), capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [ERPFLOW, "trigger", str(plan), *args], env=local.env(), capture_output=True, text=True, timeout=300
+    )
 
 
 def settings_env(home: Path, template: Path, **extra: str) -> dict[str, str]:
-    return {"ERPFLOW_HOME": str(home), "ERPFLOW_TRYTON_TEMPLATE": str(template), "ERPFLOW_ACTOR": "integrator",
-            **extra}
+    return {"ERPFLOW_HOME": str(home), "ERPFLOW_TRYTON_TEMPLATE": str(template), "ERPFLOW_ACTOR": "integrator", **extra}
 
 
 def ledger_count(settings: Settings, wave: str) -> int:
@@ -61,9 +62,11 @@ def mirrored(client, wave: str, expected: int, deadline: float = 30.0) -> list:
     (they are stored async)."""
     from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
 
-    page_filter = EventFilter(resource=EventResourceFilter(id=[f"erpflow.wave.{wave}"]),
-                              event=EventNameFilter(exclude_name=["erpflow.chain.anchored"]),
-                              occurred=EventOccurredFilter(since=datetime(2020, 1, 1, tzinfo=UTC)))
+    page_filter = EventFilter(
+        resource=EventResourceFilter(id=[f"erpflow.wave.{wave}"]),
+        event=EventNameFilter(exclude_name=["erpflow.chain.anchored"]),
+        occurred=EventOccurredFilter(since=datetime(2020, 1, 1, tzinfo=UTC)),
+    )
     found: list = []
     for _ in range(int(deadline / 0.5)):
         page = client.read_events(filter=page_filter, limit=50)
@@ -78,7 +81,8 @@ def mirrored(client, wave: str, expected: int, deadline: float = 30.0) -> list:
 
 
 def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirrored_events(
-        server: LocalPrefect, tryton_template: Path, tmp_path: Path):
+    server: LocalPrefect, tryton_template: Path, tmp_path: Path
+):
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -100,11 +104,14 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
     with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
         run = client.read_flow_run(link.group(1))
         form = client.read_deployment(run.deployment_id).parameter_openapi_schema["properties"]  # the UI's run form
-        assert form["plan_path"]["description"].startswith("the wave plan") and "reason" in form["force_reason"][
-            "description"]
+        assert (
+            form["plan_path"]["description"].startswith("the wave plan")
+            and "reason" in form["force_reason"]["description"]
+        )
         assert run.name == "pilot: full cycle" and {"wave:pilot", "kind:pilot", "erpflow"} <= set(run.tags)
-        artifacts = {a.key: a for a in client.read_artifacts(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))}
+        artifacts = {
+            a.key: a for a in client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+        }
         assert "## Gate pilot-exit: fail" in artifacts["pilot-summary"].data
         assert artifacts["pilot-migration"].type == "progress" and artifacts["pilot-migration"].data == 100.0
         table = artifacts["pilot-anomalies"]
@@ -114,8 +121,13 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
         events = mirrored(client, "pilot", expected)
         names = [e.event for e in events]
         assert len(events) == expected and len({e.id for e in events}) == expected  # each once, none missing
-        assert {"erpflow.wave.started", "erpflow.batch.succeeded", "erpflow.anomaly.raised",
-                "erpflow.wave.operation-finished", "erpflow.wave.completed"} <= set(names)
+        assert {
+            "erpflow.wave.started",
+            "erpflow.batch.succeeded",
+            "erpflow.anomaly.raised",
+            "erpflow.wave.operation-finished",
+            "erpflow.wave.completed",
+        } <= set(names)
         started = next(e for e in events if e.event == "erpflow.wave.started")
         assert started.resource.id == "erpflow.wave.pilot"
         assert any(r.id == f"prefect.flow-run.{run.id}" for r in started.related)
@@ -123,10 +135,16 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
         # a gateway that lost its position sends everything again: Prefect keeps each event once
         from erpflow.store.tables import StoreTables
 
-        StoreTables(Ledger(settings).store_env).query("DELETE FROM erpflow_tracking WHERE projection = ?",
-                                                      "prefect-events")
-        again = subprocess.run([ERPFLOW, "events", "publish"], env={**server.env(), **settings_env(
-            home, tryton_template)}, capture_output=True, text=True, timeout=120)
+        StoreTables(Ledger(settings).store_env).query(
+            "DELETE FROM erpflow_tracking WHERE projection = ?", "prefect-events"
+        )
+        again = subprocess.run(
+            [ERPFLOW, "events", "publish"],
+            env={**server.env(), **settings_env(home, tryton_template)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert again.returncode == 0 and f"{expected} event(s) published" in again.stdout, again.stderr
         time.sleep(3)
         assert len(mirrored(client, "pilot", expected)) == expected
@@ -134,11 +152,15 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
 
 @pytest.mark.postgres
 def test_two_workers_on_one_pool_run_two_waves_at_once_into_one_event_store(
-        server: LocalPrefect, tryton_template: Path, tmp_path: Path, postgres_url: str):
+    server: LocalPrefect, tryton_template: Path, tmp_path: Path, postgres_url: str
+):
     """Two machines in small: each worker has its own home (its embedded Tryton), the event store is shared."""
-    workers = {name: server.worker(name, limit=1, **settings_env(tmp_path / name, tryton_template,
-                                                                  ERPFLOW_EVENT_STORE=postgres_url))
-               for name in ("north", "south")}
+    workers = {
+        name: server.worker(
+            name, limit=1, **settings_env(tmp_path / name, tryton_template, ERPFLOW_EVENT_STORE=postgres_url)
+        )
+        for name in ("north", "south")
+    }
     plans = {wave: small_pilot(tmp_path / wave, wave=wave) for wave in ("lyon", "lille")}
     try:
         started = {wave: trigger(server, plan) for wave, plan in plans.items()}
@@ -149,8 +171,15 @@ def test_two_workers_on_one_pool_run_two_waves_at_once_into_one_event_store(
         for worker in workers.values():
             server.halt(worker)
     assert states == {"lyon": "COMPLETED", "lille": "COMPLETED"}
-    ran_on = {wave: {name for name in workers if f"Flow run '{wave}: full cycle' submitted to infrastructure" in
-                     (server.home / f"worker-{name}.log").read_text()} for wave in runs}
+    ran_on = {
+        wave: {
+            name
+            for name in workers
+            if f"Flow run '{wave}: full cycle' submitted to infrastructure"
+            in (server.home / f"worker-{name}.log").read_text()
+        }
+        for wave in runs
+    }
     assert sorted(map(len, ran_on.values())) == [1, 1] and ran_on["lyon"] != ran_on["lille"]  # one each
 
     shared = Settings(home=tmp_path / "reader", event_store=postgres_url)
@@ -159,9 +188,13 @@ def test_two_workers_on_one_pool_run_two_waves_at_once_into_one_event_store(
         recorded = view(ledger, wave)
         assert recorded.state == "completed" and recorded.runs == [run]
         assert recorded.reconciliations["customers"] == {"read": 20, "loaded": 19, "rejected": 1, "balanced": True}
-    verified = subprocess.run([ERPFLOW, "verify"], env={**os.environ, "ERPFLOW_HOME": str(tmp_path / "reader"),
-                                                        "ERPFLOW_EVENT_STORE": postgres_url},
-                              capture_output=True, text=True, timeout=120)
+    verified = subprocess.run(
+        [ERPFLOW, "verify"],
+        env={**os.environ, "ERPFLOW_HOME": str(tmp_path / "reader"), "ERPFLOW_EVENT_STORE": postgres_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
@@ -179,9 +212,9 @@ def wait_for(local: LocalPrefect, run: str, deadline: float = 240.0) -> str:
 
 
 class Hooks(http.server.BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         Hooks.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
         self.send_response(204)
         self.end_headers()
@@ -198,23 +231,58 @@ def test_the_example_automation_notifies_a_blocking_anomaly_and_nothing_else(ser
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     with temporary_settings({PREFECT_API_URL: server.api_url}):
-        block = CustomWebhookNotificationBlock(name="team chat", url=f"http://127.0.0.1:{receiver.server_port}/",
-                                               json_data={"subject": "{{subject}}", "body": "{{body}}"})
+        block = CustomWebhookNotificationBlock(
+            name="team chat",
+            url=f"http://127.0.0.1:{receiver.server_port}/",
+            json_data={"subject": "{{subject}}", "body": "{{body}}"},
+        )
         block_id = block.save("team-chat", overwrite=True)
     automation = tmp_path / "automation.yaml"
-    automation.write_text((REPO / "deployments" / "automations" / "blocking-anomaly.yaml").read_text()
-                          .replace("BLOCK_DOCUMENT_ID", str(block_id)))
+    automation.write_text(
+        (REPO / "deployments" / "automations" / "blocking-anomaly.yaml")
+        .read_text()
+        .replace("BLOCK_DOCUMENT_ID", str(block_id))
+    )
     server.run("automation", "create", "--from-file", str(automation))
 
     env = {**server.env(), "ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_ACTOR": "key.user"}
     ledger = Ledger(Settings(home=tmp_path / "home"))
-    ledger.save(Wave(name="nice", kind="progressive", sites=["Nice"], cycle=["migration"], plan_digest="0" * 64,
-                     inputs={}, plan={}, ctx={"wave": "nice", "actor": "integrator"}))
-    for severity, item, reason in (("major", "C00042", "postcode missing"),
-                                   ("blocking", "closing", "month-end closing fails in the ERP")):
-        raised = subprocess.run([ERPFLOW, "anomaly", "raise", "nice", "--item", item, "--reason", reason,
-                                 "--operation", "migration", "--severity", severity], env=env, capture_output=True,
-                                text=True, timeout=60)
+    ledger.save(
+        Wave(
+            name="nice",
+            kind="progressive",
+            sites=["Nice"],
+            cycle=["migration"],
+            plan_digest="0" * 64,
+            inputs={},
+            plan={},
+            ctx={"wave": "nice", "actor": "integrator"},
+        )
+    )
+    for severity, item, reason in (
+        ("major", "C00042", "postcode missing"),
+        ("blocking", "closing", "month-end closing fails in the ERP"),
+    ):
+        raised = subprocess.run(
+            [
+                ERPFLOW,
+                "anomaly",
+                "raise",
+                "nice",
+                "--item",
+                item,
+                "--reason",
+                reason,
+                "--operation",
+                "migration",
+                "--severity",
+                severity,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert raised.returncode == 0, raised.stderr
     published = subprocess.run([ERPFLOW, "events", "publish"], env=env, capture_output=True, text=True, timeout=60)
     assert published.returncode == 0 and "3 event(s) published" in published.stdout, published.stderr

@@ -24,8 +24,11 @@ def smtp_plan(folder: Path, port: int) -> Path:
 
 
 def batch_events(ledger: Ledger, operation: str) -> list[str]:
-    return [type(e).__qualname__ for _, e in ledger.wave_events("pilot")
-            if type(e).__qualname__.startswith("Batch.") and e.ctx.get("operation") == operation]
+    return [
+        type(e).__qualname__
+        for _, e in ledger.wave_events("pilot")
+        if type(e).__qualname__.startswith("Batch.") and e.ctx.get("operation") == operation
+    ]
 
 
 def start_smtp_after_first_failure(home: Path, port: int, stop: threading.Event) -> list[Controller]:
@@ -56,8 +59,13 @@ def test_an_smtp_outage_is_retried_until_the_server_is_back(prefect_api, wave_en
     port, home, stop = free_port(), tmp_path / "home", threading.Event()
     started = start_smtp_after_first_failure(home, port, stop)
     try:
-        run = wave_env(smtp_plan(tmp_path, port), home, ERPFLOW_BATCH_RETRIES="6", ERPFLOW_RETRY_DELAY_SECONDS="0.5",
-                       ERPFLOW_PARALLEL_BATCHES="1")
+        run = wave_env(
+            smtp_plan(tmp_path, port),
+            home,
+            ERPFLOW_BATCH_RETRIES="6",
+            ERPFLOW_RETRY_DELAY_SECONDS="0.5",
+            ERPFLOW_PARALLEL_BATCHES="1",
+        )
     finally:
         stop.set()
         for controller in started:
@@ -90,8 +98,10 @@ def test_a_batch_that_keeps_failing_stops_the_wave_which_then_resumes(prefect_ap
     finally:
         controller.stop()
     assert resumed.state.is_completed(), resumed.state.message
-    assert resumed.counts["accounts"]["skipped"] == 1 and resumed.counts["training"]["done"] == \
-        resumed.counts["training"]["batches"]
+    assert (
+        resumed.counts["accounts"]["skipped"] == 1
+        and resumed.counts["training"]["done"] == resumed.counts["training"]["batches"]
+    )
     assert len(controller.handler.envelopes) == resumed.counts["training"]["sent"]
 
     from erpflow.projections.anomalies import anomalies
@@ -118,8 +128,18 @@ def test_anomalies_are_listed_raised_commented_and_resolved_from_the_cli(prefect
 
     automatic = cli("list", "pilot")
     assert "C10017" in automatic and "NAME: Field required" in automatic and "open" in automatic
-    raised = cli("raise", "pilot", "--item", "chart of accounts", "--reason", "account 411 missing",
-                 "--operation", "configuration", "--severity", "blocking")
+    raised = cli(
+        "raise",
+        "pilot",
+        "--item",
+        "chart of accounts",
+        "--reason",
+        "account 411 missing",
+        "--operation",
+        "configuration",
+        "--severity",
+        "blocking",
+    )
     short = raised.split()[1]
     cli("comment", "pilot", short, "the finance team adds it on Monday")
     assert "blocking" in cli("list", "pilot", "--open", "--severity", "blocking")

@@ -20,7 +20,7 @@ def test_a_run_on_a_cp1252_export_with_a_title_row_records_the_files_lines_and_i
     plan, lines = project(tmp_path, {"Lyon": 6, "Nîmes": 2}, ["Lyon"], french)
     for name, rows in (("legacy_customers.csv", 10), ("legacy_products.csv", 10)):
         path = tmp_path / "demo" / name
-        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:rows + 1]))
+        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[: rows + 1]))
     result = cli("run", str(plan))
     assert result.exit_code == 0, result.output
     history = cli("history", "pilot", "--json").stdout

@@ -50,20 +50,29 @@ def test_serve_then_trigger_from_another_terminal_with_no_prefect_setting(tryton
     plan = small_pilot(tmp_path)
 
     def trigger() -> subprocess.CompletedProcess:
-        return subprocess.run([ERPFLOW, "trigger", str(plan), "--watch"], env=env, cwd=REPO, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [ERPFLOW, "trigger", str(plan), "--watch"], env=env, cwd=REPO, capture_output=True, text=True, timeout=300
+        )
 
     refused = trigger()
     assert refused.returncode == 2 and "make serve" in refused.stderr and "Traceback" not in refused.stderr
 
     port = free_port()
-    serve = subprocess.Popen([ERPFLOW, "serve", "--port", str(port)], env=env, cwd=REPO, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    serve = subprocess.Popen(
+        [ERPFLOW, "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         banner = wait_for_line(lines_of(serve), "Prefect UI:", timeout=180)
         assert f"http://127.0.0.1:{port}" in banner
-        twice = subprocess.run([ERPFLOW, "serve", "--port", str(port)], env=env, cwd=REPO, capture_output=True,
-                               text=True, timeout=60)
+        twice = subprocess.run(
+            [ERPFLOW, "serve", "--port", str(port)], env=env, cwd=REPO, capture_output=True, text=True, timeout=60
+        )
         assert twice.returncode == 2 and f"port {port} is already in use" in twice.stderr, twice.stderr
         done = trigger()
         assert done.returncode == 0, done.stdout + done.stderr

@@ -81,8 +81,10 @@ def test_verify_passes_after_every_writing_command_and_flow(erpflow, store: str,
 
     sessions = invitations(Ledger(settings), "pilot")
     sheet = tmp_path / "sign-in.csv"
-    sheet.write_text("session,login,present\n" + "".join(f"{name},{login},yes\n" for name, s in sessions.items()
-                                                         for login in sorted(s["invited"])))
+    sheet.write_text(
+        "session,login,present\n"
+        + "".join(f"{name},{login},yes\n" for name, s in sessions.items() for login in sorted(s["invited"]))
+    )
     cli("training", "attend", "pilot", str(sheet))
     decided = CliRunner().invoke(app, ["gate", "pilot", "--record"], env=env)
     assert decided.exit_code in (0, 1) and "decision recorded" in decided.stdout, decided.output
@@ -95,12 +97,13 @@ def test_verify_passes_after_every_writing_command_and_flow(erpflow, store: str,
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     states = []
-    runner = threading.Thread(target=lambda: states.append(approve_gate("pilot", poll_seconds=1,
-                                                                        return_state=True)))
+    runner = threading.Thread(target=lambda: states.append(approve_gate("pilot", poll_seconds=1, return_state=True)))
     runner.start()
     try:
-        resume_flow_run(paused_run("pilot: exit gate").id,
-                        run_input={"decision": "no-go", "approver": "marie.dupont", "comment": "not yet"})
+        resume_flow_run(
+            paused_run("pilot: exit gate").id,
+            run_input={"decision": "no-go", "approver": "marie.dupont", "comment": "not yet"},
+        )
     finally:
         runner.join(timeout=120)
     assert states and states[0].is_completed(), states

@@ -20,10 +20,11 @@ MARIE = UserSpec("mlegrand", "Marie Legrand", "marie.legrand@acme.example", ("Pa
 def rows(database, logins: tuple[str, ...]) -> list[tuple]:
     """Every stored byte of these users and of their group links, straight from the SQLite file."""
     with sqlite3.connect(database.path) as db:
-        users = db.execute(f"SELECT * FROM res_user WHERE login IN ({','.join('?' * len(logins))}) ORDER BY id",
-                           logins).fetchall()
-        links = db.execute('SELECT * FROM "res_user-res_group" WHERE "user" IN (%s) ORDER BY id'
-                           % ",".join(str(u[0]) for u in users) or "NULL").fetchall()
+        users = db.execute(
+            f"SELECT * FROM res_user WHERE login IN ({','.join('?' * len(logins))}) ORDER BY id", logins
+        ).fetchall()
+        ids = ",".join(str(u[0]) for u in users) or "NULL"
+        links = db.execute(f'SELECT * FROM "res_user-res_group" WHERE "user" IN ({ids}) ORDER BY id').fetchall()
     return users + links
 
 
@@ -31,8 +32,11 @@ def foreign_user(tryton: TrytonTarget, login: str, groups: list[str]) -> None:
     """An account made in Tryton by its own administrators, not by erpflow."""
     with tryton._session():
         ids = [g["id"] for g in tryton._read("res.group", [("name", "in", groups)], ["name"])]
-        tryton._call("res.user", "create", [{"login": login, "name": "Someone Else", "email": "else@acme.example",
-                                             "groups": [("add", ids)]}])
+        tryton._call(
+            "res.user",
+            "create",
+            [{"login": login, "name": "Someone Else", "email": "else@acme.example", "groups": [("add", ids)]}],
+        )
 
 
 @pytest.mark.tryton
@@ -40,9 +44,12 @@ def foreign_user(tryton: TrytonTarget, login: str, groups: list[str]) -> None:
 def test_an_hr_row_naming_a_built_in_account_leaves_it_untouched(tryton: TrytonTarget, tryton_db, login: str):
     before = rows(tryton_db, ("admin", "root"))
 
-    outcome, = tryton.upsert_users([UserSpec(login, "Mallory", "mallory@evil.example", ("Accounting",), adopt=True)])
+    (outcome,) = tryton.upsert_users([UserSpec(login, "Mallory", "mallory@evil.example", ("Accounting",), adopt=True)])
 
-    assert (outcome.status, outcome.reason) == ("rejected", f"{login!r} is a built-in account: erpflow never touches it")
+    assert (outcome.status, outcome.reason) == (
+        "rejected",
+        f"{login!r} is a built-in account: erpflow never touches it",
+    )
     assert rows(tryton_db, ("admin", "root")) == before
 
 
@@ -58,7 +65,7 @@ def test_an_account_made_by_someone_else_is_refused_until_the_plan_adopts_it(try
     assert rows(tryton_db, ("mlegrand",)) == before
     assert tryton.managed(["mlegrand", "jdupont", "admin", "nobody"]) == {"jdupont"}
 
-    adopted, = tryton.upsert_users([UserSpec(**{**MARIE.__dict__, "adopt": True})])
+    (adopted,) = tryton.upsert_users([UserSpec(**{**MARIE.__dict__, "adopt": True})])
     assert adopted.status == "updated" and adopted.changes["adopted"] == [False, True]
     assert tryton.find_users(["mlegrand"])["mlegrand"]["groups"] == ["Party Administration"]
     assert [o.status for o in tryton.upsert_users([MARIE])] == ["unchanged"]  # erpflow's now, without adopt
@@ -68,19 +75,33 @@ def test_an_account_made_by_someone_else_is_refused_until_the_plan_adopts_it(try
 @pytest.mark.tryton
 def test_a_member_of_a_group_with_rights_over_accounts_can_never_be_adopted(tryton: TrytonTarget, tryton_db):
     with tryton._session():
-        group, = tryton._call("res.group", "create", [{"name": "IT Support"}])
-        tryton._call("ir.model.access", "create", [{"model": "res.user", "group": group, "perm_read": True,
-                                                    "perm_write": True, "perm_create": True, "perm_delete": False}])
+        (group,) = tryton._call("res.group", "create", [{"name": "IT Support"}])
+        tryton._call(
+            "ir.model.access",
+            "create",
+            [
+                {
+                    "model": "res.user",
+                    "group": group,
+                    "perm_read": True,
+                    "perm_write": True,
+                    "perm_create": True,
+                    "perm_delete": False,
+                }
+            ],
+        )
     foreign_user(tryton, "itsupport", ["IT Support"])
     foreign_user(tryton, "direction", ["Accounting"])
     before = rows(tryton_db, ("itsupport", "direction"))
     guarded = TrytonTarget(tryton.database, check_email_dns=False, protected=Protected.of(groups=["Accounting"]))
 
-    it, = tryton.upsert_users([UserSpec("itsupport", "Mallory", "m@evil.example", ("Accounting",), adopt=True)])
-    boss, = guarded.upsert_users([UserSpec("direction", "Mallory", "m@evil.example", ("Accounting",), adopt=True)])
+    (it,) = tryton.upsert_users([UserSpec("itsupport", "Mallory", "m@evil.example", ("Accounting",), adopt=True)])
+    (boss,) = guarded.upsert_users([UserSpec("direction", "Mallory", "m@evil.example", ("Accounting",), adopt=True)])
 
-    assert it.status == "rejected" and it.reason == \
-        "account 'itsupport' is an administrator (member of 'IT Support'): erpflow never touches it"
+    assert (
+        it.status == "rejected"
+        and it.reason == "account 'itsupport' is an administrator (member of 'IT Support'): erpflow never touches it"
+    )
     assert boss.status == "rejected" and "member of 'Accounting'" in boss.reason
     assert rows(tryton_db, ("itsupport", "direction")) == before
 
@@ -90,7 +111,7 @@ def test_another_programme_does_not_own_this_ones_accounts(tryton: TrytonTarget)
     tryton.upsert_users([MARIE])
     other = TrytonTarget(tryton.database, check_email_dns=False, programme="other-client")
 
-    outcome, = other.upsert_users([MARIE])
+    (outcome,) = other.upsert_users([MARIE])
 
     assert outcome.status == "rejected" and "not created by erpflow" in outcome.reason
 
@@ -105,8 +126,11 @@ def test_scim_accounts_follow_the_same_rule(scim_server):
     theirs = client.create(User(user_name="mlegrand", display_name="Someone Else"))
     it = client.create(User(user_name="helpdesk", display_name="Help Desk"))
     client.create(Group(display_name="Administrators", members=[GroupMember(value=it.id, type="User")]))
-    hijack = [UserSpec("ROOT", "Mallory", "m@evil.example", ("Accounting",), adopt=True), MARIE,
-              UserSpec("helpdesk", "Mallory", "m@evil.example", ("Accounting",), adopt=True)]
+    hijack = [
+        UserSpec("ROOT", "Mallory", "m@evil.example", ("Accounting",), adopt=True),
+        MARIE,
+        UserSpec("helpdesk", "Mallory", "m@evil.example", ("Accounting",), adopt=True),
+    ]
 
     outcomes = scim.upsert_users(hijack)
 
@@ -117,7 +141,7 @@ def test_scim_accounts_follow_the_same_rule(scim_server):
         assert client.query(User, user.id).model_dump() == user.model_dump()
     assert scim.managed(["mlegrand", "root"]) == set()
 
-    adopted, = scim.upsert_users([UserSpec(**{**MARIE.__dict__, "adopt": True})])
+    (adopted,) = scim.upsert_users([UserSpec(**{**MARIE.__dict__, "adopt": True})])
     assert adopted.status == "updated" and adopted.changes["adopted"] == [False, True]
     assert scim.managed(["mlegrand"]) == {"mlegrand"}
     assert [o.status for o in scim.upsert_users([MARIE])] == ["unchanged"]

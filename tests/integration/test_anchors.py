@@ -30,8 +30,12 @@ def connect(settings: Settings):
     """The store's own database, and the name of its events table and its id column."""
     if settings.event_store.get_secret_value():
         url, _, schema = settings.event_store.get_secret_value().partition("?schema=")
-        return psycopg.connect(url, autocommit=True, options=f"-c search_path={schema}"), \
-            "erpflow_events", "notification_id", "%s"
+        return (
+            psycopg.connect(url, autocommit=True, options=f"-c search_path={schema}"),
+            "erpflow_events",
+            "notification_id",
+            "%s",
+        )
     return sqlite3.connect(settings.events_path, isolation_level=None), "stored_events", "rowid", "?"
 
 
@@ -46,8 +50,9 @@ def rewrite(settings: Settings, old: bytes, new: bytes) -> None:
     """Change events and recompute every digest and every seal's head, as a careful forger would."""
     conn, table, column, mark = connect(settings)
     with conn:
-        rows = conn.execute(f"SELECT {column}, originator_id, originator_version, topic, state FROM {table} "
-                            f"ORDER BY {column}").fetchall()
+        rows = conn.execute(
+            f"SELECT {column}, originator_id, originator_version, topic, state FROM {table} ORDER BY {column}"
+        ).fetchall()
         digest, chain = GENESIS, {}
         for position, originator, version, topic, state in rows:
             state = bytes(state).replace(old, new)
@@ -88,7 +93,7 @@ def test_a_tail_cut_from_both_tables_is_named_by_its_first_missing_position(sett
     problems = compare_with_home(ledger, settings)
     assert len(problems) == 1 and problems[0].position == 11
     assert "the store ends at position 10" in str(problems[0]) and "holds position 12" in str(problems[0])
-    with pytest.raises(anchors.StoreNotAnchored, match="ends at position 10.*holds position 12.*erpflow verify"):
+    with pytest.raises(anchors.StoreNotAnchored, match=r"ends at position 10.*holds position 12.*erpflow verify"):
         anchors.check_head(ledger, settings)
 
 
@@ -98,7 +103,7 @@ def test_a_chain_rewritten_with_its_digests_and_seals_recomputed_is_found(settin
     assert verify(ledger).ok  # consistent: digests and seals recomputed
     problems = compare_with_home(ledger, settings)
     assert len(problems) == 1 and problems[0].position == 12 and "rewritten" in problems[0].problem
-    with pytest.raises(anchors.StoreNotAnchored, match="position 12 .* differs"):
+    with pytest.raises(anchors.StoreNotAnchored, match=r"position 12 .* differs"):
         anchors.check_head(ledger, settings)
 
 

@@ -26,14 +26,23 @@ FLIP_DIGEST = "digest = CASE WHEN substr(digest, 1, 1) = '0' THEN '1' ELSE '0' E
 def recorded_wave(settings: Settings) -> Ledger:
     """A wave with three batches: 12 events, each chained as it was stored."""
     ledger = Ledger(settings)
-    wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
-                plan={}, ctx=CTX.as_dict())
+    wave = Wave(
+        name="pilot",
+        kind="pilot",
+        sites=["Lyon"],
+        cycle=["accounts"],
+        plan_digest="d",
+        inputs={},
+        plan={},
+        ctx=CTX.as_dict(),
+    )
     wave.start_operation("accounts", ["b0", "b1", "b2"], CTX.as_dict())
     wave.reconcile("people", 3, 3, 0, CTX.as_dict())
     ledger.save(wave)
     for n in range(3):
-        batch = Batch(wave="pilot", operation="accounts", key=f"b{n}", items=1, digest="d", details={},
-                      ctx=CTX.as_dict())
+        batch = Batch(
+            wave="pilot", operation="accounts", key=f"b{n}", items=1, digest="d", details={}, ctx=CTX.as_dict()
+        )
         batch.attempt("run-1", CTX.as_dict())
         batch.succeed([{"ref": f"user{n}", "status": "created"}], CTX.as_dict())
         ledger.save(batch)
@@ -60,10 +69,13 @@ def test_an_untouched_log_verifies(settings: Settings):
 
 def test_an_edited_record_is_named_by_its_position(settings: Settings):
     ledger = recorded_wave(settings)
-    tamper(settings, "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), 'user1', 'mallory') AS BLOB)"
-                     " WHERE rowid = 9",
-           "UPDATE stored_events SET state = convert_to(replace(convert_from(state, 'UTF8'), 'user1', 'mallory'),"
-           " 'UTF8') WHERE notification_id = 9")
+    tamper(
+        settings,
+        "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), 'user1', 'mallory') AS BLOB)"
+        " WHERE rowid = 9",
+        "UPDATE stored_events SET state = convert_to(replace(convert_from(state, 'UTF8'), 'user1', 'mallory'),"
+        " 'UTF8') WHERE notification_id = 9",
+    )
     verdict = verify(ledger)
     assert not verdict.ok and verdict.position == 9 and "edited" in verdict.problem and verdict.checked == 8
 
@@ -77,8 +89,11 @@ def test_a_deleted_record_is_named_by_its_position(settings: Settings):
 
 def test_an_inserted_record_is_named_by_its_position(settings: Settings):
     ledger = recorded_wave(settings)
-    tamper(settings, "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
-                     "SELECT originator_id, 99, topic, state FROM stored_events WHERE rowid = 4")
+    tamper(
+        settings,
+        "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+        "SELECT originator_id, 99, topic, state FROM stored_events WHERE rowid = 4",
+    )
     verdict = verify(ledger)
     assert not verdict.ok and verdict.position == 13 and "inserted" in verdict.problem
 
@@ -86,8 +101,10 @@ def test_an_inserted_record_is_named_by_its_position(settings: Settings):
 def test_an_export_checks_with_the_standard_library_alone(settings: Settings, tmp_path: Path):
     ledger = recorded_wave(settings)
     manifest = export(ledger, "pilot", tmp_path / "export")
-    assert manifest["events"] == 12 and manifest["chain_head"] == {"position": 12, "digest": ChainStore(
-        ledger.store_env).head()[1]}
+    assert manifest["events"] == 12 and manifest["chain_head"] == {
+        "position": 12,
+        "digest": ChainStore(ledger.store_env).head()[1],
+    }
     check = [sys.executable, "-I", "-S", str(REPO / "docs" / "verify-export.py"), str(tmp_path / "export")]
     done = subprocess.run(check, capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("ok: 12 events of wave pilot"), done.stderr
@@ -101,8 +118,10 @@ def test_an_export_checks_with_the_standard_library_alone(settings: Settings, tm
 
 def test_a_reordered_pair_of_records_is_named_by_the_first_position(settings: Settings):
     ledger = recorded_wave(settings)
-    swap = ("UPDATE stored_events SET state = CASE rowid WHEN 6 THEN (SELECT state FROM stored_events WHERE rowid = 7)"
-            " ELSE (SELECT state FROM stored_events WHERE rowid = 6) END WHERE rowid IN (6, 7)")
+    swap = (
+        "UPDATE stored_events SET state = CASE rowid WHEN 6 THEN (SELECT state FROM stored_events WHERE rowid = 7)"
+        " ELSE (SELECT state FROM stored_events WHERE rowid = 6) END WHERE rowid IN (6, 7)"
+    )
     tamper(settings, swap, swap.replace("rowid", "notification_id"))
     verdict = verify(ledger)
     assert not verdict.ok and verdict.position == 6 and "reordered" in verdict.problem and verdict.checked == 5
@@ -142,8 +161,9 @@ def test_verify_never_cries_wolf_while_another_process_writes(settings: Settings
         while not stop.is_set():
             n += 1
             started.set()
-            batch = Batch(wave="pilot", operation="accounts", key=f"w{n}", items=1, digest="d", details={},
-                          ctx=CTX.as_dict())
+            batch = Batch(
+                wave="pilot", operation="accounts", key=f"w{n}", items=1, digest="d", details={}, ctx=CTX.as_dict()
+            )
             batch.attempt("run-1", CTX.as_dict())
             writer.save(batch)
 
@@ -177,26 +197,53 @@ def old_store(settings: Settings) -> int:
         name = "erpflow"
 
     old = Old(env=env)
-    wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
-                plan={}, ctx=CTX.as_dict())
+    wave = Wave(
+        name="pilot",
+        kind="pilot",
+        sites=["Lyon"],
+        cycle=["accounts"],
+        plan_digest="d",
+        inputs={},
+        plan={},
+        ctx=CTX.as_dict(),
+    )
     wave.trigger_event(Wave.Started, run_id="run-1", ctx=CTX.as_dict())  # as the code before run streams did
-    wave.trigger_event(Wave.Leased, run_id="run-1", holder="host:1", plan_path="plan.yaml",
-                       expires_at="2027-01-01T00:00:00+00:00", ctx=CTX.as_dict())
-    old.save(wave, Wave(name="other", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d",
-                        inputs={}, plan={}, ctx={**CTX.as_dict(), "wave": "other"}))
+    wave.trigger_event(
+        Wave.Leased,
+        run_id="run-1",
+        holder="host:1",
+        plan_path="plan.yaml",
+        expires_at="2027-01-01T00:00:00+00:00",
+        ctx=CTX.as_dict(),
+    )
+    old.save(
+        wave,
+        Wave(
+            name="other",
+            kind="pilot",
+            sites=["Lyon"],
+            cycle=["accounts"],
+            plan_digest="d",
+            inputs={},
+            plan={},
+            ctx={**CTX.as_dict(), "wave": "other"},
+        ),
+    )
 
     def chain_all() -> tuple[int, str]:
         tables = StoreTables(env)
         tables.query("CREATE TABLE IF NOT EXISTS erpflow_chain (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)")
         position, digest, rows = 0, GENESIS, []
         for record in old.recorder.select_notifications(1, 1000):
-            digest = link(digest, record.id, record.originator_id, record.originator_version, record.topic,
-                          record.state)
+            digest = link(
+                digest, record.id, record.originator_id, record.originator_version, record.topic, record.state
+            )
             position = record.id
             rows.append((position, digest))
         with tables.transaction() as cursor:
-            cursor.executemany("INSERT INTO erpflow_chain (position, digest) VALUES (?, ?) "
-                               "ON CONFLICT (position) DO NOTHING", rows)
+            cursor.executemany(
+                "INSERT INTO erpflow_chain (position, digest) VALUES (?, ?) ON CONFLICT (position) DO NOTHING", rows
+            )
         return position, digest
 
     wave = old.repository.get(wave.id)
@@ -218,8 +265,9 @@ def test_a_store_written_before_each_write_was_chained_opens_and_verifies(settin
     assert types[-2:] == ["Batch.Opened", "Batch.Attempted"]
     assert [type(e).__qualname__ for _, e in ledger.wave_events("other")] == ["Wave.Planned"]
 
-    ledger.save(Batch(wave="pilot", operation="accounts", key="new", items=1, digest="d", details={},
-                      ctx=CTX.as_dict()))
+    ledger.save(
+        Batch(wave="pilot", operation="accounts", key="new", items=1, digest="d", details={}, ctx=CTX.as_dict())
+    )
     again = Ledger(settings)
     assert verify(again).ok and verify(again).checked == total + 1
     assert not again.recorder.lagging()
@@ -236,8 +284,16 @@ def test_a_seal_of_an_old_store_that_no_longer_matches_is_named(settings: Settin
 
 def test_wave_events_read_the_wave_index_not_the_log(settings: Settings, monkeypatch):
     ledger = recorded_wave(settings)
-    other = Wave(name="other", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
-                 plan={}, ctx={**CTX.as_dict(), "wave": "other"})
+    other = Wave(
+        name="other",
+        kind="pilot",
+        sites=["Lyon"],
+        cycle=["accounts"],
+        plan_digest="d",
+        inputs={},
+        plan={},
+        ctx={**CTX.as_dict(), "wave": "other"},
+    )
     ledger.save(other)
     monkeypatch.setattr(ledger.recorder, "select_notifications", None)  # any read of the whole log fails
     pilot = list(ledger.wave_events("pilot", page=5))

@@ -14,8 +14,13 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.postgres
 def test_the_bench_smoke_run_prints_ratios_and_writes_its_report(tmp_path: Path):
     out = tmp_path / "report.md"
-    done = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(out)], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count(": ratio ") == 11
     text = out.read_text()

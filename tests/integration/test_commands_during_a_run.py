@@ -20,8 +20,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def cli(settings: Settings, *args: str):
-    env = {"ERPFLOW_HOME": str(settings.home), "ERPFLOW_EVENT_STORE": settings.event_store.get_secret_value(),
-           "ERPFLOW_ACTOR": "trainer"}
+    env = {
+        "ERPFLOW_HOME": str(settings.home),
+        "ERPFLOW_EVENT_STORE": settings.event_store.get_secret_value(),
+        "ERPFLOW_ACTOR": "trainer",
+    }
     return CliRunner().invoke(app, list(args), env=env)
 
 

@@ -19,13 +19,26 @@ from erpflow.settings import Settings
 def test_a_run_that_lost_its_lease_cannot_renew_it_and_its_abort_leaves_the_new_run_alone(home):
     ledger = Ledger(Settings(home=home))
     first, second = Context("pilot", "alice", "run-1"), Context("pilot", "bob", "run-2")
-    wave = Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
-                plan={}, ctx=first.as_dict())
+    wave = Wave(
+        name="pilot",
+        kind="pilot",
+        sites=["Lyon"],
+        cycle=["accounts"],
+        plan_digest="d",
+        inputs={},
+        plan={},
+        ctx=first.as_dict(),
+    )
     runs = Runs(wave="pilot", ctx=first.as_dict())
     past = datetime.now(UTC) - timedelta(minutes=1)
     runs.start("run-1", first.as_dict(), holder="elsewhere:1", expires_at=past.isoformat())
-    runs.start("run-2", second.as_dict(), holder="elsewhere:2", now=datetime.now(UTC),
-               expires_at=(datetime.now(UTC) + timedelta(minutes=10)).isoformat())
+    runs.start(
+        "run-2",
+        second.as_dict(),
+        holder="elsewhere:2",
+        now=datetime.now(UTC),
+        expires_at=(datetime.now(UTC) + timedelta(minutes=10)).isoformat(),
+    )
     ledger.save(wave, runs)
 
     with pytest.raises(CommandRefused, match="run-1 no longer holds wave 'pilot'"):

@@ -10,18 +10,19 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from erpflow.application import engine
 from erpflow.application.ledger import Ledger
+from erpflow.application.preparation import prepare
 from erpflow.cli import app
+from erpflow.inputs.plan import load_plan
+from erpflow.inputs.sources import read_table
 from erpflow.model.errors import InputError
 from erpflow.model.items import ItemOutcome
-from erpflow.inputs.plan import load_plan
-from erpflow.application.preparation import prepare
-from erpflow.inputs.sources import read_table
 from erpflow.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,10 +36,20 @@ lines_of_plan = PILOT.splitlines(keepends=True)
 # Any character, control characters and rich markup ("[/]", ":x:") included.
 cli_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
 markup_text = st.one_of(cli_text, st.sampled_from(["[/]", "[bold]x", ":x:", "<b>x</b>", "a\\", "[link=x]y[/link]"]))
-PLAN_FIELDS = ("wave: pilot\n", "sites: [Lyon]", "  database: acme", "  source: ../demo/hr_export.csv",
-               "    Comptable: accountant", "      key: REF", "      category: Customer", "name: Claire Fontaine,",
-               "rooms: [Salle Rhône, Salle Saône]", "timezone: Europe/Paris", "sender: formation@acme.example",
-               "  erp: tryton\n")
+PLAN_FIELDS = (
+    "wave: pilot\n",
+    "sites: [Lyon]",
+    "  database: acme",
+    "  source: ../demo/hr_export.csv",
+    "    Comptable: accountant",
+    "      key: REF",
+    "      category: Customer",
+    "name: Claire Fontaine,",
+    "rooms: [Salle Rhône, Salle Saône]",
+    "timezone: Europe/Paris",
+    "sender: formation@acme.example",
+    "  erp: tryton\n",
+)
 
 
 def workspace(tmp_path: Path, plan_text: str = PILOT) -> Path:
@@ -111,8 +122,7 @@ def test_any_bytes_as_a_source_are_a_clear_error_or_a_table(tmp_path: Path, data
 @given(rows=st.lists(st.lists(cells, min_size=0, max_size=10), max_size=12))
 def test_every_hr_row_is_a_person_or_a_rejection_with_its_line(tmp_path: Path, rows: list[list[str]]):
     plan = workspace(tmp_path)
-    text = HR_HEADER + "".join(";".join(c.replace("\n", " ").replace("\r", " ") for c in row) + "\n"
-                               for row in rows)
+    text = HR_HEADER + "".join(";".join(c.replace("\n", " ").replace("\r", " ") for c in row) + "\n" for row in rows)
     (plan.parents[1] / "demo" / "hr_export.csv").write_text(text, encoding="utf-8")
     try:
         prepared = prepare(plan, None)
@@ -120,19 +130,27 @@ def test_every_hr_row_is_a_person_or_a_rejection_with_its_line(tmp_path: Path, r
         assert "hr_export.csv" in str(exc) or "training" in str(exc)
         return
     for batch in prepared.batches["accounts"]:
-        assert all(isinstance(o, ItemOutcome) and o.reason and o.source.startswith("hr_export.csv:")
-                   for o in batch.rejected)
+        assert all(
+            isinstance(o, ItemOutcome) and o.reason and o.source.startswith("hr_export.csv:") for o in batch.rejected
+        )
 
 
 @FUZZ
-@given(values=st.lists(st.one_of(st.none(), st.integers(-10**9, 10**9), st.floats(allow_nan=True), sheet_text,
-                                 st.dates(), st.booleans()), min_size=1, max_size=40))
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(), st.integers(-(10**9), 10**9), st.floats(allow_nan=True), sheet_text, st.dates(), st.booleans()
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_an_xlsx_with_any_cell_values_reads_as_text(tmp_path: Path, values: list):
     book = Workbook()
     sheet = book.active
     sheet.append(["Code fournisseur", "Raison sociale"])
     for i in range(0, len(values), 2):
-        sheet.append(values[i:i + 2])
+        sheet.append(values[i : i + 2])
     path = tmp_path / "suppliers.xlsx"
     book.save(path)
     table = read_table(path, required=["Code fournisseur"])
@@ -175,8 +193,9 @@ def plans_with_a_field_spoiled(draw) -> str:
         return PILOT.replace(field, f"    {value}: accountant")
     if rest.startswith("["):
         return PILOT.replace(field, f"{key}{sep}[{value}]")
-    return PILOT.replace(field, f"{key}{sep}{value}" + ("," if rest.endswith(",") else "\n" if rest.endswith("\n")
-                                                        else ""))
+    return PILOT.replace(
+        field, f"{key}{sep}{value}" + ("," if rest.endswith(",") else "\n" if rest.endswith("\n") else "")
+    )
 
 
 CLI_FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -192,8 +211,16 @@ def test_any_text_in_a_plan_field_is_a_plan_or_one_line_through_the_cli(tmp_path
 
 
 @CLI_FUZZ
-@given(rows=st.lists(st.tuples(st.lists(cli_text, min_size=8, max_size=8), st.sampled_from(["Lyon", None]),
-                               st.sampled_from(["Comptable", None])), max_size=8))
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.lists(cli_text, min_size=8, max_size=8),
+            st.sampled_from(["Lyon", None]),
+            st.sampled_from(["Comptable", None]),
+        ),
+        max_size=8,
+    )
+)
 def test_any_hr_cell_is_a_plan_or_one_line_through_the_cli(tmp_path: Path, rows: list):
     plan = workspace(tmp_path)
     out = io.StringIO()
@@ -210,15 +237,20 @@ def test_any_hr_cell_is_a_plan_or_one_line_through_the_cli(tmp_path: Path, rows:
 def planned_home(tmp_path_factory) -> Path:
     """An erpflow home where the demo pilot is planned and started (nothing run): anomalies go there."""
     home = tmp_path_factory.mktemp("fuzz") / "home"
-    engine.begin(Ledger(Settings(home=home, actor="tester")), prepare(REPO / "deployments" / "plans" / "pilot.yaml"),
-                 "tester", "run-1")
+    engine.begin(
+        Ledger(Settings(home=home, actor="tester")),
+        prepare(REPO / "deployments" / "plans" / "pilot.yaml"),
+        "tester",
+        "run-1",
+    )
     return home
 
 
 @CLI_FUZZ
 @given(actor=markup_text, item=markup_text, reason=markup_text, note=markup_text)
 def test_any_actor_or_anomaly_text_is_recorded_and_shown_or_one_line_through_the_cli(
-        planned_home: Path, actor: str, item: str, reason: str, note: str):
+    planned_home: Path, actor: str, item: str, reason: str, note: str
+):
     assume("\x00" not in actor)  # an environment variable cannot hold NUL
 
     def invoke(*args: str, who: str = actor):

@@ -19,16 +19,28 @@ def succeeded(key: str, outcomes: list[dict]) -> Batch:
 
 def test_update_applies_only_what_came_after_and_rebuild_gives_the_same_rows(settings: Settings):
     ledger = Ledger(settings)
-    ledger.save(succeeded("b1", [{"ref": "alice", "status": "created", "erp_id": 7, "source": "hr.csv:2"},
-                                 {"ref": "bob", "status": "rejected", "reason": "bad e-mail", "source": "hr.csv:3"}]))
+    ledger.save(
+        succeeded(
+            "b1",
+            [
+                {"ref": "alice", "status": "created", "erp_id": 7, "source": "hr.csv:2"},
+                {"ref": "bob", "status": "rejected", "reason": "bad e-mail", "source": "hr.csv:3"},
+            ],
+        )
+    )
     first = update(ledger)
     assert first == 3 and [r["status"] for r in items(ledger, "pilot")] == ["created", "rejected"]
 
     forced = ledger.batch("pilot", "accounts", "b1")
     forced.force("groups changed by hand", CTX)
     forced.attempt("run-2", CTX)
-    forced.succeed([{"ref": "alice", "status": "updated", "erp_id": 7, "source": "hr.csv:2"},
-                    {"ref": "bob", "status": "rejected", "reason": "bad e-mail", "source": "hr.csv:3"}], CTX)
+    forced.succeed(
+        [
+            {"ref": "alice", "status": "updated", "erp_id": 7, "source": "hr.csv:2"},
+            {"ref": "bob", "status": "rejected", "reason": "bad e-mail", "source": "hr.csv:3"},
+        ],
+        CTX,
+    )
     ledger.save(forced, succeeded("b2", [{"ref": "carol", "status": "created", "erp_id": 9, "source": "hr.csv:4"}]))
     assert update(ledger) == 9
     live = items(ledger, "pilot")

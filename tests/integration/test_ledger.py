@@ -16,8 +16,16 @@ CTX = {"wave": "pilot", "actor": "alice", "flow_run_id": "run-1", "operation": "
 
 
 def planned(name: str = "pilot") -> Wave:
-    return Wave(name=name, kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d",
-                inputs={}, plan={}, ctx={**CTX, "wave": name})
+    return Wave(
+        name=name,
+        kind="pilot",
+        sites=["Lyon"],
+        cycle=["accounts"],
+        plan_digest="d",
+        inputs={},
+        plan={},
+        ctx={**CTX, "wave": name},
+    )
 
 
 def test_a_wave_and_its_batches_read_back_as_recorded(settings: Settings):
@@ -52,8 +60,10 @@ def test_events_come_back_in_global_order_filtered_by_wave(settings: Settings):
 
 def test_reading_the_log_pages_through_more_than_one_section(settings: Settings):
     ledger = Ledger(settings)
-    batches = [Batch(wave="pilot", operation="accounts", key=f"k{i}", items=1, digest="x", details={}, ctx=CTX)
-               for i in range(25)]
+    batches = [
+        Batch(wave="pilot", operation="accounts", key=f"k{i}", items=1, digest="x", details={}, ctx=CTX)
+        for i in range(25)
+    ]
     ledger.save(*batches)
     assert len(list(ledger.read_log(page=10))) == 25
 
@@ -79,7 +89,6 @@ def test_an_unreachable_event_store_is_a_clear_error(home):
     settings = Settings(home=home, event_store="postgresql://postgres@127.0.0.1:1/none")
     with pytest.raises(LedgerUnavailable):
         Ledger(settings).wave("pilot")
-
 
 
 def _open_and_record(url: str, name: str) -> str:
@@ -108,16 +117,26 @@ def test_a_batch_opened_before_its_items_were_named_reads_back_with_no_refs(sett
 
     ledger = Ledger(settings)
     aggregate = batch_id("pilot", "accounts", "old-1")
-    state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-06-01T08:00:00+00:00"},
-             "originator_topic": "erpflow.model.batch:Batch", "wave": "pilot", "operation": "accounts",
-             "key": "old-1", "items": 2, "digest": "d", "details": {}, "ctx": CTX}
-    ledger.recorder.insert_events([StoredEvent(aggregate, 1, "erpflow.model.batch:Batch.Opened",
-                                               json.dumps(state).encode())])
+    state = {
+        "timestamp": {"_type_": "datetime_iso", "_data_": "2026-06-01T08:00:00+00:00"},
+        "originator_topic": "erpflow.model.batch:Batch",
+        "wave": "pilot",
+        "operation": "accounts",
+        "key": "old-1",
+        "items": 2,
+        "digest": "d",
+        "details": {},
+        "ctx": CTX,
+    }
+    ledger.recorder.insert_events(
+        [StoredEvent(aggregate, 1, "erpflow.model.batch:Batch.Opened", json.dumps(state).encode())]
+    )
     old = ledger.batch("pilot", "accounts", "old-1")
     assert old.refs == [] and old.items == 2 and old.status == "open"
 
-    new = Batch(wave="pilot", operation="accounts", key="new-1", items=1, digest="d", details={}, ctx=CTX,
-                refs=["alice"])
+    new = Batch(
+        wave="pilot", operation="accounts", key="new-1", items=1, digest="d", details={}, ctx=CTX, refs=["alice"]
+    )
     ledger.save(new)
     assert ledger.batch("pilot", "accounts", "new-1").refs == ["alice"]
     stored = ledger.recorder.select_events(new.id)[0]

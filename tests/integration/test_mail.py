@@ -15,12 +15,22 @@ from erpflow.targets.mail import OutboxMailer, SmtpMailer, build_invitation
 
 START = datetime(2027, 1, 11, 8, tzinfo=UTC)
 TRAINER = Trainer("Claire Fontaine", "claire.fontaine@acme.example")
-PEOPLE = (Trainee("eberard", "Élodie Bérard", "elodie.berard@acme.example", "controller", "Lyon", True),
-          Trainee("refused", "Noël Refusé", "refused@acme.example", "controller", "Lyon", True),
-          Trainee("jmartin", "Jean Martin", "jean.martin@acme.example", "controller", "Lyon", True))
-SESSION = Session("lyon/controller/1", "Accounting in Tryton (key users)", "controller", "Lyon",
-                  "Accounting in Tryton (key users)", True,
-                  Slot(START, START + timedelta(hours=3), "Salle Rhône", "Lyon"), TRAINER, PEOPLE)
+PEOPLE = (
+    Trainee("eberard", "Élodie Bérard", "elodie.berard@acme.example", "controller", "Lyon", True),
+    Trainee("refused", "Noël Refusé", "refused@acme.example", "controller", "Lyon", True),
+    Trainee("jmartin", "Jean Martin", "jean.martin@acme.example", "controller", "Lyon", True),
+)
+SESSION = Session(
+    "lyon/controller/1",
+    "Accounting in Tryton (key users)",
+    "controller",
+    "Lyon",
+    "Accounting in Tryton (key users)",
+    True,
+    Slot(START, START + timedelta(hours=3), "Salle Rhône", "Lyon"),
+    TRAINER,
+    PEOPLE,
+)
 SENDER = "formation@acme.example"
 
 
@@ -56,8 +66,7 @@ def test_invitations_reach_the_server_with_a_calendar_request(smtp_server):
 def test_a_refused_recipient_is_rejected_while_the_others_are_sent(smtp_server):
     handler, port = smtp_server, smtp_server.port
     outcomes = SmtpMailer("127.0.0.1", port, SENDER, timeout=5).send(invitations())
-    assert [(o.ref, o.status) for o in outcomes] == [("eberard", "sent"), ("refused", "rejected"),
-                                                     ("jmartin", "sent")]
+    assert [(o.ref, o.status) for o in outcomes] == [("eberard", "sent"), ("refused", "rejected"), ("jmartin", "sent")]
     assert "refused@acme.example refused: 550" in outcomes[1].reason and "\n" not in outcomes[1].reason
     assert [e.rcpt_tos for e in handler.envelopes] == [["elodie.berard@acme.example"], ["jean.martin@acme.example"]]
 
@@ -73,8 +82,9 @@ def test_the_password_never_shows_in_the_mailer_or_a_refused_login(smtp_login_se
     assert password not in repr(mailer) and password not in str(vars(mailer))
 
     with pytest.raises(TargetUnavailable, match="refused the login of 'trainer'") as caught:
-        SmtpMailer("127.0.0.1", smtp_login_server.port, SENDER, "trainer", SecretStr(password), timeout=5) \
-            .send(invitations())
+        SmtpMailer("127.0.0.1", smtp_login_server.port, SENDER, "trainer", SecretStr(password), timeout=5).send(
+            invitations()
+        )
     assert password not in str(caught.value) and caught.value.__cause__ is None
 
 
@@ -86,7 +96,10 @@ def test_the_outbox_writes_parseable_files_and_a_second_send_overwrites_them(tmp
     assert [o.erp_id for o in second] == [o.erp_id for o in first]
     files = sorted(p for p in (tmp_path / "outbox").rglob("*") if p.is_file())
     assert [p.relative_to(tmp_path / "outbox").as_posix() for p in files] == [
-        "lyon-controller-1/eberard.eml", "lyon-controller-1/jmartin.eml", "lyon-controller-1/refused.eml"]
+        "lyon-controller-1/eberard.eml",
+        "lyon-controller-1/jmartin.eml",
+        "lyon-controller-1/refused.eml",
+    ]
     assert sorted(map(str, files)) == sorted(o.erp_id for o in second)
     message = email.message_from_bytes(files[1].read_bytes(), policy=policy.default)
     assert message["To"] == "Jean Martin <jean.martin@acme.example>"

@@ -4,25 +4,48 @@ from __future__ import annotations
 
 import pytest
 
-from erpflow.orchestration import mirror
 from erpflow.application.ledger import Ledger
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.wave import Wave
+from erpflow.orchestration import mirror
 
 
 def ctx(wave: str, operation: str = "") -> dict[str, str]:
-    return {"wave": wave, "actor": "tester", "flow_run_id": "3c2a2b88-240e-44c1-9565-c8f75271e2ae",
-            "operation": operation, "code_version": "0"}
+    return {
+        "wave": wave,
+        "actor": "tester",
+        "flow_run_id": "3c2a2b88-240e-44c1-9565-c8f75271e2ae",
+        "operation": operation,
+        "code_version": "0",
+    }
 
 
 def recorded(settings) -> Ledger:
     """A wave planned with a large plan snapshot, and 24 anomalies raised on it: 25 events."""
     ledger = Ledger(settings)
-    ledger.save(Wave(name="north", kind="pilot", sites=["Lille"], cycle=["migration"], plan_digest="d" * 64,
-                     inputs={}, plan={"rows": ["x" * 100] * 50}, ctx=ctx("north")))
+    ledger.save(
+        Wave(
+            name="north",
+            kind="pilot",
+            sites=["Lille"],
+            cycle=["migration"],
+            plan_digest="d" * 64,
+            inputs={},
+            plan={"rows": ["x" * 100] * 50},
+            ctx=ctx("north"),
+        )
+    )
     for n in range(24):
-        ledger.save(Anomaly(wave="north", operation="migration", item=f"C{n:05d}", severity="major",
-                            reason=f"row {n} rejected", ctx=ctx("north", "migration")))
+        ledger.save(
+            Anomaly(
+                wave="north",
+                operation="migration",
+                item=f"C{n:05d}",
+                severity="major",
+                reason=f"row {n} rejected",
+                ctx=ctx("north", "migration"),
+            )
+        )
     return ledger
 
 

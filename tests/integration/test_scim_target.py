@@ -30,8 +30,11 @@ def test_users_are_created_with_their_groups_then_unchanged(scim_server):
     first = scim.upsert_users([ALICE, BOB])
     assert [(o.ref, o.status) for o in first] == [("alice", "created"), ("bob", "created")]
     assert first[0].erp_id and first[0].source == "hr.csv:2"
-    assert members(scim) == {"Accounting": {"alice"}, "Party Administration": {"bob"},
-                             "Product Administration": {"bob"}}
+    assert members(scim) == {
+        "Accounting": {"alice"},
+        "Party Administration": {"bob"},
+        "Product Administration": {"bob"},
+    }
     found = scim.find_users(["alice", "bob", "nobody"])
     assert found["alice"] == {"id": first[0].erp_id, "name": "Alice Martin", "email": "alice@acme.example"}
     assert "nobody" not in found
@@ -45,10 +48,12 @@ def test_a_changed_email_and_role_are_recorded_before_and_after(scim_server):
     scim = target(scim_server())
     scim.upsert_users([ALICE, BOB])
     moved = UserSpec("alice", "Alice Martin", "alice.martin@acme.example", ("Party Administration",))
-    outcome, = scim.upsert_users([moved])
+    (outcome,) = scim.upsert_users([moved])
     assert outcome.status == "updated"
-    assert outcome.changes == {"email": ["alice@acme.example", "alice.martin@acme.example"],
-                               "groups": [["Accounting"], ["Party Administration"]]}
+    assert outcome.changes == {
+        "email": ["alice@acme.example", "alice.martin@acme.example"],
+        "groups": [["Accounting"], ["Party Administration"]],
+    }
     groups = members(scim)
     assert groups["Accounting"] == set() and groups["Party Administration"] == {"alice", "bob"}
 
@@ -62,16 +67,18 @@ def test_a_refused_user_is_rejected_with_the_servers_reason_while_the_others_loa
     assert re.match(r"SCIM 409: .*already in use", outcomes[2].reason)
 
 
-@pytest.mark.parametrize("bulk, requests", [
-    ({"supported": True, "maxOperations": 7, "maxPayloadSize": 1048576}, {3}),  # 20 users: 7 + 7 + 6
-    ({"supported": True, "maxOperations": 1000, "maxPayloadSize": 2500}, set(range(2, 21))),  # ~170 bytes each
-    (None, {0}),  # no /Bulk: one POST per user
-])
+@pytest.mark.parametrize(
+    "bulk, requests",
+    [
+        ({"supported": True, "maxOperations": 7, "maxPayloadSize": 1048576}, {3}),  # 20 users: 7 + 7 + 6
+        ({"supported": True, "maxOperations": 1000, "maxPayloadSize": 2500}, set(range(2, 21))),  # ~170 bytes each
+        (None, {0}),  # no /Bulk: one POST per user
+    ],
+)
 def test_writes_respect_the_bulk_limits_the_server_advertises(scim_server, bulk, requests):
     server = scim_server(bulk)
     scim = target(server)
-    people = [UserSpec(f"u{i:03d}", f"User {i} " + "x" * 60, f"u{i}@acme.example", ("Accounting",))
-              for i in range(20)]
+    people = [UserSpec(f"u{i:03d}", f"User {i} " + "x" * 60, f"u{i}@acme.example", ("Accounting",)) for i in range(20)]
     assert [o.status for o in scim.upsert_users(people)] == ["created"] * 20
     log = server.log.read_text()
     assert log.count("POST /v2/Bulk") in requests and '" 413 ' not in log  # none too large for the server

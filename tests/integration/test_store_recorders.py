@@ -58,8 +58,14 @@ class PostgresStore:
 
 def _pg_datastore(schema: str) -> PostgresDatastore:
     parts = psycopg.conninfo.conninfo_to_dict(POSTGRES)
-    return PostgresDatastore(dbname=parts["dbname"], host=parts["host"], port=parts.get("port", "5432"),
-                             user=parts["user"], password=parts.get("password", ""), schema=schema)
+    return PostgresDatastore(
+        dbname=parts["dbname"],
+        host=parts["host"],
+        port=parts.get("port", "5432"),
+        user=parts["user"],
+        password=parts.get("password", ""),
+        schema=schema,
+    )
 
 
 def assert_chained(recorder) -> int:
@@ -67,8 +73,9 @@ def assert_chained(recorder) -> int:
     records = recorder.select_notifications(None, 10**6)
     previous, expected = GENESIS, []
     for record in records:
-        previous = link(previous, record.id, record.originator_id, record.originator_version, record.topic,
-                        record.state)
+        previous = link(
+            previous, record.id, record.originator_id, record.originator_version, record.topic, record.state
+        )
         expected.append((record.id, previous))
     assert recorder.select_chain(1, None) == expected
     return len(records)
@@ -93,9 +100,8 @@ class ChainChecks:
         recorder.insert_events([StoredEvent(second, 1, "t3", b"c")])
         chain = recorder.select_chain(1, None)
         expected, previous = [], GENESIS
-        for position, event in zip([*ids, ids[-1] + 1], [*events, StoredEvent(second, 1, "t3", b"c")]):
-            previous = link(previous, position, event.originator_id, event.originator_version, event.topic,
-                            event.state)
+        for position, event in zip([*ids, ids[-1] + 1], [*events, StoredEvent(second, 1, "t3", b"c")], strict=False):
+            previous = link(previous, position, event.originator_id, event.originator_version, event.topic, event.state)
             expected.append((position, previous))
         assert chain == expected and recorder.chain_head() == expected[-1]
         assert [n.id for n in recorder.select_wave("pilot", 0, 10)] == [ids[0]]
@@ -157,6 +163,7 @@ class TestChainedSQLiteFactory(InfrastructureFactoryTestCase):
 @pytest.mark.postgres
 class TestChainedPostgresFactory(PostgresStore, InfrastructureFactoryTestCase):
     """(PostgresStore creates the schema before the factory is constructed.)"""
+
     def expected_factory_class(self):
         return postgres.ChainedPostgresFactory
 
@@ -182,11 +189,18 @@ class TestChainedPostgresFactory(PostgresStore, InfrastructureFactoryTestCase):
     def env(self) -> Environment:
         if "_env" not in self.__dict__:
             parts = psycopg.conninfo.conninfo_to_dict(POSTGRES)
-            self._env = Environment("TestCase", {
-                InfrastructureFactory.PERSISTENCE_MODULE: postgres.__name__, "POSTGRES_DBNAME": parts["dbname"],
-                "POSTGRES_HOST": parts["host"], "POSTGRES_PORT": parts.get("port", "5432"),
-                "POSTGRES_USER": parts["user"], "POSTGRES_PASSWORD": parts.get("password", ""),
-                "POSTGRES_SCHEMA": self.schema})
+            self._env = Environment(
+                "TestCase",
+                {
+                    InfrastructureFactory.PERSISTENCE_MODULE: postgres.__name__,
+                    "POSTGRES_DBNAME": parts["dbname"],
+                    "POSTGRES_HOST": parts["host"],
+                    "POSTGRES_PORT": parts.get("port", "5432"),
+                    "POSTGRES_USER": parts["user"],
+                    "POSTGRES_PASSWORD": parts.get("password", ""),
+                    "POSTGRES_SCHEMA": self.schema,
+                },
+            )
         return self._env
 
 

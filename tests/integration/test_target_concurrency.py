@@ -11,17 +11,22 @@ import pytest
 from pydantic import SecretStr
 
 from erpflow.model.items import UserSpec
-from erpflow.targets.tryton_remote import RemoteTryton
 from erpflow.targets.scim import ScimTarget
 from erpflow.targets.tryton import TrytonTarget
+from erpflow.targets.tryton_remote import RemoteTryton
 
 pytestmark = pytest.mark.tryton
 GROUPS = ("Accounting", "Party Administration")
 
 
 def batches(count: int = 4, size: int = 15) -> list[list[UserSpec]]:
-    return [[UserSpec(f"b{b}u{i:02d}", f"User {b}-{i}", f"b{b}u{i:02d}@acme.example", (GROUPS[(b + i) % 2],))
-             for i in range(size)] for b in range(count)]
+    return [
+        [
+            UserSpec(f"b{b}u{i:02d}", f"User {b}-{i}", f"b{b}u{i:02d}@acme.example", (GROUPS[(b + i) % 2],))
+            for i in range(size)
+        ]
+        for b in range(count)
+    ]
 
 
 def in_flight(target, method: str, monkeypatch) -> list[int]:
@@ -50,10 +55,13 @@ def run_at_once(target, work: list[list[UserSpec]]) -> list[list]:
 
 
 @pytest.mark.parametrize("limit", [1, 3])
-def test_batches_run_at_once_against_a_tryton_server_up_to_the_limit_and_share_one_mark(tryton_server, limit,
-                                                                                          monkeypatch):
-    target = TrytonTarget(RemoteTryton(tryton_server.url, tryton_server.database, "admin",
-                                       SecretStr(tryton_server.password)), concurrency=limit)
+def test_batches_run_at_once_against_a_tryton_server_up_to_the_limit_and_share_one_mark(
+    tryton_server, limit, monkeypatch
+):
+    target = TrytonTarget(
+        RemoteTryton(tryton_server.url, tryton_server.database, "admin", SecretStr(tryton_server.password)),
+        concurrency=limit,
+    )
     most = in_flight(target, "_users", monkeypatch)
     work = batches()
     outcomes = run_at_once(target, work)

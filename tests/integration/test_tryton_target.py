@@ -21,14 +21,18 @@ pytestmark = pytest.mark.tryton
 
 COMPANY = ConfigItem("company", "company", {"party_name": "Acme", "currency": "EUR", "timezone": "Europe/Paris"})
 CHART = ConfigItem("chart", "chart", {"template": "Universal Chart of Accounts"})
-FY_2027 = ConfigItem("fiscal_year:2027", "fiscal_year",
-                     {"name": "2027", "start_date": "2027-01-01", "end_date": "2027-12-31", "period": "month"})
+FY_2027 = ConfigItem(
+    "fiscal_year:2027",
+    "fiscal_year",
+    {"name": "2027", "start_date": "2027-01-01", "end_date": "2027-12-31", "period": "month"},
+)
 ALICE = UserSpec("alice", "Alice Martin", "alice@acme.example", ("Accounting",), source="hr.xlsx:2")
 BOB = UserSpec("bob", "Bob Durand", "bob@acme.example", ("Party Administration", "Product Administration"))
 
 
-def test_the_template_holds_countries_currencies_and_a_private_admin_password(tryton: TrytonTarget,
-                                                                             tryton_template: Path):
+def test_the_template_holds_countries_currencies_and_a_private_admin_password(
+    tryton: TrytonTarget, tryton_template: Path
+):
     assert tryton.count("country.country") >= 249
     assert tryton.count("currency.currency", [("code", "in", ["EUR", "USD", "GBP", "CHF"])]) == 4
     password = tryton_template.with_name("admin.pass")
@@ -38,8 +42,10 @@ def test_the_template_holds_countries_currencies_and_a_private_admin_password(tr
 def test_users_are_created_with_their_groups(tryton: TrytonTarget):
     outcomes = tryton.upsert_users([ALICE, BOB])
 
-    assert [(o.ref, o.status, o.source) for o in outcomes] == [("alice", "created", "hr.xlsx:2"),
-                                                              ("bob", "created", "")]
+    assert [(o.ref, o.status, o.source) for o in outcomes] == [
+        ("alice", "created", "hr.xlsx:2"),
+        ("bob", "created", ""),
+    ]
     found = tryton.find_users(["alice", "bob"])
     assert found["alice"]["groups"] == ["Accounting"]
     assert found["bob"]["groups"] == ["Party Administration", "Product Administration"]
@@ -59,11 +65,13 @@ def test_a_changed_email_and_role_are_recorded_before_and_after(tryton: TrytonTa
     tryton.upsert_users([ALICE])
     moved = UserSpec("alice", "Alice Martin", "a.martin@acme.example", ("Party Administration",))
 
-    outcome, = tryton.upsert_users([moved])
+    (outcome,) = tryton.upsert_users([moved])
 
     assert outcome.status == "updated"
-    assert outcome.changes == {"email": ["alice@acme.example", "a.martin@acme.example"],
-                               "groups": [["Accounting"], ["Party Administration"]]}
+    assert outcome.changes == {
+        "email": ["alice@acme.example", "a.martin@acme.example"],
+        "groups": [["Accounting"], ["Party Administration"]],
+    }
     assert tryton.find_users(["alice"])["alice"]["groups"] == ["Party Administration"]
 
 
@@ -85,17 +93,34 @@ def test_a_batch_of_500_users_loads_in_one_call(tryton: TrytonTarget):
 
 
 def test_parties_are_loaded_with_address_vat_and_category(tryton: TrytonTarget):
-    acme = PartySpec("C001", "Acme SARL", "Customers", "compta@acme.example", "+33 4 72 00 00 00", "FR 40 303265045",
-                     Address("1 rue de la République", "69001", "Lyon", "fr"), source="customers.csv:2")
+    acme = PartySpec(
+        "C001",
+        "Acme SARL",
+        "Customers",
+        "compta@acme.example",
+        "+33 4 72 00 00 00",
+        "FR 40 303265045",
+        Address("1 rue de la République", "69001", "Lyon", "fr"),
+        source="customers.csv:2",
+    )
     plain = PartySpec("C002", "Globex", "Customers")
 
     outcomes = tryton.upsert_parties([acme, plain])
 
     assert [o.status for o in outcomes] == ["created", "created"]
     party = tryton.find_parties(["C001"])["C001"]
-    assert party == {"id": outcomes[0].erp_id, "name": "Acme SARL", "categories": ["Customers"],
-                     "email": "compta@acme.example", "phone": "+33 4 72 00 00 00", "vat": "FR40303265045",
-                     "street": "1 rue de la République", "postal_code": "69001", "city": "Lyon", "country": "FR"}
+    assert party == {
+        "id": outcomes[0].erp_id,
+        "name": "Acme SARL",
+        "categories": ["Customers"],
+        "email": "compta@acme.example",
+        "phone": "+33 4 72 00 00 00",
+        "vat": "FR40303265045",
+        "street": "1 rue de la République",
+        "postal_code": "69001",
+        "city": "Lyon",
+        "country": "FR",
+    }
     assert tryton.count("party.category", [("name", "=", "Customers")]) == 1
     assert [o.status for o in tryton.upsert_parties([acme, plain])] == ["unchanged", "unchanged"]
 
@@ -112,7 +137,7 @@ def test_a_bad_vat_is_rejected_with_trytons_reason_and_the_others_load(tryton: T
 
 
 def test_an_unknown_country_is_rejected(tryton: TrytonTarget):
-    outcome, = tryton.upsert_parties([PartySpec("C9", "Nowhere Ltd", address=Address(city="X", country="ZZ"))])
+    (outcome,) = tryton.upsert_parties([PartySpec("C9", "Nowhere Ltd", address=Address(city="X", country="ZZ"))])
 
     assert (outcome.status, outcome.reason) == ("rejected", "unknown country code 'ZZ'")
 
@@ -128,8 +153,13 @@ def test_products_wait_for_a_company_then_load_with_prices_and_unit(tryton: Tryt
     assert [o.status for o in outcomes] == ["created", "created", "rejected"]
     found = tryton.find_products(["P-001"])["P-001"]
     assert (found["id"], found["kind"], found["list_price"], found["cost_price"], found["uom"]) == (
-        outcomes[0].erp_id, "goods", Decimal("12.50"), Decimal("7.10"), "u")
-    changed, = tryton.upsert_products([ProductSpec("P-001", "Widget", "goods", Decimal("12.5"), Decimal("8"), "u")])
+        outcomes[0].erp_id,
+        "goods",
+        Decimal("12.50"),
+        Decimal("7.10"),
+        "u",
+    )
+    (changed,) = tryton.upsert_products([ProductSpec("P-001", "Widget", "goods", Decimal("12.5"), Decimal("8"), "u")])
     assert (changed.status, changed.changes) == ("updated", {"cost_price": ["7.10", "8"]})
 
 
@@ -146,12 +176,17 @@ def test_company_chart_and_fiscal_year_are_created_then_unchanged(tryton: Tryton
 def test_config_refusals_are_item_level(tryton: TrytonTarget):
     tryton.apply_config([COMPANY, FY_2027])
 
-    outcomes = tryton.apply_config([
-        ConfigItem("company", "company", {"party_name": "Acme Group", "currency": "USD"}),
-        ConfigItem("company", "company", {"party_name": "Acme Group", "currency": "EUR"}),
-        ConfigItem("fiscal_year:2027", "fiscal_year", {"name": "2027", "start_date": "2027-04-01",
-                                                      "end_date": "2028-03-31", "period": "quarter"}),
-    ])
+    outcomes = tryton.apply_config(
+        [
+            ConfigItem("company", "company", {"party_name": "Acme Group", "currency": "USD"}),
+            ConfigItem("company", "company", {"party_name": "Acme Group", "currency": "EUR"}),
+            ConfigItem(
+                "fiscal_year:2027",
+                "fiscal_year",
+                {"name": "2027", "start_date": "2027-04-01", "end_date": "2028-03-31", "period": "quarter"},
+            ),
+        ]
+    )
 
     assert [o.status for o in outcomes] == ["rejected", "updated", "rejected"]
     assert outcomes[0].reason == "the currency of an existing company cannot change (EUR -> USD)"
@@ -160,10 +195,13 @@ def test_config_refusals_are_item_level(tryton: TrytonTarget):
 
 
 def test_a_setting_change_is_recorded_before_and_after(tryton: TrytonTarget):
-    item = ConfigItem("setting:party.configuration.identifier_types", "setting",
-                      {"model": "party.configuration", "field": "identifier_types", "value": ["eu_vat"]})
+    item = ConfigItem(
+        "setting:party.configuration.identifier_types",
+        "setting",
+        {"model": "party.configuration", "field": "identifier_types", "value": ["eu_vat"]},
+    )
 
-    outcome, = tryton.apply_config([item])
+    (outcome,) = tryton.apply_config([item])
 
     assert (outcome.status, outcome.changes) == ("updated", {"identifier_types": [None, ["eu_vat"]]})
     assert tryton.apply_config([item])[0].status == "unchanged"
@@ -204,8 +242,9 @@ def test_a_refused_login_is_final_and_an_unreachable_server_unavailable(tryton_s
 
 
 def test_an_expired_session_fails_one_call_as_unavailable_and_the_next_logs_in_again(tryton_server):
-    target = TrytonTarget(RemoteTryton(tryton_server.url, tryton_server.database, "admin",
-                                       SecretStr(tryton_server.password)))
+    target = TrytonTarget(
+        RemoteTryton(tryton_server.url, tryton_server.database, "admin", SecretStr(tryton_server.password))
+    )
     users = target.count("res.user")
     target._config.server.common.db.logout()  # what trytond does to a session idle for longer than its timeout
     with pytest.raises(TargetUnavailable):

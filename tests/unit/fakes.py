@@ -37,8 +37,15 @@ class FakeErp:
         return self._upsert(self.users, users, "login")
 
     def find_users(self, logins: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return {login: {"id": list(self.users).index(login) + 1, "groups": list(self.users[login].groups),
-                        "email": self.users[login].email} for login in logins if login in self.users}
+        return {
+            login: {
+                "id": list(self.users).index(login) + 1,
+                "groups": list(self.users[login].groups),
+                "email": self.users[login].email,
+            }
+            for login in logins
+            if login in self.users
+        }
 
     def managed(self, logins: Sequence[str]) -> set[str]:
         return {login for login in logins if login in self.users}

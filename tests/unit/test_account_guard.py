@@ -31,11 +31,14 @@ def test_the_targets_built_in_account_is_refused_under_any_login():
     assert "built-in" in refusal("boss", [], Existing(managed=True, builtin=True), adopt=True)
 
 
-@pytest.mark.parametrize("existing", [
-    Existing(managed=False, groups=frozenset({"Administration"})),
-    Existing(managed=False, groups=frozenset({"Accounting", "IT Admins"}), admin_groups=frozenset({"IT Admins"})),
-    Existing(managed=True, groups=frozenset({"Accounting", "IT Admins"}), admin_groups=frozenset({"IT Admins"})),
-])
+@pytest.mark.parametrize(
+    "existing",
+    [
+        Existing(managed=False, groups=frozenset({"Administration"})),
+        Existing(managed=False, groups=frozenset({"Accounting", "IT Admins"}), admin_groups=frozenset({"IT Admins"})),
+        Existing(managed=True, groups=frozenset({"Accounting", "IT Admins"}), admin_groups=frozenset({"IT Admins"})),
+    ],
+)
 def test_a_member_of_an_administration_group_is_never_written_even_adopted(existing: Existing):
     why = refusal("jdupont", ["Accounting"], existing, adopt=True)
     assert "is an administrator (member of" in why

@@ -33,8 +33,14 @@ def ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ledger:
         yield Ledger(Settings(home=tmp_path))
 
 
-def run(ledger: Ledger, prepared: PreparedWave, targets: FakeTargets, run_id: str = "run-1",
-        operations: list[str] | None = None, force: str = "") -> Context:
+def run(
+    ledger: Ledger,
+    prepared: PreparedWave,
+    targets: FakeTargets,
+    run_id: str = "run-1",
+    operations: list[str] | None = None,
+    force: str = "",
+) -> Context:
     """A run through the engine's use cases, the way the flow calls them; its context."""
     todo = engine.operations_to_run(ledger, prepared)
     ctx = engine.begin(ledger, prepared, "integrator", run_id)
@@ -77,8 +83,10 @@ def test_a_second_manual_anomaly_on_the_same_item_gets_its_own(ledger, prepared)
     first = anomalies.raise_by_hand(ledger, "pilot", "jdupont", "cannot log in", "alice", severity="blocking")
     second = anomalies.raise_by_hand(ledger, "pilot", "jdupont", "wrong groups", "bob")
     assert first.id != second.id
-    assert [(a.item, a.reason) for a in listed(ledger, "pilot")] == [("jdupont", "cannot log in"),
-                                                                    ("jdupont", "wrong groups")]
+    assert [(a.item, a.reason) for a in listed(ledger, "pilot")] == [
+        ("jdupont", "cannot log in"),
+        ("jdupont", "wrong groups"),
+    ]
 
 
 def test_an_anomaly_is_commented_and_resolved_only_with_a_reason(ledger, prepared):
@@ -127,7 +135,17 @@ def test_commands_typed_while_a_run_holds_the_wave_never_abort_it(ledger, prepar
 def test_an_operation_cannot_start_without_a_run(ledger, prepared):
     from erpflow.model.wave import Wave
 
-    ledger.save(Wave(name="pilot", kind="pilot", sites=["Lyon"], cycle=["accounts"], plan_digest="d", inputs={},
-                     plan={}, ctx=Context("pilot", "x").as_dict()))
+    ledger.save(
+        Wave(
+            name="pilot",
+            kind="pilot",
+            sites=["Lyon"],
+            cycle=["accounts"],
+            plan_digest="d",
+            inputs={},
+            plan={},
+            ctx=Context("pilot", "x").as_dict(),
+        )
+    )
     with pytest.raises(CommandRefused, match="no run in progress"):
         engine.start_operation(ledger, Context("pilot", "x", "run-1", "accounts"), prepared.batches["accounts"])

@@ -37,8 +37,14 @@ def test_the_hr_export_is_a_french_semicolon_csv_with_a_bom(demo):
     people = rows(demo["hr_export.csv"], ";", "utf-8-sig")
     sites = Counter(p["Site"] for p in people)
     assert len(people) == 300 and set(sites) == {"Lyon", "Nantes", "Lille"} and sites["Lyon"] == 100
-    assert set(p["Fonction"] for p in people) == {"Comptable", "Contrôleur de gestion", "Acheteur", "Commercial",
-                                                  "Magasinier", "Responsable administratif"}
+    assert set(p["Fonction"] for p in people) == {
+        "Comptable",
+        "Contrôleur de gestion",
+        "Acheteur",
+        "Commercial",
+        "Magasinier",
+        "Responsable administratif",
+    }
     assert any(ch in "éèëêïîôç" for p in people for ch in p["Prénom"] + p["Nom"])
     assert all(p["Date d'entrée"][2] == "/" and p["Date d'entrée"][5] == "/" for p in people)
 

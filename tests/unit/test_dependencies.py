@@ -34,6 +34,9 @@ def test_every_imported_package_is_a_declared_dependency():
         name, _, extras = re.match(r"([A-Za-z0-9_.-]+)(\[([^\]]*)\])?", requirement).groups()
         declared |= {_normal(name), *(_normal(e) for e in (extras or "").split(",") if e)}
     distributions = packages_distributions()
-    missing = {module: distributions.get(module, [module]) for module in _imported(REPO / "src" / "erpflow")
-               if not any(_normal(d) in declared for d in distributions.get(module, [module]))}
+    missing = {
+        module: distributions.get(module, [module])
+        for module in _imported(REPO / "src" / "erpflow")
+        if not any(_normal(d) in declared for d in distributions.get(module, [module]))
+    }
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"

@@ -15,21 +15,36 @@ CTX = {"wave": "pilot", "actor": "committee", "flow_run_id": "", "operation": ""
 
 
 def facts(**changes) -> Facts:
-    clean = dict(open_anomalies={"major": 2}, invited=100, attended=95, rows_read=200, rows_rejected=2,
-                 operations_done=4, operations=4)
+    clean = dict(
+        open_anomalies={"major": 2},
+        invited=100,
+        attended=95,
+        rows_read=200,
+        rows_rejected=2,
+        operations_done=4,
+        operations=4,
+    )
     return Facts(**{**clean, **changes})
 
 
 def test_a_clean_pilot_passes_every_criterion():
     results = evaluate(PILOT_EXIT, facts())
     assert [(r.id, r.measured, r.passed) for r in results] == [
-        ("no-open-blocking-anomaly", 0, True), ("training-completion", 0.95, True),
-        ("migration-rejects", 0.01, True), ("operations-completed", 1, True)]
+        ("no-open-blocking-anomaly", 0, True),
+        ("training-completion", 0.95, True),
+        ("migration-rejects", 0.01, True),
+        ("operations-completed", 1, True),
+    ]
 
 
 def test_each_criterion_fails_on_its_own_fact():
-    failed = {r.id for r in evaluate(PILOT_EXIT, facts(open_anomalies={"blocking": 1}, attended=80,
-                                                        rows_rejected=5, operations_done=3)) if not r.passed}
+    failed = {
+        r.id
+        for r in evaluate(
+            PILOT_EXIT, facts(open_anomalies={"blocking": 1}, attended=80, rows_rejected=5, operations_done=3)
+        )
+        if not r.passed
+    }
     assert failed == {"no-open-blocking-anomaly", "training-completion", "migration-rejects", "operations-completed"}
     assert evaluate(PILOT_EXIT, facts(invited=0, attended=0))[1].measured == 0
 

@@ -61,11 +61,14 @@ def test_a_few_aliases_still_load(tmp_path: Path):
     assert data["again"] == {"France": "FR", "Belgique": "BE"} and data["merged"]["a"] == "b"
 
 
-@pytest.mark.parametrize("text, line, reason", [
-    ("a: &a [1, *a]\n", 1, "alias *a is inside its own anchor"),
-    ("[" * 5000 + "]" * 5000 + "\n", 1, "nested deeper than 64 levels"),
-    ("a: 1\n? [b]\n: 2\n", 2, "a key must be plain text"),
-])
+@pytest.mark.parametrize(
+    "text, line, reason",
+    [
+        ("a: &a [1, *a]\n", 1, "alias *a is inside its own anchor"),
+        ("[" * 5000 + "]" * 5000 + "\n", 1, "nested deeper than 64 levels"),
+        ("a: 1\n? [b]\n: 2\n", 2, "a key must be plain text"),
+    ],
+)
 def test_self_referring_deep_or_odd_yaml_is_refused_with_its_line(tmp_path: Path, text: str, line: int, reason: str):
     path = tmp_path / "odd.yaml"
     path.write_text(text)
@@ -74,7 +77,9 @@ def test_self_referring_deep_or_odd_yaml_is_refused_with_its_line(tmp_path: Path
 
 
 def test_a_duplicate_key_names_both_lines(tmp_path: Path):
-    plan = project(tmp_path, PILOT.replace("  group_size: 8\n", "  group_size: 8\n  trainer: {name: X, email: x@y.z}\n"))
+    plan = project(
+        tmp_path, PILOT.replace("  group_size: 8\n", "  group_size: 8\n  trainer: {name: X, email: x@y.z}\n")
+    )
     error = refused(plan)
     first = PILOT.splitlines().index("  trainer: {name: Claire Fontaine, email: claire.fontaine@acme.example}") + 1
     assert error.line == first + 1 and error.field == "training.trainer"
@@ -95,18 +100,26 @@ def test_a_file_over_the_size_cap_is_refused_without_being_parsed(tmp_path: Path
     assert "larger than 2000 bytes" in str(error) and "ERPFLOW_MAX_INPUT_BYTES" in str(error)
 
 
-@pytest.mark.parametrize("value, code", [
-    ('"Claire\\nFontaine"', "U+000A (LF)"),
-    ('"Claire\\rFontaine"', "U+000D (CR)"),
-    ('"Claire\\0"', "U+0000 (NUL)"),
-    ('"\\e[2J\\e[HClaire"', "U+001B (ESC)"),
-    ('"Claire \\u202eeniatnoF"', "U+202E"),
-    ("|\n      Claire\n      Fontaine", "U+000A (LF)"),
-    ('"Claire \\ud83d"', "U+D83D (a lone surrogate)"),
-])
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        ('"Claire\\nFontaine"', "U+000A (LF)"),
+        ('"Claire\\rFontaine"', "U+000D (CR)"),
+        ('"Claire\\0"', "U+0000 (NUL)"),
+        ('"\\e[2J\\e[HClaire"', "U+001B (ESC)"),
+        ('"Claire \\u202eeniatnoF"', "U+202E"),
+        ("|\n      Claire\n      Fontaine", "U+000A (LF)"),
+        ('"Claire \\ud83d"', "U+D83D (a lone surrogate)"),
+    ],
+)
 def test_a_control_character_in_a_plan_field_names_file_line_and_field(tmp_path: Path, value: str, code: str):
-    plan = project(tmp_path, PILOT.replace("trainer: {name: Claire Fontaine, email: claire.fontaine@acme.example}",
-                                           f"trainer:\n    email: t@acme.example\n    name: {value}"))
+    plan = project(
+        tmp_path,
+        PILOT.replace(
+            "trainer: {name: Claire Fontaine, email: claire.fontaine@acme.example}",
+            f"trainer:\n    email: t@acme.example\n    name: {value}",
+        ),
+    )
     error = refused(plan)
     assert error.file == str(plan) and error.field == "training.trainer.name" and error.line
     assert f"character {code} is not allowed" in str(error)
@@ -126,12 +139,17 @@ def test_a_plan_may_reach_files_inside_its_project_through_links(tmp_path: Path)
 
 
 @pytest.mark.parametrize("trick", ["absolute", "escape", "symlink", "symlinked folder"])
-@pytest.mark.parametrize("field", ["../demo/hr_export.csv", "../demo/configuration.yaml",
-                                   "../demo/legacy_products.csv"])
+@pytest.mark.parametrize(
+    "field", ["../demo/hr_export.csv", "../demo/configuration.yaml", "../demo/legacy_products.csv"]
+)
 def test_a_path_out_of_the_project_is_refused_before_reading(tmp_path: Path, trick: str, field: str):
     target = Path("/etc/passwd")
-    given = {"absolute": str(target), "escape": "../" * 12 + "etc/passwd", "symlink": "../demo/innocent.csv",
-             "symlinked folder": "../demo/etc/passwd"}[trick]
+    given = {
+        "absolute": str(target),
+        "escape": "../" * 12 + "etc/passwd",
+        "symlink": "../demo/innocent.csv",
+        "symlinked folder": "../demo/etc/passwd",
+    }[trick]
     plan = project(tmp_path, PILOT.replace(field, given))
     (tmp_path / "demo" / "innocent.csv").symlink_to(target)
     (tmp_path / "demo" / "etc").symlink_to("/etc")
@@ -143,8 +161,12 @@ def test_a_path_out_of_the_project_is_refused_before_reading(tmp_path: Path, tri
 
 def test_an_outbox_out_of_the_project_is_refused(tmp_path: Path):
     for number, outbox in enumerate(("/tmp/elsewhere", "../../outside")):
-        plan = project(tmp_path / f"project-{number}", PILOT.replace("    sender: formation@acme.example",
-                                             f"    sender: formation@acme.example\n    outbox: {outbox}"))
+        plan = project(
+            tmp_path / f"project-{number}",
+            PILOT.replace(
+                "    sender: formation@acme.example", f"    sender: formation@acme.example\n    outbox: {outbox}"
+            ),
+        )
         assert refused(plan).field == "training.mail.outbox"
 
 
@@ -154,17 +176,34 @@ def test_a_plan_without_a_method_above_it_keeps_to_its_own_folder(tmp_path: Path
     assert "leads outside the project folder" in str(refused(tmp_path / "lone" / "plan.yaml"))
 
 
-@pytest.mark.parametrize("edit, setting", [
-    (lambda t: t.replace("  database: acme\n", f"  database: acme\n  url: https://admin:{SECRET}@erp.example/\n"),
-     "ERPFLOW_TRYTON_PASSWORD"),
-    (lambda t: t.replace("  database: acme\n", f"  database: acme\n  url: http://{SECRET}@erp.example:8000\n"),
-     "ERPFLOW_TRYTON_PASSWORD"),
-    (lambda t: t.replace("accounts:\n", f"accounts:\n  scim:\n    url: https://bot:{SECRET}@scim.example/v2\n", 1),
-     "ERPFLOW_SCIM_TOKEN"),
-    (lambda t: t.replace("    sender: formation@acme.example\n",
-                         f"    sender: formation@acme.example\n    smtp: {{host: 'erpflow:{SECRET}@smtp.example'}}\n"),
-     "ERPFLOW_SMTP_PASSWORD"),
-])
+@pytest.mark.parametrize(
+    "edit, setting",
+    [
+        (
+            lambda t: t.replace(
+                "  database: acme\n", f"  database: acme\n  url: https://admin:{SECRET}@erp.example/\n"
+            ),
+            "ERPFLOW_TRYTON_PASSWORD",
+        ),
+        (
+            lambda t: t.replace("  database: acme\n", f"  database: acme\n  url: http://{SECRET}@erp.example:8000\n"),
+            "ERPFLOW_TRYTON_PASSWORD",
+        ),
+        (
+            lambda t: t.replace(
+                "accounts:\n", f"accounts:\n  scim:\n    url: https://bot:{SECRET}@scim.example/v2\n", 1
+            ),
+            "ERPFLOW_SCIM_TOKEN",
+        ),
+        (
+            lambda t: t.replace(
+                "    sender: formation@acme.example\n",
+                f"    sender: formation@acme.example\n    smtp: {{host: 'erpflow:{SECRET}@smtp.example'}}\n",
+            ),
+            "ERPFLOW_SMTP_PASSWORD",
+        ),
+    ],
+)
 def test_a_url_with_credentials_is_refused_without_echoing_them(tmp_path: Path, edit, setting: str):
     error = refused(project(tmp_path, edit(PILOT)))
     assert setting in str(error) and ("credentials" in str(error) or "bare host name" in str(error))
@@ -197,14 +236,17 @@ def test_a_file_in_no_known_encoding_names_a_likely_one(tmp_path: Path):
 def test_the_encoding_a_plan_names_is_used_and_checked(tmp_path: Path):
     path = write(tmp_path, "Nom;Ville\nLefèvre;Orléans\n".encode("cp850"))
     assert read_table(path, encoding="cp850").rows[0].values == {"Nom": "Lefèvre", "Ville": "Orléans"}
-    error = refused(write(tmp_path, "Nom\nZoé\n".encode() + b"\xff\xfe\n", "bad.csv"),
-                    lambda p: read_table(p, encoding="utf-8"))
+    error = refused(
+        write(tmp_path, "Nom\nZoé\n".encode() + b"\xff\xfe\n", "bad.csv"), lambda p: read_table(p, encoding="utf-8")
+    )
     assert error.line == 3 and "not valid utf-8 text" in str(error)
 
 
 def test_a_plan_names_a_source_encoding_and_an_unknown_one_is_refused(tmp_path: Path):
-    plan = project(tmp_path, PILOT.replace("  source: ../demo/hr_export.csv\n",
-                                           "  source: ../demo/hr_export.csv\n  encoding: utf-8-sig\n"))
+    plan = project(
+        tmp_path,
+        PILOT.replace("  source: ../demo/hr_export.csv\n", "  source: ../demo/hr_export.csv\n  encoding: utf-8-sig\n"),
+    )
     assert load_plan(plan)[0].accounts.encoding == "utf-8-sig"
     plan.write_text(PILOT.replace("      into: product\n", "      into: product\n      encoding: rot13\n"))
     error = refused(plan)
@@ -212,14 +254,19 @@ def test_a_plan_names_a_source_encoding_and_an_unknown_one_is_refused(tmp_path: 
 
 
 def test_control_characters_in_cells_reject_their_row_naming_the_column(tmp_path: Path):
-    data = ('Nom;Ville\nok;Lyon\n"Le\x1b[31mfèvre";Lyon\nX;"Ly\x7fon"\n"a\u2028b";Lyon\n'
-            '"Multi\r\nline";Lyon\nlast;Lyon\n').encode()
+    data = (
+        'Nom;Ville\nok;Lyon\n"Le\x1b[31mfèvre";Lyon\nX;"Ly\x7fon"\n"a\u2028b";Lyon\n"Multi\r\nline";Lyon\nlast;Lyon\n'
+    ).encode()
     table = read_table(write(tmp_path, data))
     problems = [(row.line, row.problem) for row in table.rows]
-    assert problems == [(2, ""), (3, "Nom: control character U+001B (ESC) is not allowed"),
-                        (4, "Ville: control character U+007F (DEL) is not allowed"),
-                        (5, "Nom: control character U+2028 is not allowed"),
-                        (6, "Nom: control character U+000D (CR) is not allowed"), (8, "")]
+    assert problems == [
+        (2, ""),
+        (3, "Nom: control character U+001B (ESC) is not allowed"),
+        (4, "Ville: control character U+007F (DEL) is not allowed"),
+        (5, "Nom: control character U+2028 is not allowed"),
+        (6, "Nom: control character U+000D (CR) is not allowed"),
+        (8, ""),
+    ]
 
 
 def test_a_control_character_in_a_workbook_cell_rejects_its_row(tmp_path: Path):
@@ -233,7 +280,7 @@ def test_a_control_character_in_a_workbook_cell_rejects_its_row(tmp_path: Path):
 
 
 def test_a_control_character_in_a_header_is_refused(tmp_path: Path):
-    error = refused(write(tmp_path, b"Nom;\"Vi\x1blle\"\nA;B\n"), read_table)
+    error = refused(write(tmp_path, b'Nom;"Vi\x1blle"\nA;B\n'), read_table)
     assert error.line == 1 and "U+001B (ESC)" in str(error) and "\x1b" not in str(error)
 
 

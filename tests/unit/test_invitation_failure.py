@@ -30,8 +30,7 @@ def test_an_invitation_that_cannot_be_built_rejects_that_invitation_only(tmp_pat
         return build(session, trainee, sender, wave, **kwargs)
 
     monkeypatch.setattr(mail, "build_invitation", fails_for_one)
-    targets = SimpleNamespace(plan=prepared.plan, accounts=AllManaged(), mailer=OutboxMailer(tmp_path),
-                              invitations={})
+    targets = SimpleNamespace(plan=prepared.plan, accounts=AllManaged(), mailer=OutboxMailer(tmp_path), invitations={})
     outcomes = OPERATION.send(batch, targets)
     assert [o.ref for o in outcomes] == [i.ref for i in batch.items]
     refused = [o for o in outcomes if o.status == "rejected"]

@@ -15,18 +15,29 @@ from erpflow.targets.invitations import SESSION_HEADER, build_invitation
 
 START = datetime(2027, 1, 11, 8, tzinfo=UTC)
 LONG = " ".join(["Zoë O'Connor-Dupont, née Lefèvre"] * 3)
-PEOPLE = tuple(Trainee(f"u{i}", name, f"u{i}@acme.example", "controller", "Lyon")
-               for i, name in enumerate(("Élodie Bérard", "Jean Martin", LONG)))
-SESSION = Session("lyon/controller/1", "Accounting in Tryton (key users)", "controller", "Lyon", "accounting", True,
-                  Slot(START, START + timedelta(hours=3), "Salle Rhône", "Lyon"),
-                  Trainer("Claire Fontaine", "claire.fontaine@acme.example"), PEOPLE)
+PEOPLE = tuple(
+    Trainee(f"u{i}", name, f"u{i}@acme.example", "controller", "Lyon")
+    for i, name in enumerate(("Élodie Bérard", "Jean Martin", LONG))
+)
+SESSION = Session(
+    "lyon/controller/1",
+    "Accounting in Tryton (key users)",
+    "controller",
+    "Lyon",
+    "accounting",
+    True,
+    Slot(START, START + timedelta(hours=3), "Salle Rhône", "Lyon"),
+    Trainer("Claire Fontaine", "claire.fontaine@acme.example"),
+    PEOPLE,
+)
 
 
 def test_each_invitation_parses_with_its_own_recipient_greeting_and_attendee(monkeypatch):
     renders = []
     to_ical = icalendar.Calendar.to_ical
-    monkeypatch.setattr(icalendar.Calendar, "to_ical",
-                        lambda self, *a, **k: renders.append(1) or to_ical(self, *a, **k))
+    monkeypatch.setattr(
+        icalendar.Calendar, "to_ical", lambda self, *a, **k: renders.append(1) or to_ical(self, *a, **k)
+    )
     stamp = datetime(2026, 11, 25, 12, tzinfo=UTC)
     for trainee in PEOPLE:
         invitation = build_invitation(SESSION, trainee, "formation@acme.example", "pilot", stamp=stamp)
@@ -46,8 +57,12 @@ def test_each_invitation_parses_with_its_own_recipient_greeting_and_attendee(mon
 
 def test_a_recipient_holding_a_line_break_is_refused():
     with pytest.raises(ValueError, match="line break"):
-        build_invitation(SESSION, Trainee("x", "Eve\r\nBcc: all@acme.example", "x@acme.example", "controller",
-                                          "Lyon"), "formation@acme.example", "pilot")
+        build_invitation(
+            SESSION,
+            Trainee("x", "Eve\r\nBcc: all@acme.example", "x@acme.example", "controller", "Lyon"),
+            "formation@acme.example",
+            "pilot",
+        )
 
 
 def test_the_invitations_bench_measures_both_mailers_against_their_baselines():

@@ -25,18 +25,27 @@ from erpflow.targets.mail import build_invitation
 REPO = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")
 TRAINEE = Trainee("egarcon", "Élodie GARÇON", "elodie.garcon@acme.example", "accountant", "Lyon")
-SESSION = Session("lyon-accountant-1", "Comptabilité dans Tryton", "accountant", "Lyon", "Comptabilité", False,
-                  Slot(datetime(2027, 1, 11, 9, tzinfo=PARIS), datetime(2027, 1, 11, 12, tzinfo=PARIS),
-                       "Salle Rhône", "Lyon"),
-                  Trainer("Claire Fontaine", "claire.fontaine@acme.example"), (TRAINEE,))
+SESSION = Session(
+    "lyon-accountant-1",
+    "Comptabilité dans Tryton",
+    "accountant",
+    "Lyon",
+    "Comptabilité",
+    False,
+    Slot(datetime(2027, 1, 11, 9, tzinfo=PARIS), datetime(2027, 1, 11, 12, tzinfo=PARIS), "Salle Rhône", "Lyon"),
+    Trainer("Claire Fontaine", "claire.fontaine@acme.example"),
+    (TRAINEE,),
+)
 
 
 def test_a_french_invitation_reads_back_in_french():
     templates, files = load_invitations(REPO / "domain" / "invitations")
     assert set(templates) >= {"fr", "en"} and len(files) == 4 * len(templates)
     texts = render(templates["fr"], "fr", SESSION, TRAINEE)
-    message = message_from_bytes(build_invitation(SESSION, TRAINEE, "formation@acme.example", "pilot",
-                                                  texts=texts).as_bytes(), policy=policy.default)
+    message = message_from_bytes(
+        build_invitation(SESSION, TRAINEE, "formation@acme.example", "pilot", texts=texts).as_bytes(),
+        policy=policy.default,
+    )
     assert message["Subject"] == "Formation : Comptabilité dans Tryton, 11 janv. 2027 à 09:00"
     body = message.get_body(("plain",)).get_content()
     assert body.startswith("Bonjour Élodie GARÇON,\n") and "Quand : 11 janv. 2027, de 09:00 à 12:00" in body
@@ -44,8 +53,9 @@ def test_a_french_invitation_reads_back_in_french():
     (part,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     (event,) = Calendar.from_ical(part.get_content()).walk("VEVENT")
     assert str(event["SUMMARY"]) == "Formation : Comptabilité dans Tryton"
-    assert str(event["DESCRIPTION"]) == \
-        "Formation « Comptabilité dans Tryton » avec Claire Fontaine, Salle Rhône, Lyon."
+    assert (
+        str(event["DESCRIPTION"]) == "Formation « Comptabilité dans Tryton » avec Claire Fontaine, Salle Rhône, Lyon."
+    )
 
 
 def test_an_english_invitation_writes_dates_the_english_way():
@@ -71,8 +81,13 @@ class AllManaged:
 
 def test_a_plan_in_french_sends_french_invitations(tmp_path: Path):
     plan, _ = load_plan(REPO / "deployments" / "plans" / "pilot.yaml")
-    plan = plan.model_copy(update={"training": plan.training.model_copy(update={
-        "mail": plan.training.mail.model_copy(update={"language": "fr", "outbox": tmp_path})})})
+    plan = plan.model_copy(
+        update={
+            "training": plan.training.model_copy(
+                update={"mail": plan.training.mail.model_copy(update={"language": "fr", "outbox": tmp_path})}
+            )
+        }
+    )
     targets = Targets(plan, Settings(home=tmp_path / "home"), invitations=load_method(REPO / "domain").invitations)
     targets.__dict__["accounts"] = AllManaged()
     [outcome] = registry.get("training").send(keyed("s", [Invitation(SESSION, TRAINEE)], []), targets)

@@ -21,15 +21,23 @@ def dead_pid() -> int:
 
 def test_files_of_dead_processes_are_removed_and_those_of_live_ones_kept(tmp_path: Path):
     dead, live = dead_pid(), os.getppid()
-    for name in (f"erpflow_template_build{dead}.sqlite", f"erpflow_template_build{dead}.sqlite-wal",
-                 f"erpflow_template_build{live}.sqlite", f".w1.copy{dead}", "erpflow_template.sqlite"):
+    for name in (
+        f"erpflow_template_build{dead}.sqlite",
+        f"erpflow_template_build{dead}.sqlite-wal",
+        f"erpflow_template_build{live}.sqlite",
+        f".w1.copy{dead}",
+        "erpflow_template.sqlite",
+    ):
         (tmp_path / name).touch()
     assert not alive(dead) and alive(live)
     removed = remove_stale(tmp_path, tryton_db._BUILD) + remove_stale(tmp_path, tryton_db._COPY)
-    assert sorted(p.name for p in removed) == sorted([f"erpflow_template_build{dead}.sqlite",
-                                                      f"erpflow_template_build{dead}.sqlite-wal", f".w1.copy{dead}"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["erpflow_template.sqlite",
-                                                         f"erpflow_template_build{live}.sqlite"]
+    assert sorted(p.name for p in removed) == sorted(
+        [f"erpflow_template_build{dead}.sqlite", f"erpflow_template_build{dead}.sqlite-wal", f".w1.copy{dead}"]
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "erpflow_template.sqlite",
+        f"erpflow_template_build{live}.sqlite",
+    ]
 
 
 def test_the_template_is_built_once_when_two_ask_at_once_and_a_killed_build_is_cleared(tmp_path: Path, monkeypatch):

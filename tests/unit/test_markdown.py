@@ -22,8 +22,9 @@ def test_markup_in_a_value_is_escaped_and_kept_on_one_line():
 
 def test_the_summary_carries_no_raw_html_from_a_site_or_an_actor():
     status = WaveStatus("pilot", "pilot", [HOSTILE_SITE], "completed", 1, [], {})
-    gate = SimpleNamespace(gate="exit", passed=True,
-                           results=[Result("c1", "<i>open</i> anomalies", 0, "==", 0, True, "open_anomalies")])
+    gate = SimpleNamespace(
+        gate="exit", passed=True, results=[Result("c1", "<i>open</i> anomalies", 0, "==", 0, True, "open_anomalies")]
+    )
     report = Report(status, {}, [], [], [], {}, {}, gate, {"decision": "go", "by": "<b>eve</b>\r\n| x |"}, [])
 
     summary = markdown(report)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from erpflow.inputs.method import load_method
-from erpflow.model.errors import InputError
 from erpflow.inputs.plan import load_plan
 from erpflow.inputs.sources import read_table
+from erpflow.model.errors import InputError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,8 +31,11 @@ def method_copy(tmp_path: Path) -> Path:
 def test_a_dependency_listed_after_its_dependent_is_refused_with_its_line(method_copy: Path):
     cycle = method_copy / "cycle.yaml"
     cycle.write_text(cycle.read_text().replace("depends_on: [accounts]", "depends_on: [nothing]"))
-    with pytest.raises(InputError, match=r"cycle.yaml:\d+: operation 'training' "
-                                         r"depends on nothing, which must come before it"):
+    with pytest.raises(
+        InputError,
+        match=r"cycle.yaml:\d+: operation 'training' "
+        r"depends on nothing, which must come before it",
+    ):
         load_method(method_copy)
 
 
@@ -69,8 +72,11 @@ def plan_in_project(tmp_path: Path) -> Path:
 
 
 def test_a_misspelt_key_in_a_plan_names_its_line(tmp_path: Path):
-    text = (REPO / "deployments/plans/pilot.yaml").read_text().replace("  batch_size: 200\nconfiguration",
-                                                                       "  batchsize: 200\nconfiguration")
+    text = (
+        (REPO / "deployments/plans/pilot.yaml")
+        .read_text()
+        .replace("  batch_size: 200\nconfiguration", "  batchsize: 200\nconfiguration")
+    )
     path = plan_in_project(tmp_path)
     path.write_text(text)
     line = text.splitlines().index("  batchsize: 200") + 1
@@ -86,17 +92,23 @@ def test_invalid_yaml_is_refused_with_its_line(tmp_path: Path):
 
 
 def test_a_plan_with_both_smtp_and_outbox_is_refused(tmp_path: Path):
-    text = (REPO / "deployments/plans/pilot.yaml").read_text().replace(
-        "    sender: formation@acme.example", "    sender: formation@acme.example\n    outbox: out\n    smtp: {host: localhost}")
+    text = (
+        (REPO / "deployments/plans/pilot.yaml")
+        .read_text()
+        .replace(
+            "    sender: formation@acme.example",
+            "    sender: formation@acme.example\n    outbox: out\n    smtp: {host: localhost}",
+        )
+    )
     path = plan_in_project(tmp_path)
     path.write_text(text)
-    with pytest.raises(InputError, match="training.mail: give one of outbox"):
+    with pytest.raises(InputError, match=r"training\.mail: give one of outbox"):
         load_plan(path)
 
 
 def test_a_csv_with_a_semicolon_and_a_bom_reads_with_line_numbers(tmp_path: Path):
     path = tmp_path / "hr.csv"
-    path.write_bytes("\ufeffNom;Prénom\nÉtienne;Zoé\n\n\"Multi\nline\";X\nshort\n".encode())
+    path.write_bytes('\ufeffNom;Prénom\nÉtienne;Zoé\n\n"Multi\nline";X\nshort\n'.encode())
     table = read_table(path, required=["Nom", "Prénom"])
     assert table.columns == ("Nom", "Prénom")
     assert [(r.line, r.values["Nom"]) for r in table.rows] == [(2, "Étienne"), (4, "Multi\nline"), (6, "short")]
@@ -109,10 +121,13 @@ def test_a_windows_1252_csv_is_decoded(tmp_path: Path):
     assert read_table(path).rows[0].values == {"Nom": "Lefèvre", "Ville": "Orléans"}
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty file: no header row"),
-    (b"\x00\x01\x02\xff\xfe", "not a text file"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty file: no header row"),
+        (b"\x00\x01\x02\xff\xfe", "not a text file"),
+    ],
+)
 def test_an_unreadable_source_is_refused(tmp_path: Path, content: bytes, message: str):
     path = tmp_path / "x.csv"
     path.write_bytes(content)

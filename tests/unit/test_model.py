@@ -16,8 +16,16 @@ CTX = {"wave": "pilot", "actor": "alice", "flow_run_id": "run-1", "operation": "
 
 
 def new_wave(name: str = "pilot") -> Wave:
-    return Wave(name=name, kind="pilot", sites=["Lyon"], cycle=["accounts", "training"], plan_digest="d1",
-                inputs={"plan.yaml": "a"}, plan={"wave": name}, ctx=CTX)
+    return Wave(
+        name=name,
+        kind="pilot",
+        sites=["Lyon"],
+        cycle=["accounts", "training"],
+        plan_digest="d1",
+        inputs={"plan.yaml": "a"},
+        plan={"wave": name},
+        ctx=CTX,
+    )
 
 
 def new_batch(key: str = "lyon-1-abc") -> Batch:
@@ -41,8 +49,11 @@ def test_a_run_goes_through_its_operations_and_completes():
         wave.finish_operation(operation, {"batches_done": 2, "created": 10}, CTX)
     runs.complete("run-1", {"accounts": {}}, wave.every_operation_done, CTX)
     assert runs.current.state == "completed" and runs.run_id is None and runs.current.runs == ["run-1"]
-    assert wave.operations["accounts"] == {"state": "done", "batches": ["b1", "b2"],
-                                           "summary": {"batches_done": 2, "created": 10}}
+    assert wave.operations["accounts"] == {
+        "state": "done",
+        "batches": ["b1", "b2"],
+        "summary": {"batches_done": 2, "created": 10},
+    }
     names = [type(e).__name__ for e in wave.collect_events()]
     assert names == ["Planned", *["OperationStarted", "OperationFinished"] * 2]
     assert [type(e).__name__ for e in runs.collect_events()] == ["Opened", "Started", "Leased", "Completed"]
@@ -113,8 +124,14 @@ def test_the_same_reconciliation_again_records_nothing_a_new_one_does():
 def test_a_batch_succeeds_once_and_counts_its_outcomes():
     batch = new_batch()
     batch.attempt("run-1", CTX)
-    batch.succeed([{"ref": "a", "status": "created"}, {"ref": "b", "status": "created"},
-                   {"ref": "c", "status": "rejected", "reason": "bad e-mail"}], CTX)
+    batch.succeed(
+        [
+            {"ref": "a", "status": "created"},
+            {"ref": "b", "status": "created"},
+            {"ref": "c", "status": "rejected", "reason": "bad e-mail"},
+        ],
+        CTX,
+    )
     assert batch.done and batch.counts == {"created": 2, "rejected": 1}
     with pytest.raises(CommandRefused, match="already done"):
         batch.attempt("run-2", CTX)
@@ -155,14 +172,22 @@ NOW = datetime(2027, 1, 11, 9, tzinfo=UTC)
 
 
 def leased(runs: Runs, run_id: str = "run-1", holder: str = "host-a:41") -> Runs:
-    runs.start(run_id, CTX, holder=holder, plan_path="/plans/pilot.yaml",
-               expires_at=(NOW + timedelta(minutes=10)).isoformat(), now=NOW)
+    runs.start(
+        run_id,
+        CTX,
+        holder=holder,
+        plan_path="/plans/pilot.yaml",
+        expires_at=(NOW + timedelta(minutes=10)).isoformat(),
+        now=NOW,
+    )
     return runs
 
 
 def test_a_live_lease_refuses_a_second_run_and_names_the_holder():
     runs = leased(new_runs())
-    with pytest.raises(CommandRefused, match=r"already being run by run run-1 \(host-a:41, lease until 2027-01-11T09:10"):
+    with pytest.raises(
+        CommandRefused, match=r"already being run by run run-1 \(host-a:41, lease until 2027-01-11T09:10"
+    ):
         runs.start("run-2", CTX, holder="host-b:7", now=NOW + timedelta(minutes=5))
     assert runs.run_id == "run-1" and runs.current.plan_path == "/plans/pilot.yaml"
 
@@ -234,10 +259,14 @@ DEPENDS = {"migration": ["configuration"], "training": ["accounts"]}
 
 def test_operations_are_selected_from_one_on_or_one_alone_with_dependencies_checked():
     assert select_operations(ORDER, DEPENDS, set()) == ORDER
-    assert select_operations(ORDER, DEPENDS, {"accounts", "configuration"}, start_from="migration") == \
-        ["migration", "training"]
+    assert select_operations(ORDER, DEPENDS, {"accounts", "configuration"}, start_from="migration") == [
+        "migration",
+        "training",
+    ]
     assert select_operations(ORDER, DEPENDS, {"configuration"}, only="migration") == ["migration"]
-    with pytest.raises(CommandRefused, match="migration needs configuration, which is not done: run with --from configuration"):
+    with pytest.raises(
+        CommandRefused, match="migration needs configuration, which is not done: run with --from configuration"
+    ):
         select_operations(ORDER, DEPENDS, set(), only="migration")
     with pytest.raises(CommandRefused, match="unknown operation 'payroll'"):
         select_operations(ORDER, DEPENDS, set(), start_from="payroll")

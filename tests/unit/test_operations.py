@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from erpflow.inputs.method import load_method
-from erpflow.model.items import ItemOutcome, PartySpec, ProductSpec, UserSpec
-from erpflow.operations import accounts, configuration, migration
 from erpflow.inputs.plan import Dataset, MigrationPlan, load_plan
 from erpflow.inputs.sources import read_table
+from erpflow.model.items import ItemOutcome, PartySpec, ProductSpec, UserSpec
+from erpflow.operations import accounts, configuration, migration
 
 REPO = Path(__file__).resolve().parents[2]
 HR_HEADER = "Matricule;Nom;Prénom;Identifiant;E-mail;Site;Fonction;Date d'entrée\n"
@@ -34,25 +34,38 @@ def hr_table(tmp_path: Path, rows: list[str]):
 
 
 def test_valid_people_of_the_wave_sites_become_users_with_their_role_groups(tmp_path, plan, method):
-    table = hr_table(tmp_path, [
-        "1;Durand;Émile;EDurand;emile.durand@acme.example;Lyon;Contrôleur de gestion;01/02/2020",
-        "2;Petit;Léa;lpetit;lea.petit@acme.example;Nantes;Comptable;01/02/2020",
-    ])
+    table = hr_table(
+        tmp_path,
+        [
+            "1;Durand;Émile;EDurand;emile.durand@acme.example;Lyon;Contrôleur de gestion;01/02/2020",
+            "2;Petit;Léa;lpetit;lea.petit@acme.example;Nantes;Comptable;01/02/2020",
+        ],
+    )
     [batch] = accounts.prepare(plan, method, accounts.people(plan, table))
-    assert batch.items == (UserSpec("edurand", "Émile Durand", "emile.durand@acme.example",
-                                    ("Accounting", "Accounting Administration"), "hr.csv:2"),)
+    assert batch.items == (
+        UserSpec(
+            "edurand",
+            "Émile Durand",
+            "emile.durand@acme.example",
+            ("Accounting", "Accounting Administration"),
+            "hr.csv:2",
+        ),
+    )
     assert batch.rejected == () and batch.key.startswith("lyon-1-")
 
 
 def test_bad_rows_are_rejected_with_line_and_reason_and_the_others_go_on(tmp_path, plan, method):
-    table = hr_table(tmp_path, [
-        "1;Durand;Émile;edurand;emile.durand@acme.example;Lyon;Comptable;01/02/2020",
-        "2;Martin;Jean;;jean.martin@acme.example;Lyon;Comptable;01/02/2020",
-        "3;Martin;Jean;jmartin;jean.martin@;Lyon;Comptable;01/02/2020",
-        "4;Durand;Eric;edurand;eric.durand@acme.example;Lyon;Comptable;01/02/2020",
-        "5;Roux;Paul;proux;paul.roux@acme.example;Lyon;Astronaute;01/02/2020",
-        "6;Blanc;Anne;ablanc;anne.blanc@acme.example;Lyon;Magasinier;01/02/2020",
-    ])
+    table = hr_table(
+        tmp_path,
+        [
+            "1;Durand;Émile;edurand;emile.durand@acme.example;Lyon;Comptable;01/02/2020",
+            "2;Martin;Jean;;jean.martin@acme.example;Lyon;Comptable;01/02/2020",
+            "3;Martin;Jean;jmartin;jean.martin@;Lyon;Comptable;01/02/2020",
+            "4;Durand;Eric;edurand;eric.durand@acme.example;Lyon;Comptable;01/02/2020",
+            "5;Roux;Paul;proux;paul.roux@acme.example;Lyon;Astronaute;01/02/2020",
+            "6;Blanc;Anne;ablanc;anne.blanc@acme.example;Lyon;Magasinier;01/02/2020",
+        ],
+    )
     [batch] = accounts.prepare(plan, method, accounts.people(plan, table))
     assert [u.login for u in batch.items] == ["edurand", "ablanc"]
     reasons = {o.source: o.reason for o in batch.rejected}
@@ -68,30 +81,48 @@ def test_batches_never_exceed_the_batch_size_and_keys_follow_content(tmp_path, p
     small = plan.model_copy(update={"accounts": plan.accounts.model_copy(update={"batch_size": 200})})
     batches = accounts.prepare(small, method, accounts.people(small, hr_table(tmp_path, rows)))
     assert [b.size for b in batches] == [200, 200, 50]
-    changed = accounts.prepare(small, method, accounts.people(small, hr_table(tmp_path, rows[:-1] + [rows[-1].replace("N449", "X")])))
+    changed = accounts.prepare(
+        small, method, accounts.people(small, hr_table(tmp_path, [*rows[:-1], rows[-1].replace("N449", "X")]))
+    )
     assert [b.key for b in changed][:2] == [b.key for b in batches][:2]
     assert changed[2].key != batches[2].key
 
 
 def dataset(**overrides) -> Dataset:
-    fields = dict(name="customers", source=Path("c.csv"), into="party", key="ID", category="Customer",
-                  columns={"name": "NAME", "country": "COUNTRY", "vat": "VAT", "email": "EMAIL"},
-                  values={"country": {"France": "FR"}})
+    fields = dict(
+        name="customers",
+        source=Path("c.csv"),
+        into="party",
+        key="ID",
+        category="Customer",
+        columns={"name": "NAME", "country": "COUNTRY", "vat": "VAT", "email": "EMAIL"},
+        values={"country": {"France": "FR"}},
+    )
     return Dataset(**{**fields, **overrides})
 
 
 def test_legacy_parties_are_mapped_validated_and_rejected_with_reasons(tmp_path):
     path = tmp_path / "c.csv"
-    path.write_text("ID,NAME,COUNTRY,VAT,EMAIL\n"
-                    "C1,Alpha,France,FR40303265045,a@alpha.example\n"
-                    "C2,,FR,,\n"
-                    "C3,Gamma,Atlantis,,\n"
-                    "C4,Delta,FR,FR00123456789,\n"
-                    "C1,Alpha bis,FR,,\n"
-                    "C5,Epsilon,be,,not-an-email\n")
+    path.write_text(
+        "ID,NAME,COUNTRY,VAT,EMAIL\n"
+        "C1,Alpha,France,FR40303265045,a@alpha.example\n"
+        "C2,,FR,,\n"
+        "C3,Gamma,Atlantis,,\n"
+        "C4,Delta,FR,FR00123456789,\n"
+        "C1,Alpha bis,FR,,\n"
+        "C5,Epsilon,be,,not-an-email\n"
+    )
     entries = migration.entries(dataset(), read_table(path))
-    assert entries[0] == PartySpec("C1", "Alpha", "Customer", "a@alpha.example", "", "FR40303265045",
-                                   migration.Address("", "", "", "FR"), "c.csv:2")
+    assert entries[0] == PartySpec(
+        "C1",
+        "Alpha",
+        "Customer",
+        "a@alpha.example",
+        "",
+        "FR40303265045",
+        migration.Address("", "", "", "FR"),
+        "c.csv:2",
+    )
     rejected = {e.ref: e.reason for e in entries if isinstance(e, ItemOutcome)}
     assert rejected["C2"] == "NAME: Field required"
     assert rejected["C3"].startswith("COUNTRY: unknown country 'Atlantis'")
@@ -104,9 +135,15 @@ def test_legacy_parties_are_mapped_validated_and_rejected_with_reasons(tmp_path)
 def test_products_read_decimal_commas_and_value_maps(tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("REF;LIBELLE;TYPE;PRIX\nP1;Vis;MARCH;1.234,50\nP2;Audit;SERV;abc\n")
-    ds = Dataset(name="products", source=path, into="product", key="REF",
-                 columns={"name": "LIBELLE", "kind": "TYPE", "list_price": "PRIX"},
-                 values={"kind": {"MARCH": "goods", "SERV": "service"}}, decimal_separator=",")
+    ds = Dataset(
+        name="products",
+        source=path,
+        into="product",
+        key="REF",
+        columns={"name": "LIBELLE", "kind": "TYPE", "list_price": "PRIX"},
+        values={"kind": {"MARCH": "goods", "SERV": "service"}},
+        decimal_separator=",",
+    )
     [good, bad] = migration.entries(ds, read_table(path))
     assert good == ProductSpec("P1", "Vis", "goods", Decimal("1234.50"), Decimal(0), "u", "p.csv:2")
     assert bad.status == "rejected" and bad.reason.startswith("PRIX: Input should be a valid decimal")
@@ -126,5 +163,9 @@ def test_configuration_items_come_in_dependency_order():
     state = configuration.load_desired(REPO / "deployments/demo/configuration.yaml")
     [batch] = configuration.prepare(state)
     assert [i.kind for i in batch.items] == ["company", "chart", "fiscal_year", "setting"]
-    assert batch.items[2].desired == {"name": "2027", "start_date": "2027-01-01", "end_date": "2027-12-31",
-                                      "period": "month"}
+    assert batch.items[2].desired == {
+        "name": "2027",
+        "start_date": "2027-01-01",
+        "end_date": "2027-12-31",
+        "period": "month",
+    }

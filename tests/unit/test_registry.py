@@ -38,22 +38,38 @@ def test_an_unknown_operation_in_the_cycle_is_an_input_error_naming_file_and_lin
 
 
 def test_no_code_outside_the_registry_branches_on_an_operation_name():
-    found = subprocess.run(["grep", "-rnE", r"operation ==|operation in \(", "src/erpflow/application",
-                            "src/erpflow/operations", "src/erpflow/targets", "src/erpflow/cli/waves.py"],
-                           cwd=REPO, capture_output=True, text=True).stdout
+    found = subprocess.run(
+        [
+            "grep",
+            "-rnE",
+            r"operation ==|operation in \(",
+            "src/erpflow/application",
+            "src/erpflow/operations",
+            "src/erpflow/targets",
+            "src/erpflow/cli/waves.py",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert found == ""
 
 
 def test_migration_after_its_batches_reconciles_each_dataset_from_what_the_ledger_holds():
     prepared = prepare(REPO / "deployments/plans/pilot.yaml")
     batches = prepared.batches["migration"]
-    done = {b.key: SimpleNamespace(done=True, counts={"created": len(b.items), "rejected": len(b.rejected)})
-            for b in batches[:2]}  # products not done yet
+    done = {
+        b.key: SimpleNamespace(done=True, counts={"created": len(b.items), "rejected": len(b.rejected)})
+        for b in batches[:2]
+    }  # products not done yet
     reconciled = []
     wave = SimpleNamespace(reconcile=lambda *args: reconciled.append(args))
     registry.get("migration").after(wave, batches, prepared.rows, done.get, {"wave": "pilot"})
-    assert reconciled == [("customers", 120, 115, 5, {"wave": "pilot"}), ("suppliers", 40, 39, 1, {"wave": "pilot"}),
-                          ("products", 60, 0, 0, {"wave": "pilot"})]
+    assert reconciled == [
+        ("customers", 120, 115, 5, {"wave": "pilot"}),
+        ("suppliers", 40, 39, 1, {"wave": "pilot"}),
+        ("products", 60, 0, 0, {"wave": "pilot"}),
+    ]
     embedded = targets(url=None, scim=None)
     assert registry.get("training").concurrency(4, embedded) == 4
     assert registry.get("accounts").concurrency(4, embedded) == 1

@@ -24,15 +24,20 @@ def _bulk(*operations: BulkOperation) -> dict:
 
 
 def test_a_4xx_operation_without_a_body_is_a_refusal_not_a_creation():
-    results = _bulk(BulkOperation[User](method="POST", bulk_id="0", status=409),
-                    BulkOperation[User](method="POST", bulk_id="1", status=201, location="http://scim.invalid/Users/b1"))
+    results = _bulk(
+        BulkOperation[User](method="POST", bulk_id="0", status=409),
+        BulkOperation[User](method="POST", bulk_id="1", status=201, location="http://scim.invalid/Users/b1"),
+    )
     assert results[0][0] == 409 and results[0][2] == "SCIM 409: no detail"
     assert results[1] == (201, "b1", "")
 
 
 def test_a_4xx_operation_carries_the_servers_detail():
-    results = _bulk(BulkOperation[User](method="POST", bulk_id="0", status=400,
-                                  response=Error(status=400, detail="userName is required")))
+    results = _bulk(
+        BulkOperation[User](
+            method="POST", bulk_id="0", status=400, response=Error(status=400, detail="userName is required")
+        )
+    )
     assert results[0][2] == "SCIM 400: userName is required"
 
 

@@ -29,7 +29,10 @@ def test_a_site_and_role_is_split_into_the_fewest_balanced_groups_ordered_by_log
     people = [trainee(f"u{i:02d}") for i in reversed(range(10))]
     sessions = form_sessions(people, TRACKS, 4, [slot(h) for h in range(5)], TRAINER)
     assert [[t.login for t in s.participants] for s in sessions] == [
-        ["u00", "u01", "u02", "u03"], ["u04", "u05", "u06"], ["u07", "u08", "u09"]]
+        ["u00", "u01", "u02", "u03"],
+        ["u04", "u05", "u06"],
+        ["u07", "u08", "u09"],
+    ]
     assert [s.key for s in sessions] == ["lyon/accountant/1", "lyon/accountant/2", "lyon/accountant/3"]
     assert {s.title for s in sessions} == {"Accounting in Tryton"}
 
@@ -38,7 +41,10 @@ def test_key_user_groups_take_the_earliest_slots():
     people = [trainee("ann", "sales"), trainee("bob", "controller"), trainee("cid", "accountant")]
     sessions = form_sessions(people, TRACKS, 8, [slot(h) for h in (48, 0, 24)], TRAINER)
     assert [(s.role, s.key_users, s.slot.start.hour + 24 * (s.slot.start.day - 11)) for s in sessions] == [
-        ("controller", True, 9), ("accountant", False, 33), ("sales", False, 57)]
+        ("controller", True, 9),
+        ("accountant", False, 33),
+        ("sales", False, 57),
+    ]
 
 
 def test_a_session_only_takes_a_slot_of_its_site_or_of_any_site():
@@ -77,7 +83,8 @@ people_strategy = st.lists(
 ).map(lambda rows: [trainee(f"p{i:03d}", role, site) for i, (site, role) in enumerate(rows)])
 slots_strategy = st.lists(
     st.tuples(st.integers(0, 60), st.sampled_from(["A", "B"]), st.sampled_from(["Lyon", "Nantes", None])),
-    max_size=30, unique=True,
+    max_size=30,
+    unique=True,
 ).map(lambda rows: [slot(h, room, site) for h, room, site in rows])
 
 

@@ -14,9 +14,12 @@ from tests.exports import write_csv, write_xlsx
 
 
 def test_a_title_row_above_a_csv_header_is_detected_and_lines_stay_the_files(tmp_path: Path):
-    path = write_csv(tmp_path / "hr.csv", [["Nom", "Prénom", "Site"], ["Garçon", "Élodie", "Lyon"],
-                                           ["Lefèvre", "Zoé", "Lyon"]],
-                     above=("Export RH - paie - 2026", ""), blank_every=1)
+    path = write_csv(
+        tmp_path / "hr.csv",
+        [["Nom", "Prénom", "Site"], ["Garçon", "Élodie", "Lyon"], ["Lefèvre", "Zoé", "Lyon"]],
+        above=("Export RH - paie - 2026", ""),
+        blank_every=1,
+    )
     table = read_table(path, required=["Nom"])
     assert table.settings == {"encoding": "cp1252", "delimiter": ";", "header_row": 3}
     assert table.detected == ("encoding", "delimiter", "header_row")
@@ -24,8 +27,12 @@ def test_a_title_row_above_a_csv_header_is_detected_and_lines_stay_the_files(tmp
 
 
 def test_the_header_row_the_plan_says_wins_over_detection(tmp_path: Path):
-    path = write_csv(tmp_path / "x.csv", [["A", "B"], ["a1", "b1"], ["Nom", "Site"], ["Zoé", "Lyon"]],
-                     encoding="utf-8-sig", delimiter=",")
+    path = write_csv(
+        tmp_path / "x.csv",
+        [["A", "B"], ["a1", "b1"], ["Nom", "Site"], ["Zoé", "Lyon"]],
+        encoding="utf-8-sig",
+        delimiter=",",
+    )
     table = read_table(path, options=SourceOptions(header_row=3))
     assert table.columns == ("Nom", "Site") and [r.line for r in table.rows] == [4]
     assert read_table(path, options=SourceOptions(skip_rows=2)).columns == ("Nom", "Site")
@@ -34,16 +41,27 @@ def test_the_header_row_the_plan_says_wins_over_detection(tmp_path: Path):
 
 
 def test_an_xlsx_title_row_decimals_as_text_and_excel_dates(tmp_path: Path):
-    path = write_xlsx(tmp_path / "clients.xlsx", [
-        ["Code client", "Prix", "Prix texte", "Créé le", "Modifié le"],
-        ["C1", 12.5, "1.234,50", date(2026, 3, 2), "02/03/2026"],
-        ["C2", 7, "3,10", None, "31/12/2025"]], title="Export clients - ancien logiciel - 2026")
-    table = read_table(path, required=["Code client"],
-                       options=SourceOptions(decimal_separator=",", date_format="dd/mm/yyyy"))
+    path = write_xlsx(
+        tmp_path / "clients.xlsx",
+        [
+            ["Code client", "Prix", "Prix texte", "Créé le", "Modifié le"],
+            ["C1", 12.5, "1.234,50", date(2026, 3, 2), "02/03/2026"],
+            ["C2", 7, "3,10", None, "31/12/2025"],
+        ],
+        title="Export clients - ancien logiciel - 2026",
+    )
+    table = read_table(
+        path, required=["Code client"], options=SourceOptions(decimal_separator=",", date_format="dd/mm/yyyy")
+    )
     assert table.settings == {"sheet": "Export", "header_row": 3}
     assert [row.line for row in table.rows] == [4, 5]
-    assert table.rows[0].values == {"Code client": "C1", "Prix": "12,5", "Prix texte": "1.234,50",
-                                    "Créé le": "2026-03-02", "Modifié le": "2026-03-02"}
+    assert table.rows[0].values == {
+        "Code client": "C1",
+        "Prix": "12,5",
+        "Prix texte": "1.234,50",
+        "Créé le": "2026-03-02",
+        "Modifié le": "2026-03-02",
+    }
     assert table.rows[1].values["Modifié le"] == "2025-12-31"
 
 
@@ -55,20 +73,31 @@ def test_the_delimiter_and_encoding_the_plan_says_are_used(tmp_path: Path):
     assert table.detected == ("header_row",)
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"header_row": 2, "skip_rows": 1}, "header_row or skip_rows, not both"),
-    ({"date_format": "jj/mm/aaaa"}, "unknown date format"),
-    ({"delimiter": ":"}, "delimiter"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"header_row": 2, "skip_rows": 1}, "header_row or skip_rows, not both"),
+        ({"date_format": "jj/mm/aaaa"}, "unknown date format"),
+        ({"delimiter": ":"}, "delimiter"),
+    ],
+)
 def test_contradictory_or_unknown_options_are_refused(options: dict, message: str):
     with pytest.raises(ValueError, match=message):
         SourceOptions(**options)
 
 
-@pytest.mark.parametrize("text, separator, number", [
-    ("1\u202f234,50", ",", "1234.50"), ("1 234,5", ",", "1234.5"), ("1.234,50", ",", "1234.50"),
-    ("12,5", ",", "12.5"), ("12.5", ",", "12.5"), ("1 234.50", ".", "1234.50"), ("douze", ",", "douze"),
-])
+@pytest.mark.parametrize(
+    "text, separator, number",
+    [
+        ("1\u202f234,50", ",", "1234.50"),
+        ("1 234,5", ",", "1234.5"),
+        ("1.234,50", ",", "1234.50"),
+        ("12,5", ",", "12.5"),
+        ("12.5", ",", "12.5"),
+        ("1 234.50", ".", "1234.50"),
+        ("douze", ",", "douze"),
+    ],
+)
 def test_numbers_stored_as_text_read_as_the_source_writes_them(text: str, separator: str, number: str):
     assert SourceOptions(decimal_separator=separator).number(text) == number
 

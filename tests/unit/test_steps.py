@@ -42,13 +42,19 @@ def demo(tmp_path: Path) -> Path:
 def test_the_demo_plan_confirms_each_step_with_the_digest_of_its_evidence():
     prepared = prepare(REPO / "deployments/plans/pilot.yaml")
     batches = prepared.batches["steps"]
-    assert [b.items[0].step for b in batches] == ["freeze-legacy", "opening-balances", "work-processes",
-                                                  "inform-services"]
+    assert [b.items[0].step for b in batches] == [
+        "freeze-legacy",
+        "opening-balances",
+        "work-processes",
+        "inform-services",
+    ]
     evidence = REPO / "deployments/demo/steps/opening-balances.csv"
     item = batches[1].items[0]
     assert item.accountable == "Finance director" and item.evidence == "opening-balances.csv"
     assert item.sha256 == hashlib.sha256(evidence.read_bytes()).hexdigest()
-    assert prepared.inputs[str(evidence.resolve())] == item.sha256 and str(REPO / "domain/steps.yaml") in prepared.inputs
+    assert (
+        prepared.inputs[str(evidence.resolve())] == item.sha256 and str(REPO / "domain/steps.yaml") in prepared.inputs
+    )
     [outcome] = STEPS.send(batches[1], targets(NoConfirmations()))
     assert (outcome.ref, outcome.status, outcome.erp_id) == ("opening-balances", "confirmed", item.sha256)
     assert outcome.changes["confirmed_by"] == [None, "plan"]
@@ -58,8 +64,11 @@ def test_a_step_nobody_confirmed_waits_naming_who_confirms_it_and_how(demo: Path
     plan = demo / "deployments/plans/pilot.yaml"
     plan.write_text(plan.read_text().replace("steps:\n  confirmations: ../demo/steps/confirmations.yaml\n", ""))
     batch = prepare(plan).batches["steps"][0]
-    with pytest.raises(TargetError, match=r"step 'freeze-legacy' \(Freeze the legacy tool.*\) waits for the "
-                                          r"confirmation of Data owner: erpflow step confirm pilot freeze-legacy"):
+    with pytest.raises(
+        TargetError,
+        match=r"step 'freeze-legacy' \(Freeze the legacy tool.*\) waits for the "
+        r"confirmation of Data owner: erpflow step confirm pilot freeze-legacy",
+    ):
         STEPS.send(batch, targets(NoConfirmations()))
     assert STEPS.lookup(batch, targets(NoConfirmations())) == {}
     person = Confirmation("freeze-legacy", "data.owner", "frozen", "ticket.pdf", "a" * 64)
@@ -80,8 +89,11 @@ def test_a_confirmation_of_an_unknown_step_names_its_file_and_line(demo: Path):
 
 def test_a_missing_evidence_file_is_an_input_error(demo: Path):
     (demo / "deployments/demo/steps/freeze-legacy.txt").unlink()
-    with pytest.raises(InputError, match=r"confirmations.yaml:\d+: confirmations.freeze-legacy.evidence: "
-                                         r"evidence file .*freeze-legacy.txt not found"):
+    with pytest.raises(
+        InputError,
+        match=r"confirmations.yaml:\d+: confirmations.freeze-legacy.evidence: "
+        r"evidence file .*freeze-legacy.txt not found",
+    ):
         prepare(demo / "deployments/plans/pilot.yaml")
 
 

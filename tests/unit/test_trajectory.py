@@ -17,10 +17,12 @@ DAY = timedelta(days=1)
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 
 
-def step(name: str, after: str | None = None, started: datetime | None = None,
-         finished: datetime | None = None) -> WaveStep:
-    return WaveStep(name, "progressive", ["X"], after, (date(2027, 1, 1), date(2027, 1, 2)), started=started,
-                    finished=finished)
+def step(
+    name: str, after: str | None = None, started: datetime | None = None, finished: datetime | None = None
+) -> WaveStep:
+    return WaveStep(
+        name, "progressive", ["X"], after, (date(2027, 1, 1), date(2027, 1, 2)), started=started, finished=finished
+    )
 
 
 def plans(tmp_path: Path) -> Path:
@@ -36,10 +38,13 @@ def test_plans_come_in_the_order_they_follow_each_other(tmp_path):
     assert [p.wave for p in read_plans(folder)] == ["pilot", "wave2"]
 
 
-@pytest.mark.parametrize("changes, drop, reason", [
-    ({"after": "nowhere"}, (), "after: 'nowhere' is not a wave planned in"),
-    ({"wave": "pilot"}, ("after",), "wave 'pilot' is planned by more than one file"),
-])
+@pytest.mark.parametrize(
+    "changes, drop, reason",
+    [
+        ({"after": "nowhere"}, (), "after: 'nowhere' is not a wave planned in"),
+        ({"wave": "pilot"}, ("after",), "wave 'pilot' is planned by more than one file"),
+    ],
+)
 def test_a_folder_that_does_not_make_a_sequence_names_the_file(tmp_path, changes, drop, reason):
     folder = plans(tmp_path)
     wave2 = folder / "wave2.yaml"
@@ -63,11 +68,13 @@ def test_no_estimate_before_a_wave_reaches_a_go():
 
 
 def test_remaining_time_follows_the_longest_chain_from_the_mean_cycle_time():
-    waves = [step("pilot", started=NOW - 30 * DAY, finished=NOW - 20 * DAY),  # 10 days
-             step("lyon", "pilot", started=NOW - 26 * DAY, finished=NOW - 6 * DAY),  # 20 days: mean 15
-             step("lille", "lyon", started=NOW - 5 * DAY),  # 10 days to go
-             step("paris", "lille"),  # 15 more
-             step("nice", "pilot")]  # 15, in parallel with lille and paris
+    waves = [
+        step("pilot", started=NOW - 30 * DAY, finished=NOW - 20 * DAY),  # 10 days
+        step("lyon", "pilot", started=NOW - 26 * DAY, finished=NOW - 6 * DAY),  # 20 days: mean 15
+        step("lille", "lyon", started=NOW - 5 * DAY),  # 10 days to go
+        step("paris", "lille"),  # 15 more
+        step("nice", "pilot"),
+    ]  # 15, in parallel with lille and paris
     found = estimate(waves, NOW)
     assert found.cycle_time == 15 * DAY
     assert [w.remaining for w in found.waves] == [timedelta(), timedelta(), 10 * DAY, 15 * DAY, 15 * DAY]
@@ -75,6 +82,8 @@ def test_remaining_time_follows_the_longest_chain_from_the_mean_cycle_time():
 
 
 def test_a_wave_running_longer_than_the_mean_has_nothing_left_to_estimate():
-    found = estimate([step("pilot", started=NOW - 30 * DAY, finished=NOW - 20 * DAY),
-                      step("lyon", "pilot", started=NOW - 12 * DAY)], NOW)
+    found = estimate(
+        [step("pilot", started=NOW - 30 * DAY, finished=NOW - 20 * DAY), step("lyon", "pilot", started=NOW - 12 * DAY)],
+        NOW,
+    )
     assert found.waves[1].remaining == timedelta() and found.remaining == timedelta()

@@ -36,10 +36,16 @@ def _as(kind: type, name: str, to: type) -> Transcoding:
 class TestOrjsonTranscoder(library.TranscoderTestCase):
     def construct_transcoder(self) -> OrjsonTranscoder:
         transcoder = OrjsonTranscoder()
-        for transcoding in (library.CustomType1AsDict(), library.CustomType2AsDict(), UUIDAsHex(),
-                            _as(tuple, "tuple_as_list", list), _as(library.Mydict, "mydict", dict),
-                            _as(library.MyList, "mylist", list), _as(library.MyStr, "mystr", str),
-                            _as(library.MyInt, "myint", int)):
+        for transcoding in (
+            library.CustomType1AsDict(),
+            library.CustomType2AsDict(),
+            UUIDAsHex(),
+            _as(tuple, "tuple_as_list", list),
+            _as(library.Mydict, "mydict", dict),
+            _as(library.MyList, "mylist", list),
+            _as(library.MyStr, "mystr", str),
+            _as(library.MyInt, "myint", int),
+        ):
             transcoder.register(transcoding)
         return transcoder
 
@@ -54,11 +60,15 @@ def _both() -> tuple[JSONTranscoder, OrjsonTranscoder]:
 
 def test_erpflow_events_are_stored_byte_for_byte_as_the_json_transcoder_stores_them():
     standard, fast = _both()
-    batch = Batch(wave="pilot", operation="accounts", key="b1", items=2, digest="d", details={"site": "Lyon"},
-                  ctx=CTX)
+    batch = Batch(wave="pilot", operation="accounts", key="b1", items=2, digest="d", details={"site": "Lyon"}, ctx=CTX)
     batch.attempt("run-1", CTX)
-    batch.succeed([{"ref": "jdupont", "status": "created", "erp_id": "7"},
-                   {"ref": "éandré", "status": "rejected", "reason": "déjà là 🐈"}], CTX)
+    batch.succeed(
+        [
+            {"ref": "jdupont", "status": "created", "erp_id": "7"},
+            {"ref": "éandré", "status": "rejected", "reason": "déjà là 🐈"},
+        ],
+        CTX,
+    )
     for event in batch.collect_events():
         state = {k: v for k, v in event.__dict__.items() if k not in ("originator_id", "originator_version")}
         stored = standard.encode(state)

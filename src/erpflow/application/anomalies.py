@@ -22,8 +22,9 @@ from erpflow.model.ids import anomaly_id
 from erpflow.model.vocabulary import Severity
 
 
-def for_rejections(ledger: Ledger, ctx: Context, outcomes: Iterable[dict[str, Any]],
-                   rules: AnomalyRules) -> list[Anomaly]:
+def for_rejections(
+    ledger: Ledger, ctx: Context, outcomes: Iterable[dict[str, Any]], rules: AnomalyRules
+) -> list[Anomaly]:
     """A new anomaly for each rejected item that has none yet."""
     new: dict[str, Anomaly] = {}
     for outcome in outcomes:
@@ -32,9 +33,14 @@ def for_rejections(ledger: Ledger, ctx: Context, outcomes: Iterable[dict[str, An
             continue
         if ledger.anomaly(anomaly_id(ctx.wave, ctx.operation, ref)) is None:
             reason = outcome.get("reason", "") + (f" ({outcome['source']})" if outcome.get("source") else "")
-            new[ref] = Anomaly(wave=ctx.wave, operation=ctx.operation, item=ref,
-                               severity=rules.severity(ctx.operation, "rejected", reason), reason=reason,
-                               ctx=ctx.as_dict())
+            new[ref] = Anomaly(
+                wave=ctx.wave,
+                operation=ctx.operation,
+                item=ref,
+                severity=rules.severity(ctx.operation, "rejected", reason),
+                reason=reason,
+                ctx=ctx.as_dict(),
+            )
     return list(new.values())
 
 
@@ -50,8 +56,16 @@ def for_failure(ledger: Ledger, ctx: Context, key: str, reason: str, rules: Anom
             return []
         existing.reopen(reason, ctx.as_dict())
         return [existing]
-    return [Anomaly(wave=ctx.wave, operation=ctx.operation, item=batch_item(key),
-                    severity=rules.severity(ctx.operation, "failed", reason), reason=reason, ctx=ctx.as_dict())]
+    return [
+        Anomaly(
+            wave=ctx.wave,
+            operation=ctx.operation,
+            item=batch_item(key),
+            severity=rules.severity(ctx.operation, "failed", reason),
+            reason=reason,
+            ctx=ctx.as_dict(),
+        )
+    ]
 
 
 def resolve_failure(ledger: Ledger, ctx: Context, key: str) -> list[Anomaly]:
@@ -70,17 +84,25 @@ def _check_text(**fields: str) -> None:
             raise CommandRefused(f"{name}: {found}")
 
 
-def raise_by_hand(ledger: Ledger, wave: str, item: str, reason: str, actor: str, operation: str = "",
-                  severity: str = Severity.MAJOR) -> Anomaly:
+def raise_by_hand(
+    ledger: Ledger, wave: str, item: str, reason: str, actor: str, operation: str = "", severity: str = Severity.MAJOR
+) -> Anomaly:
     """Raise an anomaly by hand: each one gets a stream of its own, even on an item that has one already."""
     from erpflow.projections.anomalies import anomalies
 
     _check_text(item=item, reason=reason, operation=operation)
     ledger.wave(wave)
     same = [a for a in anomalies(ledger, wave) if a.origin == MANUAL and (a.operation, a.item) == (operation, item)]
-    raised = Anomaly(wave=wave, operation=operation, item=item, severity=severity, reason=reason,
-                     ctx=waves.context(wave, actor, operation).as_dict(), origin=MANUAL,
-                     number=max((a.number for a in same), default=0) + 1)
+    raised = Anomaly(
+        wave=wave,
+        operation=operation,
+        item=item,
+        severity=severity,
+        reason=reason,
+        ctx=waves.context(wave, actor, operation).as_dict(),
+        origin=MANUAL,
+        number=max((a.number for a in same), default=0) + 1,
+    )
     ledger.save(raised)
     return raised
 

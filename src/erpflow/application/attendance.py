@@ -30,11 +30,13 @@ def read_sheet(path: Path, invited: dict[str, set[str]]) -> tuple[dict[str, list
         session, login = row.values["session"].strip(), row.values["login"].strip().lower()
         mark = row.values["present"].strip().lower()
         if session not in invited:
-            raise InputError(str(path), f"session {session!r} is not a training session of this wave",
-                             line=row.line, field="session")
+            raise InputError(
+                str(path), f"session {session!r} is not a training session of this wave", line=row.line, field="session"
+            )
         if login not in invited[session]:
-            raise InputError(str(path), f"{login!r} was not invited to session {session!r}", line=row.line,
-                             field="login")
+            raise InputError(
+                str(path), f"{login!r} was not invited to session {session!r}", line=row.line, field="login"
+            )
         if mark not in YES | NO:
             raise InputError(str(path), f"{mark!r} is neither yes nor no", line=row.line, field="present")
         (present if mark in YES else absent).setdefault(session, []).append(login)
@@ -59,5 +61,6 @@ def record(ledger: Ledger, wave: str, sheet: Path, actor: str) -> Recorded:
     sheets = waves.attendance(ledger, wave) or Attendance(wave=wave, ctx=ctx)
     sheets.record(str(sheet.resolve()), digest, present, absent, ctx)
     ledger.save(sheets)
-    return Recorded(sum(map(len, present.values())), sum(map(len, absent.values())),
-                    len(present.keys() | absent.keys()))
+    return Recorded(
+        sum(map(len, present.values())), sum(map(len, absent.values())), len(present.keys() | absent.keys())
+    )

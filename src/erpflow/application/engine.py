@@ -69,16 +69,30 @@ def begin(ledger: Ledger, prepared: PreparedWave, actor: str, run_id: str, lease
     ctx = waves.context(prepared.name, actor, flow_run_id=run_id)
     wave = ledger.find_wave(prepared.name)
     if wave is None:
-        wave = Wave(name=prepared.name, kind=prepared.plan.kind, sites=prepared.plan.sites,
-                    cycle=prepared.method.cycle.order, plan_digest=prepared.digest, inputs=prepared.inputs,
-                    plan=prepared.snapshot(), ctx=ctx.as_dict())
+        wave = Wave(
+            name=prepared.name,
+            kind=prepared.plan.kind,
+            sites=prepared.plan.sites,
+            cycle=prepared.method.cycle.order,
+            plan_digest=prepared.digest,
+            inputs=prepared.inputs,
+            plan=prepared.snapshot(),
+            ctx=ctx.as_dict(),
+        )
     else:
         wave.replan(prepared.digest, prepared.inputs, prepared.snapshot(), ctx.as_dict())
     runs = waves.runs(ledger, wave) or Runs(wave=wave.name, ctx=ctx.as_dict(), carried=wave.carried.as_runs())
     current = runs.current
     holder_dead = current.run_id is not None and current.lease is not None and lease.holder_gone(current.lease.holder)
-    runs.start(run_id, ctx.as_dict(), holder=lease.this_holder(), plan_path=str(prepared.path.resolve()),
-               expires_at=lease.expiry(lease_seconds), now=datetime.now(UTC), holder_dead=holder_dead)
+    runs.start(
+        run_id,
+        ctx.as_dict(),
+        holder=lease.this_holder(),
+        plan_path=str(prepared.path.resolve()),
+        expires_at=lease.expiry(lease_seconds),
+        now=datetime.now(UTC),
+        holder_dead=holder_dead,
+    )
     try:
         ledger.save(wave, runs)
     except CommandRefused:  # another run started at the same moment and recorded first
@@ -97,19 +111,24 @@ def renew_lease(ledger: Ledger, ctx: Context, lease_seconds: float) -> None:
     """Extend the run's lease when less than half of it is left; raises if the run lost it."""
     runs = _runs(ledger, ctx)
     held = runs.current.lease
-    left = (datetime.fromisoformat(held.expires_at) - datetime.now(UTC)).total_seconds() \
-        if held is not None and runs.run_id == ctx.flow_run_id else 0
+    left = (
+        (datetime.fromisoformat(held.expires_at) - datetime.now(UTC)).total_seconds()
+        if held is not None and runs.run_id == ctx.flow_run_id
+        else 0
+    )
     if left < lease_seconds / 2:
         runs.renew(ctx.flow_run_id, lease.expiry(lease_seconds), ctx.as_dict())
         ledger.save(runs)
 
 
-def operations_to_run(ledger: Ledger, prepared: PreparedWave, start_from: str | None = None,
-                      only: str | None = None) -> list[str]:
+def operations_to_run(
+    ledger: Ledger, prepared: PreparedWave, start_from: str | None = None, only: str | None = None
+) -> list[str]:
     """The operations of this run, their dependencies checked against what the wave has done."""
     wave = ledger.find_wave(prepared.name)
-    done = {op for op, recorded in (wave.operations.items() if wave else ())
-            if recorded["state"] == OperationState.DONE}
+    done = {
+        op for op, recorded in (wave.operations.items() if wave else ()) if recorded["state"] == OperationState.DONE
+    }
     cycle = prepared.method.cycle
     depends = {op.id: op.depends_on for op in cycle.operations}
     return select_operations(cycle.order, depends, done, start_from, only)
@@ -137,8 +156,15 @@ def concurrency(operation: str, wanted: int, targets: Targets) -> int:
     return registry.get(operation).concurrency(wanted, targets)
 
 
-def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targets: Targets,
-              force: str = "", rules: AnomalyRules | None = None) -> BatchResult:
+def run_batch(
+    ledger: Ledger,
+    ctx: Context,
+    run_id: str,
+    batch: BatchPlan,
+    targets: Targets,
+    force: str = "",
+    rules: AnomalyRules | None = None,
+) -> BatchResult:
     """Skip a batch already done (unless forced, with a reason); reconcile an interrupted attempt with
     the target; record the attempt, run it, record the outcome."""
     operation = ctx.operation
@@ -147,9 +173,16 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
         log.info("batch already done, skipped", batch=batch.key)
         return BatchResult(batch.key, BatchOutcome.SKIPPED, dict(recorded.counts))
     if recorded is None:
-        recorded = Batch(wave=ctx.wave, operation=operation, key=batch.key, items=batch.size,
-                         digest=batch.key.rsplit("-", 1)[-1], details=batch.details, ctx=ctx.as_dict(),
-                         refs=[item.ref for item in batch.items] + [outcome.ref for outcome in batch.rejected])
+        recorded = Batch(
+            wave=ctx.wave,
+            operation=operation,
+            key=batch.key,
+            items=batch.size,
+            digest=batch.key.rsplit("-", 1)[-1],
+            details=batch.details,
+            ctx=ctx.as_dict(),
+            refs=[item.ref for item in batch.items] + [outcome.ref for outcome in batch.rejected],
+        )
     elif recorded.done:
         recorded.force(force, ctx.as_dict())
     elif recorded.in_doubt:
@@ -170,15 +203,19 @@ def run_batch(ledger: Ledger, ctx: Context, run_id: str, batch: BatchPlan, targe
         return BatchResult(batch.key, BatchOutcome.FAILED, reason=str(exc), retryable=transient)
     crash_point(operation, "after-write")
     recorded.succeed([o.to_dict() for o in [*outcomes, *batch.rejected]], ctx.as_dict())
-    ledger.save(recorded, *anomalies.for_rejections(ledger, ctx, recorded.outcomes, rules or AnomalyRules()),
-                *anomalies.resolve_failure(ledger, ctx, batch.key))
+    ledger.save(
+        recorded,
+        *anomalies.for_rejections(ledger, ctx, recorded.outcomes, rules or AnomalyRules()),
+        *anomalies.resolve_failure(ledger, ctx, batch.key),
+    )
     crash_point(operation, "after-event")
     log.info("batch done", batch=batch.key, **recorded.counts)
     return BatchResult(batch.key, BatchOutcome.DONE, dict(recorded.counts))
 
 
-def finish_operation(ledger: Ledger, ctx: Context, prepared: PreparedWave,
-                     results: list[BatchResult]) -> dict[str, int]:
+def finish_operation(
+    ledger: Ledger, ctx: Context, prepared: PreparedWave, results: list[BatchResult]
+) -> dict[str, int]:
     """Record the operation's after-step (e.g. migration's reconciliation) and its summary."""
     summary: Counter[str] = Counter()
     for result in results:
@@ -186,8 +223,13 @@ def finish_operation(ledger: Ledger, ctx: Context, prepared: PreparedWave,
         summary.update(result.counts)
     _runs(ledger, ctx).check_holds(ctx.flow_run_id)
     wave = ledger.wave(ctx.wave)
-    registry.get(ctx.operation).after(wave, prepared.batches[ctx.operation], prepared.rows,
-                                      lambda key: ledger.batch(ctx.wave, ctx.operation, key), ctx.as_dict())
+    registry.get(ctx.operation).after(
+        wave,
+        prepared.batches[ctx.operation],
+        prepared.rows,
+        lambda key: ledger.batch(ctx.wave, ctx.operation, key),
+        ctx.as_dict(),
+    )
     wave.finish_operation(ctx.operation, dict(summary), ctx.as_dict())
     ledger.save(wave)
     return dict(summary)

@@ -53,8 +53,10 @@ def _check_same(folder: Path, pinned: dict[str, str], why: str) -> None:
     for name, digest in pinned.items():
         path = folder / name
         if not path.is_file():
-            raise CommandRefused(f"{path}, of the method the wave ran with, is missing; set ERPFLOW_METHOD to a "
-                                 "folder holding the same files")
+            raise CommandRefused(
+                f"{path}, of the method the wave ran with, is missing; set ERPFLOW_METHOD to a "
+                "folder holding the same files"
+            )
         if file_digest(path) != digest:
             raise CommandRefused(f"{path} {why}")
 
@@ -70,11 +72,18 @@ def wave_method(ledger: Ledger, wave: str, configured: Path | None) -> Method:
         return load_method(find_method(Path(recorded.plan_path), configured))
     folder, files = pinned
     if configured is not None:
-        _check_same(configured, files, f"differs from the method wave {wave!r} ran with ({folder}); unset "
-                                       "ERPFLOW_METHOD to judge it by its own")
+        _check_same(
+            configured,
+            files,
+            f"differs from the method wave {wave!r} ran with ({folder}); unset ERPFLOW_METHOD to judge it by its own",
+        )
         return load_method(configured)
-    _check_same(folder, files, f"changed since wave {wave!r} ran with it: a wave is judged by the method it ran "
-                               "with; restore the file or run the wave again")
+    _check_same(
+        folder,
+        files,
+        f"changed since wave {wave!r} ran with it: a wave is judged by the method it ran "
+        "with; restore the file or run the wave again",
+    )
     return load_method(folder)
 
 
@@ -88,13 +97,15 @@ def evaluate_gate(ledger: Ledger, wave: str, method: Method) -> GateEvaluation:
     return GateEvaluation(wave, names[0], facts, evaluate(method.gates.gates[names[0]].criteria, facts))
 
 
-def record_decision(ledger: Ledger, evaluation: GateEvaluation, decision: str, actor: str, comment: str = "",
-                    flow_run_id: str = "") -> Anchor | None:
+def record_decision(
+    ledger: Ledger, evaluation: GateEvaluation, decision: str, actor: str, comment: str = "", flow_run_id: str = ""
+) -> Anchor | None:
     """Record go or no-go with the criteria as measured, in the wave's gate stream; a go on a failed criterion
     is refused. The chain head after it is anchored under the home."""
     ctx = waves.context(evaluation.wave, actor, GATE, flow_run_id).as_dict()
     decisions = waves.gate_decisions(ledger, evaluation.wave) or GateDecisions(wave=evaluation.wave, ctx=ctx)
-    decisions.decide(evaluation.gate, decision, [asdict(r) for r in evaluation.results], evaluation.evidence, ctx,
-                     comment)
+    decisions.decide(
+        evaluation.gate, decision, [asdict(r) for r in evaluation.results], evaluation.evidence, ctx, comment
+    )
     ledger.save(decisions)
     return publish(ledger, evaluation.wave, "gate decision")

@@ -25,9 +25,9 @@ from eventsourcing.persistence import (
 
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
-from erpflow.model.steps import StepConfirmation, step_id
 from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
 from erpflow.model.ids import batch_id, wave_id
+from erpflow.model.steps import StepConfirmation, step_id
 from erpflow.model.wave import Wave
 from erpflow.settings import Settings
 from erpflow.store.chained import ChainedRecorder
@@ -46,19 +46,22 @@ def store_env(settings: Settings) -> dict[str, str]:
     url = settings.event_store.get_secret_value()
     if not url:
         settings.home.mkdir(parents=True, exist_ok=True)
-        return {"PERSISTENCE_MODULE": SQLITE, "SQLITE_DBNAME": str(settings.events_path),
-                "SQLITE_LOCK_TIMEOUT": "30"}
+        return {"PERSISTENCE_MODULE": SQLITE, "SQLITE_DBNAME": str(settings.events_path), "SQLITE_LOCK_TIMEOUT": "30"}
     parts = urlparse(url)
     if parts.scheme in ("postgresql", "postgres"):
         schema = parse_qs(parts.query).get("schema", [""])[0]
-        return {"PERSISTENCE_MODULE": POSTGRES, "POSTGRES_DBNAME": parts.path.lstrip("/"),
-                "POSTGRES_HOST": parts.hostname or "127.0.0.1", "POSTGRES_PORT": str(parts.port or 5432),
-                "POSTGRES_USER": unquote(parts.username or "postgres"),
-                "POSTGRES_PASSWORD": unquote(parts.password or ""), "POSTGRES_SCHEMA": schema,
-                "POSTGRES_CONNECT_TIMEOUT": "10"}
+        return {
+            "PERSISTENCE_MODULE": POSTGRES,
+            "POSTGRES_DBNAME": parts.path.lstrip("/"),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+        }
     if parts.scheme == "sqlite":
-        return {"PERSISTENCE_MODULE": SQLITE, "SQLITE_DBNAME": unquote(parts.path),
-                "SQLITE_LOCK_TIMEOUT": "30"}
+        return {"PERSISTENCE_MODULE": SQLITE, "SQLITE_DBNAME": unquote(parts.path), "SQLITE_LOCK_TIMEOUT": "30"}
     raise LedgerUnavailable("ERPFLOW_EVENT_STORE must be empty, postgresql://... or sqlite:///path")
 
 
@@ -74,9 +77,15 @@ def _creating_tables(env: dict[str, str]) -> Iterator[None]:
     import psycopg
 
     try:
-        conn = psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                               port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                               password=env["POSTGRES_PASSWORD"] or None, connect_timeout=10, autocommit=True)
+        conn = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=10,
+            autocommit=True,
+        )
     except psycopg.Error as exc:
         raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
     with conn:
@@ -155,9 +164,10 @@ class Ledger(Application):
         """The domain event of a stored record; a record that does not decode is a damaged store."""
         try:
             return self.mapper.to_domain_event(record)
-        except Exception as exc:  # noqa: BLE001 (whatever the transcoder or the event class raise on garbage)
-            raise StoreDamaged(DAMAGED.format(f"the record at position {record.id} does not decode "
-                                              f"({type(exc).__name__})")) from None
+        except Exception as exc:
+            raise StoreDamaged(
+                DAMAGED.format(f"the record at position {record.id} does not decode ({type(exc).__name__})")
+            ) from None
 
     def save(self, *aggregates: Any, **kwargs: Any) -> Any:
         with self._storage():
@@ -214,6 +224,7 @@ class Ledger(Application):
         """The events of one wave, in order, read through the wave index (never the whole log)."""
         for notification in self.wave_records(name, page):
             yield notification.id, self.to_event(notification)
+
 
 def _wave(event: Any) -> str:
     ctx = getattr(event, "ctx", None)

@@ -55,13 +55,22 @@ def _check_roles(plan: WavePlan, method: Method, path: Path, lines: Lines) -> No
     for job, role in plan.accounts.roles.items():
         if role not in method.roles.roles:
             loc = ("accounts", "roles", job)
-            raise InputError(str(path), f"role {role!r} is not in roles.yaml ({', '.join(method.roles.roles)})",
-                             line=line_of(lines, loc), field=".".join(loc))
+            raise InputError(
+                str(path),
+                f"role {role!r} is not in roles.yaml ({', '.join(method.roles.roles)})",
+                line=line_of(lines, loc),
+                field=".".join(loc),
+            )
     language = plan.training.mail.language
     if language and language not in method.invitations:
         loc = ("training", "mail", "language")
-        raise InputError(str(path), f"no invitation templates for {language!r} in the method's invitations/ "
-                         f"({', '.join(method.invitations) or 'none'})", line=line_of(lines, loc), field=".".join(loc))
+        raise InputError(
+            str(path),
+            f"no invitation templates for {language!r} in the method's invitations/ "
+            f"({', '.join(method.invitations) or 'none'})",
+            line=line_of(lines, loc),
+            field=".".join(loc),
+        )
 
 
 def prepare(path: Path, method_folder: Path | None = None) -> PreparedWave:

@@ -37,19 +37,26 @@ def wave_steps(ledger: Ledger, wave: str, configured: Path | None = None) -> lis
     return load_steps(find_method(Path(recorded.plan_path), configured)).steps
 
 
-def confirm(ledger: Ledger, wave: str, actor: str, step: str, comment: str, evidence: Path,
-            configured: Path | None = None, flow_run_id: str = "") -> Confirmation:
+def confirm(
+    ledger: Ledger,
+    wave: str,
+    actor: str,
+    step: str,
+    comment: str,
+    evidence: Path,
+    configured: Path | None = None,
+    flow_run_id: str = "",
+) -> Confirmation:
     """Record that a step of the wave is done, with a comment and the sha256 of an evidence file; once only."""
     ctx = waves.context(wave, actor, OPERATION.id, flow_run_id)
     known = [s.id for s in wave_steps(ledger, ctx.wave, configured)]
     if step not in known:
         raise CommandRefused(f"{step!r} is not a business step of wave {ctx.wave} ({', '.join(known)})")
-    if (done := LedgerConfirmations(ledger).find(ctx.wave, [step])):
+    if done := LedgerConfirmations(ledger).find(ctx.wave, [step]):
         raise CommandRefused(f"step {step!r} of wave {ctx.wave} is already confirmed by {done[step].by}")
     if not evidence.is_file():
         raise InputError(str(evidence), "evidence file not found")
-    recorded = StepConfirmation.confirm(ctx.wave, step, comment, evidence.name, file_digest(evidence),
-                                        ctx.as_dict())
+    recorded = StepConfirmation.confirm(ctx.wave, step, comment, evidence.name, file_digest(evidence), ctx.as_dict())
     ledger.save(recorded)
     return recorded.confirmation
 
@@ -63,6 +70,7 @@ def confirmed_in_batches(ledger: Ledger, wave: str) -> dict[str, Confirmation]:
             if outcome.get("status") == "confirmed":
                 changes = outcome.get("changes", {})
                 evidence, _, sha256 = changes["evidence"][1].rpartition(" sha256:")
-                found[outcome["ref"]] = Confirmation(outcome["ref"], changes["confirmed_by"][1],
-                                                     changes["comment"][1], evidence, sha256)
+                found[outcome["ref"]] = Confirmation(
+                    outcome["ref"], changes["confirmed_by"][1], changes["comment"][1], evidence, sha256
+                )
     return found

@@ -69,13 +69,14 @@ def store_id(env: dict[str, str], settings: Settings) -> str:
     """Which store an anchor is about: the SQLite file (relative to the home when under it) or the schema."""
     module = env["PERSISTENCE_MODULE"]
     if module.endswith("postgres"):
-        return (f"postgresql://{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
-                f"?schema={env['POSTGRES_SCHEMA'] or 'public'}")
+        return (
+            f"postgresql://{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
+            f"?schema={env['POSTGRES_SCHEMA'] or 'public'}"
+        )
     if "SQLITE_DBNAME" not in env:
         return module  # an in-memory store
     path = Path(env["SQLITE_DBNAME"]).resolve()
-    return str(path.relative_to(settings.home.resolve())) if path.is_relative_to(settings.home.resolve()) \
-        else str(path)
+    return str(path.relative_to(settings.home.resolve())) if path.is_relative_to(settings.home.resolve()) else str(path)
 
 
 def sign(anchor: Anchor, settings: Settings) -> Anchor:
@@ -84,12 +85,13 @@ def sign(anchor: Anchor, settings: Settings) -> Anchor:
     return replace(unsigned, signature=key.sign(unsigned.payload()).hex())
 
 
-def head_anchor(ledger: Any, wave: str, reason: str, settings: Settings,
-                head: tuple[int, str] | None = None) -> Anchor:
+def head_anchor(ledger: Any, wave: str, reason: str, settings: Settings, head: tuple[int, str] | None = None) -> Anchor:
     """The chain head now, signed."""
     position, digest = head or ledger.chain.chain_head()
-    return sign(Anchor(position, digest, datetime.now(UTC).isoformat(), wave, reason,
-                       store_id(ledger.store_env, settings)), settings)
+    return sign(
+        Anchor(position, digest, datetime.now(UTC).isoformat(), wave, reason, store_id(ledger.store_env, settings)),
+        settings,
+    )
 
 
 def publish(ledger: Any, wave: str, reason: str, settings: Settings | None = None) -> Anchor | None:
@@ -114,8 +116,12 @@ def publish(ledger: Any, wave: str, reason: str, settings: Settings | None = Non
 
 def _anchor(data: dict[str, Any], source: str) -> Anchor:
     if "events_sha256" in data:  # an export manifest: its signed anchor, or its chain head alone
-        data = data.get("anchor") or {**data["chain_head"], "time": data.get("exported_at", ""),
-                                      "wave": data.get("wave", ""), "reason": "export"}
+        data = data.get("anchor") or {
+            **data["chain_head"],
+            "time": data.get("exported_at", ""),
+            "wave": data.get("wave", ""),
+            "reason": "export",
+        }
     fields = {k: data[k] for k in Anchor.__dataclass_fields__ if k in data and k != "source"}
     return Anchor(**{**fields, "position": int(fields["position"]), "source": source})
 
@@ -142,8 +148,11 @@ def read(paths: Iterable[Path], settings: Settings) -> tuple[list[Anchor], list[
         if anchor.signature and not verify_signature(anchor.public_key, anchor.signature, anchor.payload()):
             problems.append(Problem(anchor.position, f"{anchor}: bad signature: the anchor file was altered"))
         elif anchor.signature and trusted is not None and anchor.public_key != public_hex(trusted):
-            problems.append(Problem(anchor.position, f"{anchor}: bad signature: signed by another key than "
-                                                     "the configured anchor key"))
+            problems.append(
+                Problem(
+                    anchor.position, f"{anchor}: bad signature: signed by another key than the configured anchor key"
+                )
+            )
         else:
             anchors.append(anchor)
     return anchors, problems
@@ -167,15 +176,23 @@ def compare(ledger: Any, anchors: list[Anchor]) -> list[Problem]:
         if anchor.position <= 0:
             continue
         if anchor.position > last:
-            problems.append(Problem(last + 1, f"missing: the store ends at position {last}, {anchor} holds "
-                                              f"position {anchor.position}: its tail was cut, or it was emptied "
-                                              "or replaced"))
+            problems.append(
+                Problem(
+                    last + 1,
+                    f"missing: the store ends at position {last}, {anchor} holds "
+                    f"position {anchor.position}: its tail was cut, or it was emptied "
+                    "or replaced",
+                )
+            )
         elif anchor.position not in digests:
             problems.append(Problem(anchor.position, f"missing: {anchor} holds it: deleted"))
         elif digests[anchor.position] != anchor.digest:
             since = f" after position {matched}, where an earlier anchor matches" if matched else ""
-            problems.append(Problem(anchor.position, f"the chain differs from {anchor}: rewritten at or before "
-                                                     f"this position{since}"))
+            problems.append(
+                Problem(
+                    anchor.position, f"the chain differs from {anchor}: rewritten at or before this position{since}"
+                )
+            )
         else:
             matched = anchor.position
     return problems
@@ -201,9 +218,13 @@ def check_head(ledger: Any, settings: Settings) -> None:
     found = [digest for _, digest in ledger.chain.select_chain(latest.position, latest.position)]
     if not found:
         end = ledger.chain.chain_head()[0]
-        raise StoreNotAnchored(f"the event store ends at position {end}, but {latest} holds position "
-                               f"{latest.position}: it was cut, emptied or replaced; run `erpflow verify` "
-                               f"(a store emptied on purpose: move {settings.anchors_path} away first)")
+        raise StoreNotAnchored(
+            f"the event store ends at position {end}, but {latest} holds position "
+            f"{latest.position}: it was cut, emptied or replaced; run `erpflow verify` "
+            f"(a store emptied on purpose: move {settings.anchors_path} away first)"
+        )
     if found[0] != latest.digest:
-        raise StoreNotAnchored(f"position {latest.position} of the event store differs from {latest}: "
-                               "its chain was rewritten; run `erpflow verify`")
+        raise StoreNotAnchored(
+            f"position {latest.position} of the event store differs from {latest}: "
+            "its chain was rewritten; run `erpflow verify`"
+        )

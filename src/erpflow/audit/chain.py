@@ -42,5 +42,8 @@ class ChainStore:
         """Position -> digest, from ``start`` (to ``stop``)."""
         if stop is None:
             return dict(self.tables.query("SELECT position, digest FROM erpflow_chain WHERE position >= ?", start))
-        return dict(self.tables.query("SELECT position, digest FROM erpflow_chain WHERE position >= ? "
-                                      "AND position <= ?", start, stop))
+        return dict(
+            self.tables.query(
+                "SELECT position, digest FROM erpflow_chain WHERE position >= ? AND position <= ?", start, stop
+            )
+        )

@@ -31,21 +31,36 @@ def export(ledger: Ledger, wave: str, folder: Path, settings: Settings | None = 
     for stored in ledger.wave_records(wave):
         previous, digest = ledger.chain.link_of(stored.id)
         readable = record(stored.id, ledger.mapper.to_domain_event(stored))
-        lines.append(json.dumps({
-            "position": stored.id, "originator_id": str(stored.originator_id),
-            "originator_version": stored.originator_version, "topic": stored.topic,
-            "state": base64.b64encode(stored.state).decode(), "previous": previous,
-            "digest": digest, "event": readable}, ensure_ascii=False, sort_keys=True))
+        lines.append(
+            json.dumps(
+                {
+                    "position": stored.id,
+                    "originator_id": str(stored.originator_id),
+                    "originator_version": stored.originator_version,
+                    "topic": stored.topic,
+                    "state": base64.b64encode(stored.state).decode(),
+                    "previous": previous,
+                    "digest": digest,
+                    "event": readable,
+                },
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        )
         if readable["type"] == "Wave.Sealed":
             seals.append(readable["data"])
     data = ("\n".join(lines) + "\n").encode() if lines else b""
     (folder / "events.jsonl").write_bytes(data)
     manifest = {
-        "wave": wave, "erpflow_version": code_version(), "exported_at": datetime.now(UTC).isoformat(),
-        "events": len(lines), "events_sha256": hashlib.sha256(data).hexdigest(),
+        "wave": wave,
+        "erpflow_version": code_version(),
+        "exported_at": datetime.now(UTC).isoformat(),
+        "events": len(lines),
+        "events_sha256": hashlib.sha256(data).hexdigest(),
         "first_position": json.loads(lines[0])["position"] if lines else None,
         "last_position": json.loads(lines[-1])["position"] if lines else None,
-        "chain_head": {"position": head[0], "digest": head[1]}, "seals": seals,
+        "chain_head": {"position": head[0], "digest": head[1]},
+        "seals": seals,
     }
     if settings is not None:
         manifest["anchor"] = head_anchor(ledger, wave, "export", settings, head).as_dict()

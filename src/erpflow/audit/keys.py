@@ -45,8 +45,7 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
     if key is not None:
         return key
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path = settings.anchor_key_path
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -55,8 +54,9 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
         return _parse(path.read_text())
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
-    structlog.stdlib.get_logger("erpflow.audit").warning("no ERPFLOW_ANCHOR_KEY set: generated an anchor signing key",
-                                                         path=str(path))
+    structlog.stdlib.get_logger("erpflow.audit").warning(
+        "no ERPFLOW_ANCHOR_KEY set: generated an anchor signing key", path=str(path)
+    )
     return key
 
 

@@ -41,8 +41,12 @@ def verify(ledger: Ledger) -> Verdict:
         records = recorder.select_notifications(start, PAGE)
         stop = records[-1].id if len(records) == PAGE else None
         chain = chained.select_chain(start, stop)
-        if stop is None and chain and (not records or chain[-1][0] > records[-1].id) \
-                and len(recorder.select_notifications(start, PAGE)) > len(records):
+        if (
+            stop is None
+            and chain
+            and (not records or chain[-1][0] > records[-1].id)
+            and len(recorder.select_notifications(start, PAGE)) > len(records)
+        ):
             continue  # records were written after this page was read: read it again
         digests = iter(chain)
         for record in records:
@@ -51,8 +55,9 @@ def verify(ledger: Ledger) -> Verdict:
                 return Verdict(False, checked, record.id, INSERTED)
             if position < record.id:
                 return Verdict(False, checked, position, DELETED)
-            previous = link(previous, record.id, record.originator_id, record.originator_version, record.topic,
-                            record.state)
+            previous = link(
+                previous, record.id, record.originator_id, record.originator_version, record.topic, record.state
+            )
             if previous != digest:
                 return Verdict(False, checked, record.id, EDITED)
             if record.topic.endswith("Wave.Sealed"):  # written by erpflow before each write was chained

@@ -13,8 +13,10 @@ from erpflow.cli.common import Rows, app, err, load_settings, open_ledger, out, 
 
 @app.command()
 @user_errors
-def trace(key: Annotated[str, typer.Argument(help="a login or a legacy id")],
-          as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
+def trace(
+    key: Annotated[str, typer.Argument(help="a login or a legacy id")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
     """Every event about one account or one migrated record, across all waves."""
     import json
     import sys
@@ -27,23 +29,43 @@ def trace(key: Annotated[str, typer.Argument(help="a login or a legacy id")],
         return
     table = Rows("#", "time (UTC)", "wave", "operation", "event", "what it says", "actor", "run")
     for rec, said in events(open_ledger(), key):
-        table.add_row(str(rec["position"]), rec["timestamp"][:19].replace("T", " "), rec["wave"], rec["operation"],
-                      rec["type"], said, rec["actor"], rec["flow_run_id"][:8])
+        table.add_row(
+            str(rec["position"]),
+            rec["timestamp"][:19].replace("T", " "),
+            rec["wave"],
+            rec["operation"],
+            rec["type"],
+            said,
+            rec["actor"],
+            rec["flow_run_id"][:8],
+        )
     out.print(table)
 
 
-Anchors = Annotated[list[Path] | None, typer.Option(
-    "--anchors", help="anchor files or folders of them, and export manifests, to compare the store with "
-                      "(default: the home's anchors folder)")]
+Anchors = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--anchors",
+        help="anchor files or folders of them, and export manifests, to compare the store with "
+        "(default: the home's anchors folder)",
+    ),
+]
 
 
 @app.command()
 @user_errors
-def verify(inputs: Annotated[str | None, typer.Option(
-        "--inputs", metavar="WAVE", help="instead: which input files on disk differ from those the wave ran")] = None,
-           anchors: Anchors = None,
-           more: Annotated[list[Path] | None, typer.Argument(help="more anchor files or folders", show_default=False,
-                                                             metavar="PATH")] = None) -> None:
+def verify(
+    inputs: Annotated[
+        str | None,
+        typer.Option(
+            "--inputs", metavar="WAVE", help="instead: which input files on disk differ from those the wave ran"
+        ),
+    ] = None,
+    anchors: Anchors = None,
+    more: Annotated[
+        list[Path] | None, typer.Argument(help="more anchor files or folders", show_default=False, metavar="PATH")
+    ] = None,
+) -> None:
     """Recompute the event log's hash chain and name the first record edited, deleted or inserted; compare
     the store with its anchors to find a cut tail, an emptied or replaced store, a rewritten chain."""
     ledger = open_ledger()
@@ -77,15 +99,26 @@ def verify(inputs: Annotated[str | None, typer.Option(
     if not verdict.ok or cut or bad:
         raise typer.Exit(1)
     latest = max((a.position for a in found), default=None)
-    out.print(escape(str(verdict) + (f"; {len(found)} anchor(s) match, the latest at position {latest}" if found
-                                     else "; no anchor to compare with")), highlight=False)
+    out.print(
+        escape(
+            str(verdict)
+            + (
+                f"; {len(found)} anchor(s) match, the latest at position {latest}"
+                if found
+                else "; no anchor to compare with"
+            )
+        ),
+        highlight=False,
+    )
 
 
 @app.command()
 @user_errors
-def export(wave: Annotated[str, typer.Argument(help="the wave's name")],
-           folder: Annotated[Path, typer.Argument(help="where events.jsonl and manifest.json go")],
-           force: Annotated[bool, typer.Option("--force", help="overwrite an export there")] = False) -> None:
+def export(
+    wave: Annotated[str, typer.Argument(help="the wave's name")],
+    folder: Annotated[Path, typer.Argument(help="where events.jsonl and manifest.json go")],
+    force: Annotated[bool, typer.Option("--force", help="overwrite an export there")] = False,
+) -> None:
     """Export a wave's events with a manifest an auditor checks with `python3 docs/verify-export.py FOLDER`."""
     from erpflow.audit.export import export as write
     from erpflow.cli.paths import export_folder, writing
@@ -93,6 +126,10 @@ def export(wave: Annotated[str, typer.Argument(help="the wave's name")],
     export_folder(folder, ("events.jsonl", "manifest.json"), force)
     with writing(folder):
         manifest = write(open_ledger(), wave, folder, load_settings())
-    out.print(escape(f"{manifest['events']} events of wave {wave} written to {folder} (chain head "
-                     f"{manifest['chain_head']['digest'][:16]} at position {manifest['chain_head']['position']})"),
-              highlight=False)
+    out.print(
+        escape(
+            f"{manifest['events']} events of wave {wave} written to {folder} (chain head "
+            f"{manifest['chain_head']['digest'][:16]} at position {manifest['chain_head']['position']})"
+        ),
+        highlight=False,
+    )

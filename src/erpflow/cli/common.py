@@ -18,8 +18,12 @@ from rich.text import Text
 from erpflow.cli.interrupt import exit_code
 from erpflow.model.errors import ErpflowError
 
-app = typer.Typer(help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Run ERP roll-out waves as Prefect flows; every outcome is a domain event.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 WIDTH = 140  # when the output is not a terminal (CI logs, pipes), tables keep their columns
 
 
@@ -32,7 +36,6 @@ def _console(stderr: bool = False) -> Console:
 
 out = _console()
 err = _console(stderr=True)
-
 
 
 class Rows(Table):
@@ -64,8 +67,11 @@ def store_error(exc: BaseException) -> str | None:
         frames.append(tb.tb_frame.f_globals.get("__name__", ""))
         tb = tb.tb_next
     origin = type(exc).__module__
-    if not (isinstance(exc, sqlite3.DatabaseError) or origin.startswith(STORE_LIBRARIES)
-            or (frames and frames[-1].startswith(STORE_LIBRARIES))):
+    if not (
+        isinstance(exc, sqlite3.DatabaseError)
+        or origin.startswith(STORE_LIBRARIES)
+        or (frames and frames[-1].startswith(STORE_LIBRARIES))
+    ):
         return None
     said = " ".join(str(exc).split()) or type(exc).__name__
     return f"the event store cannot be read ({said[:200]}); run `erpflow verify`"

@@ -24,8 +24,10 @@ app.add_typer(events, name="events")
 
 @app.command()
 @user_errors
-def serve(port: Annotated[int, typer.Option(help="loopback port of the API and UI")] = 4200,
-          workers: Annotated[int, typer.Option(help="workers pulling from the erpflow pool")] = 1) -> None:
+def serve(
+    port: Annotated[int, typer.Option(help="loopback port of the API and UI")] = 4200,
+    workers: Annotated[int, typer.Option(help="workers pulling from the erpflow pool")] = 1,
+) -> None:
     """Start a Prefect server with its UI on loopback, deploy erpflow's flows and run workers until Ctrl-C."""
     from erpflow.orchestration.prefect_env import prepare_prefect_env
     from erpflow.orchestration.server import LocalPrefect
@@ -38,17 +40,22 @@ def serve(port: Annotated[int, typer.Option(help="loopback port of the API and U
     project = Path.cwd()
     os.environ["ERPFLOW_PROJECT_DIR"] = str(project)
     try:
-        out.print(escape(f"starting the Prefect server on {local.ui_url} (log: {local.home / 'server.log'})"),
-                  highlight=False)
+        out.print(
+            escape(f"starting the Prefect server on {local.ui_url} (log: {local.home / 'server.log'})"), highlight=False
+        )
         local.start()
         local.deploy(project)
         for n in range(workers):
             local.worker(f"worker-{n + 1}", ERPFLOW_HOME=str(settings.home.resolve()))
         local.announce()
-        out.print(f"[bold]Prefect UI:[/] {local.ui_url}    deployments: run-wave/wave, approve-gate/gate    "
-                  f"workers: {workers} on pool erpflow")
-        out.print("In another terminal, from this folder:\n  .venv/bin/erpflow trigger deployments/plans/pilot.yaml\n"
-                  f"(elsewhere: export PREFECT_API_URL={local.api_url})\nCtrl-C stops the server and workers.")
+        out.print(
+            f"[bold]Prefect UI:[/] {local.ui_url}    deployments: run-wave/wave, approve-gate/gate    "
+            f"workers: {workers} on pool erpflow"
+        )
+        out.print(
+            "In another terminal, from this folder:\n  .venv/bin/erpflow trigger deployments/plans/pilot.yaml\n"
+            f"(elsewhere: export PREFECT_API_URL={local.api_url})\nCtrl-C stops the server and workers."
+        )
         while all(p.poll() is None for p in local.processes):
             time.sleep(1)
         err.print("a Prefect process stopped; see the logs under " + str(local.home))
@@ -60,21 +67,23 @@ def serve(port: Annotated[int, typer.Option(help="loopback port of the API and U
 
 @app.command()
 @user_errors
-def trigger(path: PlanPath,
-            deployment: Annotated[str, typer.Option(help="FLOW/DEPLOYMENT to run")] = "run-wave/wave",
-            watch: Annotated[bool, typer.Option("--watch", help="wait for the run to end; exit 1 unless it "
-                                                               "completed")] = False) -> None:
+def trigger(
+    path: PlanPath,
+    deployment: Annotated[str, typer.Option(help="FLOW/DEPLOYMENT to run")] = "run-wave/wave",
+    watch: Annotated[bool, typer.Option("--watch", help="wait for the run to end; exit 1 unless it completed")] = False,
+) -> None:
     """Check a plan, then start it as a run of erpflow's Prefect deployment and print the run's UI link."""
-    from erpflow.model.errors import InputError
     from erpflow.application.preparation import prepare
+    from erpflow.model.errors import InputError
     from erpflow.settings import Settings
 
     if not os.environ.get("PREFECT_API_URL"):
         from erpflow.orchestration.server import announced_api
 
         if not (api := announced_api((load_settings().home / "prefect-server").resolve())):
-            raise InputError("PREFECT_API_URL", "no Prefect server: start one with `make serve`, or set "
-                                                "PREFECT_API_URL to yours")
+            raise InputError(
+                "PREFECT_API_URL", "no Prefect server: start one with `make serve`, or set PREFECT_API_URL to yours"
+            )
         os.environ["PREFECT_API_URL"] = api  # before Prefect is imported
     wave = prepare(path, Settings().method).name  # a bad plan is reported here, not in a worker's log
     plan = path.resolve()
@@ -86,14 +95,21 @@ def trigger(path: PlanPath,
     from erpflow.orchestration.flows import run_name
 
     try:
-        run = run_deployment(deployment, parameters={"plan_path": str(relative)}, flow_run_name=run_name(wave),
-                             timeout=0, tags=[f"wave:{wave}"])
+        run = run_deployment(
+            deployment,
+            parameters={"plan_path": str(relative)},
+            flow_run_name=run_name(wave),
+            timeout=0,
+            tags=[f"wave:{wave}"],
+        )
     except Exception as exc:  # an unknown deployment, an unreachable server
         raise InputError(deployment, f"cannot start a run: {exc}".splitlines()[0]) from None
     assert isinstance(run, FlowRun)  # called outside an event loop, Prefect returns the flow run itself
     ui = PREFECT_UI_URL.value() or os.environ["PREFECT_API_URL"].removesuffix("/api")
-    out.print(escape(f"flow run '{run.name}' ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}"),
-              highlight=False)
+    out.print(
+        escape(f"flow run '{run.name}' ({run.id}) of {deployment} scheduled\n{ui}/runs/flow-run/{run.id}"),
+        highlight=False,
+    )
     if watch:
         state = _wait_for(run.id)
         out.print(escape(f"flow run '{run.name}': {state.name}"), highlight=False)

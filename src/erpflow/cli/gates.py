@@ -16,8 +16,9 @@ app.add_typer(training, name="training")
 
 @training.command("attend")
 @user_errors
-def attend(wave: WaveName, sheet: Annotated[Path, typer.Argument(help="sign-in sheet: session, login, present")]
-           ) -> None:
+def attend(
+    wave: WaveName, sheet: Annotated[Path, typer.Argument(help="sign-in sheet: session, login, present")]
+) -> None:
     """Record attendance from a sign-in sheet; every row must name a session and a person invited to it."""
     from erpflow.application.attendance import record
 
@@ -39,12 +40,14 @@ def completion(wave: WaveName) -> None:
 
 @app.command()
 @user_errors
-def gate(wave: WaveName,
-         record: Annotated[bool, typer.Option("--record", help="record the decision: go if every criterion "
-                                                               "passes, no-go otherwise")] = False,
-         no_go: Annotated[bool, typer.Option("--no-go", help="with --record: no-go even if every criterion passes")]
-         = False,
-         comment: Annotated[str, typer.Option(help="with --record: why, in the decider's words")] = "") -> None:
+def gate(
+    wave: WaveName,
+    record: Annotated[
+        bool, typer.Option("--record", help="record the decision: go if every criterion passes, no-go otherwise")
+    ] = False,
+    no_go: Annotated[bool, typer.Option("--no-go", help="with --record: no-go even if every criterion passes")] = False,
+    comment: Annotated[str, typer.Option(help="with --record: why, in the decider's words")] = "",
+) -> None:
     """The wave's exit gate: each criterion measured from the events, passed or failed; --record decides."""
     from erpflow.application.gates import evaluate_gate, record_decision, wave_method
     from erpflow.application.waves import view
@@ -54,17 +57,20 @@ def gate(wave: WaveName,
     evaluation = evaluate_gate(ledger, wave, wave_method(ledger, wave, load_settings().method))
     table = Rows("criterion", "measured", "target", "result")
     for r in evaluation.results:
-        table.add_row(r.title, r.shown(r.measured), r.target, styled("pass", "green") if r.passed else
-                      styled("fail", "bold red"))
+        table.add_row(
+            r.title, r.shown(r.measured), r.target, styled("pass", "green") if r.passed else styled("fail", "bold red")
+        )
     out.print(f"[bold]Gate {escape(evaluation.gate)}[/] of wave {escape(wave)}", highlight=False)
     out.print(table)
     decision = Decision.GO if evaluation.passed and not no_go else Decision.NO_GO
     if record:
         record_decision(ledger, evaluation, decision, load_settings().actor, comment)
         out.print(f"decision recorded: [bold]{decision}[/]")
-    elif (last := view(ledger, wave).gate):
+    elif last := view(ledger, wave).gate:
         out.print(f"last decision: {escape(str(last['decision']))} by {escape(str(last['by']))}", highlight=False)
     if decision == Decision.NO_GO:
-        err.print(escape(f"no-go: {', '.join(evaluation.failed) or 'decided against every criterion passing'}"),
-                  highlight=False)
+        err.print(
+            escape(f"no-go: {', '.join(evaluation.failed) or 'decided against every criterion passing'}"),
+            highlight=False,
+        )
         raise typer.Exit(1)

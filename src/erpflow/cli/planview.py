@@ -26,8 +26,9 @@ def refusals(prepared: Any) -> list[dict[str, Any]]:
         for batch in batches:
             for outcome in batch.rejected:
                 file, line = _where(outcome.source)
-                found.append({"operation": operation, "file": file, "line": line, "ref": outcome.ref,
-                              "reason": outcome.reason})
+                found.append(
+                    {"operation": operation, "file": file, "line": line, "ref": outcome.ref, "reason": outcome.reason}
+                )
     files = list(dict.fromkeys(item["file"] for item in found))
     return sorted(found, key=lambda item: (files.index(item["file"]), item["line"] is None, item["line"] or 0))
 
@@ -39,12 +40,16 @@ def show(prepared: Any) -> None:
         out.print(f"  source {escape(table.path.name)} ({section}): {escape(settings_line(table))}", highlight=False)
     for left in outside(prepared.plan, tables["accounts"]):
         hint = f" (did you mean {left.near!r}?)" if left.near else ""
-        out.print(f"  [yellow]outside the wave[/] {left.rows} rows of site {escape(repr(left.site))}{escape(hint)}",
-                  highlight=False)
+        out.print(
+            f"  [yellow]outside the wave[/] {left.rows} rows of site {escape(repr(left.site))}{escape(hint)}",
+            highlight=False,
+        )
     for item in refusals(prepared):
         where = f"{item['file']}:{item['line']}" if item["line"] is not None else item["file"]
-        out.print(f"  [yellow]will reject[/] {escape(where)}: {escape(item['ref'])}: {escape(item['reason'])}",
-                  highlight=False)
+        out.print(
+            f"  [yellow]will reject[/] {escape(where)}: {escape(item['ref'])}: {escape(item['reason'])}",
+            highlight=False,
+        )
 
 
 def as_json(prepared: Any) -> None:
@@ -56,14 +61,32 @@ def as_json(prepared: Any) -> None:
     operations = {}
     for op, batches in prepared.batches.items():
         items, rejected = sum(len(b.items) for b in batches), sum(len(b.rejected) for b in batches)
-        operations[op] = {"batches": len(batches), "items": items + rejected, "to_send": items,
-                          "rejected": rejected, "detail": registry.get(op).summary(batches, prepared.rows)}
+        operations[op] = {
+            "batches": len(batches),
+            "items": items + rejected,
+            "to_send": items,
+            "rejected": rejected,
+            "detail": registry.get(op).summary(batches, prepared.rows),
+        }
     summary = {
-        "wave": plan.wave, "kind": plan.kind, "sites": plan.sites, "operations": operations,
-        "sources": [{"section": section, "file": str(table.path), "rows": len(table.rows), **table.settings,
-                     "detected": list(table.detected)} for section, table in tables.items()],
-        "outside_wave": [{"site": left.site, "rows": left.rows, "did_you_mean": left.near}
-                         for left in outside(plan, tables["accounts"])],
+        "wave": plan.wave,
+        "kind": plan.kind,
+        "sites": plan.sites,
+        "operations": operations,
+        "sources": [
+            {
+                "section": section,
+                "file": str(table.path),
+                "rows": len(table.rows),
+                **table.settings,
+                "detected": list(table.detected),
+            }
+            for section, table in tables.items()
+        ],
+        "outside_wave": [
+            {"site": left.site, "rows": left.rows, "did_you_mean": left.near}
+            for left in outside(plan, tables["accounts"])
+        ],
         "rejections": refusals(prepared),
     }
     sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

@@ -16,28 +16,43 @@ app.add_typer(projections, name="projections")
 
 @app.command()
 @user_errors
-def show(wave: WaveName,
-         at: Annotated[str, typer.Option(help="a log position (a number) or a time (ISO 8601, UTC if no zone)")],
-         show_items: Annotated[bool, typer.Option("--items", help="also each item's outcome as it was then")] = False
-         ) -> None:
+def show(
+    wave: WaveName,
+    at: Annotated[str, typer.Option(help="a log position (a number) or a time (ISO 8601, UTC if no zone)")],
+    show_items: Annotated[bool, typer.Option("--items", help="also each item's outcome as it was then")] = False,
+) -> None:
     """A wave as it was at a position of the log or a moment, rebuilt from its events alone."""
     from erpflow.projections.status import ITEM_STATUSES, position_at, wave_status
 
     ledger = open_ledger()
     position = int(at) if at.isdigit() else position_at(ledger, wave, _moment(at))
     status = wave_status(ledger, wave, at=position)
-    out.print(f"[bold]Wave {escape(status.name)}[/] at position {position}: [bold]{status.state}[/], "
-              f"{status.runs} run(s)", highlight=False)
+    out.print(
+        f"[bold]Wave {escape(status.name)}[/] at position {position}: [bold]{status.state}[/], {status.runs} run(s)",
+        highlight=False,
+    )
     table = Rows("operation", "state", "batches done", "failed", "in doubt", *ITEM_STATUSES)
     for op in status.operations:
-        table.add_row(op.operation, op.state, f"{op.batches_done}/{op.batches}", str(op.batches_failed),
-                      str(op.batches_in_doubt), *(str(op.items.get(s, 0)) for s in ITEM_STATUSES))
+        table.add_row(
+            op.operation,
+            op.state,
+            f"{op.batches_done}/{op.batches}",
+            str(op.batches_failed),
+            str(op.batches_in_doubt),
+            *(str(op.items.get(s, 0)) for s in ITEM_STATUSES),
+        )
     out.print(table)
     if show_items:
         rows = Rows("operation", "item", "status", "ERP id", "reason", "source")
         for operation, outcome in status.outcomes:
-            rows.add_row(operation, str(outcome["ref"]), outcome["status"], str(outcome.get("erp_id") or ""),
-                         outcome.get("reason") or "", outcome.get("source") or "")
+            rows.add_row(
+                operation,
+                str(outcome["ref"]),
+                outcome["status"],
+                str(outcome.get("erp_id") or ""),
+                outcome.get("reason") or "",
+                outcome.get("source") or "",
+            )
         out.print(rows)
 
 
@@ -53,19 +68,29 @@ def _moment(text: str) -> datetime:
 
 @app.command()
 @user_errors
-def items(wave: WaveName, operation: Annotated[str | None, typer.Option(help="only this operation")] = None,
-          status: Annotated[str | None, typer.Option(help="created, updated, unchanged, sent or rejected")] = None
-          ) -> None:
+def items(
+    wave: WaveName,
+    operation: Annotated[str | None, typer.Option(help="only this operation")] = None,
+    status: Annotated[str | None, typer.Option(help="created, updated, unchanged, sent or rejected")] = None,
+) -> None:
     """Each item of a wave with its latest outcome, from the items read model (brought up to date first)."""
-    from erpflow.projections.items import items as rows, update
+    from erpflow.projections.items import items as rows
+    from erpflow.projections.items import update
 
     ledger = open_ledger()
     ledger.wave(wave)
     update(ledger)
     table = Rows("operation", "item", "status", "ERP id", "reason", "source", "position")
     for row in rows(ledger, wave, operation, status):
-        table.add_row(row["operation"], row["ref"], row["status"], row["erp_id"], row["reason"], row["source"],
-                      str(row["position"]))
+        table.add_row(
+            row["operation"],
+            row["ref"],
+            row["status"],
+            row["erp_id"],
+            row["reason"],
+            row["source"],
+            str(row["position"]),
+        )
     out.print(table)
 
 

@@ -13,10 +13,12 @@ from erpflow.cli.common import WaveName, app, load_settings, open_ledger, out, u
 
 @app.command()
 @user_errors
-def report(wave: WaveName,
-           html: Annotated[Path | None, typer.Option("--html", help="write one self-contained HTML file")] = None,
-           markdown: Annotated[Path | None, typer.Option("--markdown", help="write the Markdown summary")] = None,
-           force: Annotated[bool, typer.Option("--force", help="overwrite a file that exists")] = False) -> None:
+def report(
+    wave: WaveName,
+    html: Annotated[Path | None, typer.Option("--html", help="write one self-contained HTML file")] = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="write the Markdown summary")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite a file that exists")] = False,
+) -> None:
     """The steering-committee report: KPIs, durations, timeline, anomalies, training, gate and RACI."""
     from rich.markdown import Markdown
 
@@ -58,14 +60,22 @@ def trajectory(folder: Annotated[Path, typer.Argument(help="a folder of wave pla
     for step in found.waves:
         colours: dict[str, str] = {Decision.GO: "green", Decision.NO_GO: "bold red"}
         colour = colours.get(step.gate, "")
-        table.add_row(step.name, step.kind, ", ".join(step.sites), step.after or "-",
-                      f"{step.training[0]} to {step.training[1]}", step.state,
-                      styled(step.gate, colour) if step.gate else "-",
-                      duration(step.cycle_time.total_seconds()) if step.cycle_time else "-",
-                      duration(step.remaining.total_seconds()) if step.remaining is not None else "-")
+        table.add_row(
+            step.name,
+            step.kind,
+            ", ".join(step.sites),
+            step.after or "-",
+            f"{step.training[0]} to {step.training[1]}",
+            step.state,
+            styled(step.gate, colour) if step.gate else "-",
+            duration(step.cycle_time.total_seconds()) if step.cycle_time else "-",
+            duration(step.remaining.total_seconds()) if step.remaining is not None else "-",
+        )
     out.print(table)
     if found.cycle_time is None or found.remaining is None:
         out.print("remaining: no wave has reached a go yet, so no cycle time is measured to estimate from")
     else:
-        out.print(f"mean cycle time (first start to go): {duration(found.cycle_time.total_seconds())}; "
-                  f"estimated until the last wave's go: {duration(found.remaining.total_seconds())}")
+        out.print(
+            f"mean cycle time (first start to go): {duration(found.cycle_time.total_seconds())}; "
+            f"estimated until the last wave's go: {duration(found.remaining.total_seconds())}"
+        )

@@ -18,8 +18,9 @@ from erpflow.cli.common import PlanPath, Rows, WaveName, app, err, load_settings
 
 @app.command()
 @user_errors
-def plan(path: PlanPath,
-         as_json: Annotated[bool, typer.Option("--json", help="a machine-readable summary")] = False) -> None:
+def plan(
+    path: PlanPath, as_json: Annotated[bool, typer.Option("--json", help="a machine-readable summary")] = False
+) -> None:
     """Validate a plan, its method and every source; show what a run would do. Touches nothing."""
     from erpflow.application.preparation import prepare
     from erpflow.cli import planview
@@ -29,15 +30,23 @@ def plan(path: PlanPath,
     if as_json:
         return planview.as_json(prepared)
     p = prepared.plan
-    out.print(f"[bold]Wave {escape(p.wave)}[/] ({p.kind}) on {escape(', '.join(p.sites))}, target {p.target.erp} "
-              f"database {escape(repr(p.target.database))}" + (f", after {escape(p.after)}" if p.after else ""),
-              highlight=False)
+    out.print(
+        f"[bold]Wave {escape(p.wave)}[/] ({p.kind}) on {escape(', '.join(p.sites))}, target {p.target.erp} "
+        f"database {escape(repr(p.target.database))}" + (f", after {escape(p.after)}" if p.after else ""),
+        highlight=False,
+    )
     table = Rows("operation", "batches", "items", "to send", "rejected before sending", "detail")
     for op, batches in prepared.batches.items():
         items = sum(len(b.items) for b in batches)
         rejected = sum(len(b.rejected) for b in batches)
-        table.add_row(op, str(len(batches)), str(items + rejected), str(items), str(rejected),
-                      registry.get(op).summary(batches, prepared.rows))
+        table.add_row(
+            op,
+            str(len(batches)),
+            str(items + rejected),
+            str(items),
+            str(rejected),
+            registry.get(op).summary(batches, prepared.rows),
+        )
     out.print(table)
     planview.show(prepared)
 
@@ -51,16 +60,28 @@ Actor = Annotated[str | None, typer.Option(help="who runs the wave (default: ERP
 
 @app.command()
 @user_errors
-def run(path: PlanPath, actor: Actor = None, start_from: From = None, only: Only = None, force: Force = False,
-        reason: Reason = "") -> None:
+def run(
+    path: PlanPath,
+    actor: Actor = None,
+    start_from: From = None,
+    only: Only = None,
+    force: Force = False,
+    reason: Reason = "",
+) -> None:
     """Run a wave plan as a Prefect flow; batches already done are skipped, an interrupted wave goes on."""
     _run(path, actor, start_from, only, force, reason)
 
 
 @app.command()
 @user_errors
-def resume(wave: WaveName, actor: Actor = None, start_from: From = None, only: Only = None, force: Force = False,
-           reason: Reason = "") -> None:
+def resume(
+    wave: WaveName,
+    actor: Actor = None,
+    start_from: From = None,
+    only: Only = None,
+    force: Force = False,
+    reason: Reason = "",
+) -> None:
     """Go on with a wave by name, with the plan file of its last run; batches already done are skipped."""
     from erpflow.application.waves import view
     from erpflow.model.errors import CommandRefused
@@ -101,8 +122,10 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
         why = wave.taken_over_because(datetime.now(UTC))
         if why is None:
             raise CommandRefused(wave.held_by())
-        err.print(f"[yellow]taking over wave {escape(prepared.name)}:[/] run {wave.run_id} was interrupted ({why})",
-                  highlight=False)
+        err.print(
+            f"[yellow]taking over wave {escape(prepared.name)}:[/] run {wave.run_id} was interrupted ({why})",
+            highlight=False,
+        )
     from erpflow.orchestration.prefect_env import prepare_prefect_env
 
     prepare_prefect_env(settings, own_server=True)  # before Prefect is imported: its home, its own server
@@ -113,15 +136,20 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
             state = _flow(settings, prepared.tags(), str(path), actor, start_from, only, reason if force else "")
         except (KeyboardInterrupt, ExternalSignal) as exc:
             name, code = escape(prepared.name), exit_code(exc)
-            err.print(f"[bold red]wave {name} interrupted[/] ({signal.Signals(code - 128).name}); "
-                      f"`erpflow resume {name}` goes on from where it stopped", highlight=False, soft_wrap=True)
+            err.print(
+                f"[bold red]wave {name} interrupted[/] ({signal.Signals(code - 128).name}); "
+                f"`erpflow resume {name}` goes on from where it stopped",
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(code) from None
     if state.is_failed() and isinstance(failure := state.result(raise_on_failure=False), CommandRefused):
         raise failure
     _print_status(prepared.name)
     if not state.is_completed():
-        err.print(f"[bold red]wave {escape(prepared.name)} did not complete:[/] {escape(str(state.message))}",
-                  highlight=False)
+        err.print(
+            f"[bold red]wave {escape(prepared.name)} did not complete:[/] {escape(str(state.message))}", highlight=False
+        )
         raise typer.Exit(1)
 
 
@@ -140,13 +168,22 @@ def _print_status(name: str) -> None:
     from erpflow.projections.status import ITEM_STATUSES, wave_status
 
     status = wave_status(open_ledger(), name)
-    out.print(f"[bold]Wave {escape(status.name)}[/] ({status.kind}, {escape(', '.join(status.sites))}): "
-              f"[bold]{status.state}[/], {status.runs} run(s)", highlight=False)
+    out.print(
+        f"[bold]Wave {escape(status.name)}[/] ({status.kind}, {escape(', '.join(status.sites))}): "
+        f"[bold]{status.state}[/], {status.runs} run(s)",
+        highlight=False,
+    )
     table = Rows("operation", "state", "batches done", "failed", "in doubt", "skipped last run", *ITEM_STATUSES)
     for op in status.operations:
-        table.add_row(op.operation, op.state, f"{op.batches_done}/{op.batches}", str(op.batches_failed),
-                      str(op.batches_in_doubt), str(op.batches_skipped),
-                      *(str(op.items.get(s, 0)) for s in ITEM_STATUSES))
+        table.add_row(
+            op.operation,
+            op.state,
+            f"{op.batches_done}/{op.batches}",
+            str(op.batches_failed),
+            str(op.batches_in_doubt),
+            str(op.batches_skipped),
+            *(str(op.items.get(s, 0)) for s in ITEM_STATUSES),
+        )
     out.print(table)
     for dataset, r in status.reconciliations.items():
         mark = "[green]balanced[/]" if r["balanced"] else "[bold red]NOT balanced[/]"
@@ -166,11 +203,14 @@ Until = Annotated[datetime | None, typer.Option(help="events at or before this t
 
 @app.command()
 @user_errors
-def history(wave: WaveName,
-            operation: Annotated[str | None, typer.Option(help="only the events of this operation")] = None,
-            item: Annotated[str | None, typer.Option(help="only the events about a login or a legacy id")] = None,
-            since: Since = None, until: Until = None,
-            as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False) -> None:
+def history(
+    wave: WaveName,
+    operation: Annotated[str | None, typer.Option(help="only the events of this operation")] = None,
+    item: Annotated[str | None, typer.Option(help="only the events about a login or a legacy id")] = None,
+    since: Since = None,
+    until: Until = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
+) -> None:
     """A wave's events in order, with the input files each plan was run with."""
     from erpflow.application.waves import view
     from erpflow.projections.history import Filter, about, summary
@@ -185,8 +225,14 @@ def history(wave: WaveName,
         return
     table = Rows("#", "time (UTC)", "event", "operation", "actor", "detail")
     for rec in events(ledger, wave, where):
-        table.add_row(str(rec["position"]), rec["timestamp"][:19].replace("T", " "), rec["type"],
-                      rec["operation"], rec["actor"], about(rec, item) if item else summary(rec))
+        table.add_row(
+            str(rec["position"]),
+            rec["timestamp"][:19].replace("T", " "),
+            rec["type"],
+            rec["operation"],
+            rec["actor"],
+            about(rec, item) if item else summary(rec),
+        )
     out.print(table)
     if not (operation or item or since or until):
         out.print("Input files of the plan as last run (sha256):")

@@ -26,7 +26,7 @@ class Column:
 
     @property
     def date_format(self) -> str | None:
-        return self.type[len("date ("):-1] if self.type.startswith("date (") else None
+        return self.type[len("date (") : -1] if self.type.startswith("date (") else None
 
 
 MOSTLY = 0.9  # the share of a column's values a type must fit: a few bad cells do not hide it

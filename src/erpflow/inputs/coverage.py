@@ -31,8 +31,11 @@ def site_counts(plan: WavePlan, table: Table) -> Counter[str]:
 
 def outside(plan: WavePlan, table: Table) -> list[Outside]:
     """The sites of the HR export outside the wave, most rows first."""
-    return [Outside(site or "(no site)", count, near(site, plan.sites) if site else None)
-            for site, count in site_counts(plan, table).most_common() if site not in plan.sites]
+    return [
+        Outside(site or "(no site)", count, near(site, plan.sites) if site else None)
+        for site, count in site_counts(plan, table).most_common()
+        if site not in plan.sites
+    ]
 
 
 def check_sites(plan: WavePlan, path: Path, lines: Lines, table: Table, trainee_sites: set[str]) -> None:
@@ -40,13 +43,21 @@ def check_sites(plan: WavePlan, path: Path, lines: Lines, table: Table, trainee_
     counts = site_counts(plan, table)
     for index, site in enumerate(plan.sites):
         if not counts[site]:
-            raise InputError(str(path), f"site {site!r} matches no row of {table.path.name} (column "
-                             f"{plan.accounts.columns.site!r}){did_you_mean(site, counts)}",
-                             line=line_of(lines, ("sites", index)), field="sites")
+            raise InputError(
+                str(path),
+                f"site {site!r} matches no row of {table.path.name} (column "
+                f"{plan.accounts.columns.site!r}){did_you_mean(site, counts)}",
+                line=line_of(lines, ("sites", index)),
+                field="sites",
+            )
     for index, calendar in enumerate(plan.training.calendars):
         if calendar.site is not None and calendar.site not in trainee_sites:
             loc = ("training", "calendars", index, "site")
             why = "valid person" if calendar.site in plan.sites else "person of the wave's sites"
-            raise InputError(str(path), f"calendar site {calendar.site!r} matches no trainee: no {why} of that "
-                             f"site in {table.path.name}{did_you_mean(calendar.site, plan.sites)}",
-                             line=line_of(lines, loc), field=".".join(map(str, loc)))
+            raise InputError(
+                str(path),
+                f"calendar site {calendar.site!r} matches no trainee: no {why} of that "
+                f"site in {table.path.name}{did_you_mean(calendar.site, plan.sites)}",
+                line=line_of(lines, loc),
+                field=".".join(map(str, loc)),
+            )

@@ -21,31 +21,165 @@ from pathlib import Path
 __all__ = ["generate"]
 
 SITES = ("Lyon", "Nantes", "Lille")
-ROLES = {"Comptable": 20, "Contrôleur de gestion": 8, "Acheteur": 15, "Commercial": 30, "Magasinier": 20,
-         "Responsable administratif": 7}
-FIRST = ("Jean", "Marie", "Élodie", "Hélène", "Jérôme", "François", "Zoé", "Chloé", "Maëlle", "Noël", "Gaëlle",
-         "Benoît", "Céline", "Loïc", "Anaïs", "Raphaël", "Clément", "Léa", "Théo", "Amélie", "Stéphane", "Sébastien",
-         "Frédéric", "Agnès", "Inès", "Nathalie", "Pierre", "Camille", "Jean-Luc", "Anne-Sophie", "Thomas", "Julie",
-         "Nicolas", "Sophie", "Émilie", "Grégoire", "Mathéo", "Océane", "Jérémy", "Valérie", "Aurélien", "Lucie")
-LAST = ("Dupont", "Martin", "Lefèvre", "Bérard", "Girard", "Lemaître", "Le Goff", "Fournier", "Rousseau", "Mercier",
-        "Dubois", "Moreau", "Laurent", "Simon", "Michel", "Garnier", "Faure", "André", "Chevalier", "Lambert",
-        "Bonnet", "Legrand", "Gauthier", "Perrin", "Morel", "Roussel", "Lévêque", "Hébert", "Ménard", "Gaillard",
-        "Boucher", "Rémy", "Péron", "N'Diaye", "Da Silva", "Benoît", "Collin", "Brunet", "Blanchard", "Guérin")
-FR_CITIES = (("Lyon", "69003"), ("Villeurbanne", "69100"), ("Nantes", "44000"), ("Lille", "59000"),
-             ("Paris", "75011"), ("Marseille", "13001"), ("Bordeaux", "33000"), ("Grenoble", "38000"),
-             ("Saint-Étienne", "42000"), ("Rennes", "35000"), ("Bourg-en-Bresse", "01000"), ("Roubaix", "59100"))
-CITIES = {"BE": (("Bruxelles", "1000"), ("Liège", "4000"), ("Namur", "5000")),
-          "DE": (("Köln", "50667"), ("München", "80331"), ("Stuttgart", "70173"))}
-STREETS = ("rue de la République", "avenue Jean Jaurès", "boulevard Voltaire", "rue des Lilas", "quai Saint-Vincent",
-           "rue du Général Leclerc", "place Bellecour", "allée des Tilleuls", "chemin des Écoliers")
-TRADES = ("Boulangerie", "Transports", "Garage", "Imprimerie", "Menuiserie", "Pharmacie", "Librairie", "Électricité",
-          "Cabinet", "Plomberie", "Fromagerie", "Quincaillerie")
+ROLES = {
+    "Comptable": 20,
+    "Contrôleur de gestion": 8,
+    "Acheteur": 15,
+    "Commercial": 30,
+    "Magasinier": 20,
+    "Responsable administratif": 7,
+}
+FIRST = (
+    "Jean",
+    "Marie",
+    "Élodie",
+    "Hélène",
+    "Jérôme",
+    "François",
+    "Zoé",
+    "Chloé",
+    "Maëlle",
+    "Noël",
+    "Gaëlle",
+    "Benoît",
+    "Céline",
+    "Loïc",
+    "Anaïs",
+    "Raphaël",
+    "Clément",
+    "Léa",
+    "Théo",
+    "Amélie",
+    "Stéphane",
+    "Sébastien",
+    "Frédéric",
+    "Agnès",
+    "Inès",
+    "Nathalie",
+    "Pierre",
+    "Camille",
+    "Jean-Luc",
+    "Anne-Sophie",
+    "Thomas",
+    "Julie",
+    "Nicolas",
+    "Sophie",
+    "Émilie",
+    "Grégoire",
+    "Mathéo",
+    "Océane",
+    "Jérémy",
+    "Valérie",
+    "Aurélien",
+    "Lucie",
+)
+LAST = (
+    "Dupont",
+    "Martin",
+    "Lefèvre",
+    "Bérard",
+    "Girard",
+    "Lemaître",
+    "Le Goff",
+    "Fournier",
+    "Rousseau",
+    "Mercier",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Garnier",
+    "Faure",
+    "André",
+    "Chevalier",
+    "Lambert",
+    "Bonnet",
+    "Legrand",
+    "Gauthier",
+    "Perrin",
+    "Morel",
+    "Roussel",
+    "Lévêque",
+    "Hébert",
+    "Ménard",
+    "Gaillard",
+    "Boucher",
+    "Rémy",
+    "Péron",
+    "N'Diaye",
+    "Da Silva",
+    "Benoît",
+    "Collin",
+    "Brunet",
+    "Blanchard",
+    "Guérin",
+)
+FR_CITIES = (
+    ("Lyon", "69003"),
+    ("Villeurbanne", "69100"),
+    ("Nantes", "44000"),
+    ("Lille", "59000"),
+    ("Paris", "75011"),
+    ("Marseille", "13001"),
+    ("Bordeaux", "33000"),
+    ("Grenoble", "38000"),
+    ("Saint-Étienne", "42000"),
+    ("Rennes", "35000"),
+    ("Bourg-en-Bresse", "01000"),
+    ("Roubaix", "59100"),
+)
+CITIES = {
+    "BE": (("Bruxelles", "1000"), ("Liège", "4000"), ("Namur", "5000")),
+    "DE": (("Köln", "50667"), ("München", "80331"), ("Stuttgart", "70173")),
+}
+STREETS = (
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "boulevard Voltaire",
+    "rue des Lilas",
+    "quai Saint-Vincent",
+    "rue du Général Leclerc",
+    "place Bellecour",
+    "allée des Tilleuls",
+    "chemin des Écoliers",
+)
+TRADES = (
+    "Boulangerie",
+    "Transports",
+    "Garage",
+    "Imprimerie",
+    "Menuiserie",
+    "Pharmacie",
+    "Librairie",
+    "Électricité",
+    "Cabinet",
+    "Plomberie",
+    "Fromagerie",
+    "Quincaillerie",
+)
 FORMS = ("SARL", "SAS", "SA", "EURL", "& Fils", "Frères")
-GOODS = {"Ramette papier A4 80 g": "UN", "Stylo bille bleu": "U", "Carton d'emballage": "U", "Palette bois Europe": "U",
-         "Huile hydraulique": "KG", "Cartouche d'encre noire": "UN", "Gants de manutention": "U", "Vis inox M6": "KG",
-         "Ruban adhésif": "UN", "Étiquette thermique": "U", "Granulés de calage": "KG", "Film étirable": "U"}
-SERVICES = ("Heure de maintenance", "Forfait installation", "Formation utilisateur", "Transport express",
-            "Audit sécurité")
+GOODS = {
+    "Ramette papier A4 80 g": "UN",
+    "Stylo bille bleu": "U",
+    "Carton d'emballage": "U",
+    "Palette bois Europe": "U",
+    "Huile hydraulique": "KG",
+    "Cartouche d'encre noire": "UN",
+    "Gants de manutention": "U",
+    "Vis inox M6": "KG",
+    "Ruban adhésif": "UN",
+    "Étiquette thermique": "U",
+    "Granulés de calage": "KG",
+    "Film étirable": "U",
+}
+SERVICES = (
+    "Heure de maintenance",
+    "Forfait installation",
+    "Formation utilisateur",
+    "Transport express",
+    "Audit sécurité",
+)
 MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
@@ -61,7 +195,7 @@ def _siren(rng: random.Random) -> int:
     """A random 9-digit SIREN whose Luhn checksum is valid."""
     digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
     for check in range(10):
-        number = digits + [check]
+        number = [*digits, check]
         total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(number))
         if total % 10 == 0:
             return int("".join(map(str, number)))
@@ -92,8 +226,12 @@ def hr_rows(rng: random.Random, people: int) -> list[list[str]]:
     sites = ["Lyon"] * lyon + rng.choices(SITES[1:], weights=(55, 45), k=people - lyon)
     rng.shuffle(sites)
     at_lyon = [i for i, site in enumerate(sites) if site == "Lyon"]
-    original, empty, bad_mail, duplicate = at_lyon[1], at_lyon[len(at_lyon) // 3], at_lyon[len(at_lyon) // 2], \
-        at_lyon[-1]
+    original, empty, bad_mail, duplicate = (
+        at_lyon[1],
+        at_lyon[len(at_lyon) // 3],
+        at_lyon[len(at_lyon) // 2],
+        at_lyon[-1],
+    )
     logins: set[str] = set()
     rows: list[list[str]] = []
     for i, site in enumerate(sites):
@@ -108,8 +246,18 @@ def hr_rows(rng: random.Random, people: int) -> list[list[str]]:
             email = "jean.martin@"
         hired = date(1995, 1, 2) + timedelta(days=rng.randrange(30 * 365))
         role = rng.choices(list(ROLES), weights=list(ROLES.values()))[0]
-        rows.append([f"{1000 + i:06d}", last.upper() if rng.random() < 0.1 else last, first, login, email, site,
-                     role, hired.strftime("%d/%m/%Y")])
+        rows.append(
+            [
+                f"{1000 + i:06d}",
+                last.upper() if rng.random() < 0.1 else last,
+                first,
+                login,
+                email,
+                site,
+                role,
+                hired.strftime("%d/%m/%Y"),
+            ]
+        )
     return rows
 
 
@@ -120,8 +268,11 @@ def _party(rng: random.Random) -> list[str]:
     country = rng.choices(("France", "FR", "Belgique", "Deutschland"), weights=(60, 20, 12, 8))[0]
     code = {"Belgique": "BE", "Deutschland": "DE"}.get(country, "FR")
     city, postal = rng.choice(FR_CITIES if code == "FR" else CITIES[code])
-    street = f"{rng.randint(1, 180)} {rng.choice(STREETS)}" if code == "FR" else \
-        f"{'Hauptstraße' if code == 'DE' else 'Rue Haute'} {rng.randint(1, 90)}"
+    street = (
+        f"{rng.randint(1, 180)} {rng.choice(STREETS)}"
+        if code == "FR"
+        else f"{'Hauptstraße' if code == 'DE' else 'Rue Haute'} {rng.randint(1, 90)}"
+    )
     vat = ""
     if code == "FR" and rng.random() < 0.7:
         vat = french_vat(rng)
@@ -130,8 +281,11 @@ def _party(rng: random.Random) -> list[str]:
     domain = _ascii(f"{last}-{name.split()[0]}").replace("--", "-").strip("-")
     email = f"{rng.choice(('contact', 'compta', 'achats'))}@{domain}.{code.lower()}"
     digits = [f"{rng.randint(0, 99):02d}" for _ in range(4)]
-    phone = {"FR": f"0{rng.randint(1, 5)} {' '.join(digits)}", "BE": f"+32 {rng.randint(2, 9)} {''.join(digits)}",
-             "DE": f"+49 {rng.randint(30, 899)} {''.join(digits)}"}[code]
+    phone = {
+        "FR": f"0{rng.randint(1, 5)} {' '.join(digits)}",
+        "BE": f"+32 {rng.randint(2, 9)} {''.join(digits)}",
+        "DE": f"+49 {rng.randint(30, 899)} {''.join(digits)}",
+    }[code]
     return [name, street, postal, city, country, vat, email, phone]
 
 
@@ -159,8 +313,16 @@ def product_rows(rng: random.Random, count: int = 60) -> list[list[str]]:
         label = rng.choice(SERVICES) if service else f"{good} réf. {rng.randint(10, 99)}"
         cost = round(rng.uniform(20, 400) if service else rng.uniform(0.5, 150), 2)
         unit = rng.choice(("H", "U")) if service else GOODS[good]
-        rows.append([f"ART{1001 + i}", label, "SERV" if service else "MARCH", _money(cost * rng.uniform(1.2, 1.8)),
-                     _money(cost), unit])
+        rows.append(
+            [
+                f"ART{1001 + i}",
+                label,
+                "SERV" if service else "MARCH",
+                _money(cost * rng.uniform(1.2, 1.8)),
+                _money(cost),
+                unit,
+            ]
+        )
     rows[41][3] = "N/C"
     return rows
 
@@ -189,19 +351,37 @@ def generate(folder: Path, people: int = 300, seed: int = 7) -> dict[str, Path]:
     """Write the four demo files into folder; the same arguments always give the same bytes."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {name: folder / name for name in ("hr_export.csv", "legacy_customers.csv", "legacy_suppliers.xlsx",
-                                               "legacy_products.csv")}
-    _write_csv(paths["hr_export.csv"], ["Matricule", "Nom", "Prénom", "Identifiant", "E-mail", "Site", "Fonction",
-                                        "Date d'entrée"], hr_rows(random.Random(f"{seed}/hr"), people), ";",
-               "utf-8-sig")
-    _write_csv(paths["legacy_customers.csv"], ["CUST_ID", "NAME", "STREET", "ZIP", "CITY", "COUNTRY", "VAT", "EMAIL",
-                                               "PHONE"], customer_rows(random.Random(f"{seed}/customers")), ",",
-               "utf-8")
-    _write_xlsx(paths["legacy_suppliers.xlsx"], "Fournisseurs",
-                ["Code fournisseur", "Raison sociale", "Adresse", "CP", "Ville", "Pays", "TVA", "Email"],
-                supplier_rows(random.Random(f"{seed}/suppliers")))
-    _write_csv(paths["legacy_products.csv"], ["REF", "LIBELLE", "TYPE", "PRIX_VENTE", "PRIX_ACHAT", "UNITE"],
-               product_rows(random.Random(f"{seed}/products")), ";", "utf-8")
+    paths = {
+        name: folder / name
+        for name in ("hr_export.csv", "legacy_customers.csv", "legacy_suppliers.xlsx", "legacy_products.csv")
+    }
+    _write_csv(
+        paths["hr_export.csv"],
+        ["Matricule", "Nom", "Prénom", "Identifiant", "E-mail", "Site", "Fonction", "Date d'entrée"],
+        hr_rows(random.Random(f"{seed}/hr"), people),
+        ";",
+        "utf-8-sig",
+    )
+    _write_csv(
+        paths["legacy_customers.csv"],
+        ["CUST_ID", "NAME", "STREET", "ZIP", "CITY", "COUNTRY", "VAT", "EMAIL", "PHONE"],
+        customer_rows(random.Random(f"{seed}/customers")),
+        ",",
+        "utf-8",
+    )
+    _write_xlsx(
+        paths["legacy_suppliers.xlsx"],
+        "Fournisseurs",
+        ["Code fournisseur", "Raison sociale", "Adresse", "CP", "Ville", "Pays", "TVA", "Email"],
+        supplier_rows(random.Random(f"{seed}/suppliers")),
+    )
+    _write_csv(
+        paths["legacy_products.csv"],
+        ["REF", "LIBELLE", "TYPE", "PRIX_VENTE", "PRIX_ACHAT", "UNITE"],
+        product_rows(random.Random(f"{seed}/products")),
+        ";",
+        "utf-8",
+    )
     return paths
 
 

@@ -28,8 +28,11 @@ def decode_named(path: Path, data: bytes, encoding: str | None) -> tuple[str, st
         except UnicodeDecodeError:
             text, encoding = _legacy(path, data), "cp1252"
     if "\x00" in text:
-        raise InputError(str(path), f"not a text file in UTF-8 or Windows-1252{_guess(data)}",
-                         line=text[:text.index("\x00")].count("\n") + 1)
+        raise InputError(
+            str(path),
+            f"not a text file in UTF-8 or Windows-1252{_guess(data)}",
+            line=text[: text.index("\x00")].count("\n") + 1,
+        )
     return text, encoding
 
 
@@ -37,7 +40,7 @@ def _strict(path: Path, data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not valid {encoding} text", line=data[:exc.start].count(b"\n") + 1) from None
+        raise InputError(str(path), f"not valid {encoding} text", line=data[: exc.start].count(b"\n") + 1) from None
 
 
 def _legacy(path: Path, data: bytes) -> str:
@@ -53,9 +56,12 @@ def _legacy(path: Path, data: bytes) -> str:
             first = (number, utf8)
         elif utf8 != first[1]:
             this, other = ("UTF-8", "Windows-1252") if utf8 else ("not UTF-8", "UTF-8")
-            raise InputError(str(path), f"mixed encodings: this line is {this} while line {first[0]} is {other}; "
-                             "convert the file to one encoding, or name its encoding in the plan (encoding:)",
-                             line=number)
+            raise InputError(
+                str(path),
+                f"mixed encodings: this line is {this} while line {first[0]} is {other}; "
+                "convert the file to one encoding, or name its encoding in the plan (encoding:)",
+                line=number,
+            )
     return data.decode("cp1252")
 
 

@@ -14,8 +14,7 @@ __all__ = ["Encoding", "Source", "no_credentials", "project_root"]
 def project_root(plan: Path) -> Path:
     """The folder a plan's paths must stay in: the nearest one above it holding domain/cycle.yaml, or its own."""
     folder = plan.resolve().parent
-    return next((above for above in (folder, *folder.parents) if (above / "domain" / "cycle.yaml").is_file()),
-                folder)
+    return next((above for above in (folder, *folder.parents) if (above / "domain" / "cycle.yaml").is_file()), folder)
 
 
 def _inside(path: Path, info: ValidationInfo) -> Path:
@@ -51,8 +50,10 @@ Encoding = Annotated[str, AfterValidator(_encoding)]
 def no_credentials(setting: str) -> Any:
     def check(url: HttpUrl) -> HttpUrl:
         if url.username is not None or url.password is not None:
-            raise ValueError(f"a URL must not hold credentials (user:password@): set {setting} in the environment "
-                             "or a Prefect Secret block")
+            raise ValueError(
+                f"a URL must not hold credentials (user:password@): set {setting} in the environment "
+                "or a Prefect Secret block"
+            )
         return url
 
     return AfterValidator(check)

@@ -59,10 +59,17 @@ def render(templates: dict[str, str], language: str, session: Session, trainee: 
     start, end = session.slot.start, session.slot.end
     where = ", ".join(part for part in (session.slot.room, session.site) if part)
     context = {
-        "name": trainee.name, "title": session.title, "room": session.slot.room, "site": session.site or "",
-        "where": where, "trainer": session.trainer.name, "trainer_email": session.trainer.email,
-        "day": format_date(start, "medium", locale=language), "long_day": format_date(start, "full", locale=language),
-        "start": format_time(start, "short", locale=language), "end": format_time(end, "short", locale=language),
+        "name": trainee.name,
+        "title": session.title,
+        "room": session.slot.room,
+        "site": session.site or "",
+        "where": where,
+        "trainer": session.trainer.name,
+        "trainer_email": session.trainer.email,
+        "day": format_date(start, "medium", locale=language),
+        "long_day": format_date(start, "full", locale=language),
+        "start": format_time(start, "short", locale=language),
+        "end": format_time(end, "short", locale=language),
         "zone": get_timezone_name(start, width="short", locale=language) if start.tzinfo else "",
     }
     try:

@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from erpflow.model.accounts import Protected
 from erpflow.inputs.invitations import load_invitations
 from erpflow.inputs.yamlfile import load
+from erpflow.model.accounts import Protected
 
 METRICS = ("open_anomalies", "training_completion", "migration_reject_rate", "operations_completed")
 
@@ -124,8 +124,11 @@ class AnomalyRule(Strict):
         return value
 
     def matches(self, operation: str, kind: str, reason: str) -> bool:
-        return ((self.operation in (None, operation)) and (self.kind in (None, kind))
-                and (self.match is None or re.search(self.match, reason, re.IGNORECASE) is not None))
+        return (
+            (self.operation in (None, operation))
+            and (self.kind in (None, kind))
+            and (self.match is None or re.search(self.match, reason, re.IGNORECASE) is not None)
+        )
 
 
 class AnomalyRules(Strict):
@@ -165,5 +168,6 @@ def load_method(folder: Path, operations: Collection[str] | None = None) -> Meth
     digest = hashlib.sha256("".join(files[str(p)] for p in paths.values()).encode()).hexdigest()
     invitations, templates = load_invitations(folder / "invitations")
     files |= {str(path): file_digest(path) for path in templates}
-    return Method(cycle=cycle, roles=roles, gates=gates, anomalies=anomalies, digest=digest, files=files,
-                  invitations=invitations)
+    return Method(
+        cycle=cycle, roles=roles, gates=gates, anomalies=anomalies, digest=digest, files=files, invitations=invitations
+    )

@@ -93,4 +93,3 @@ class SourceOptions(BaseModel):
     def header(self) -> int | None:
         """The header's line (1-based) the plan says, or None to detect it."""
         return self.header_row if self.skip_rows is None else self.skip_rows + 1
-

@@ -64,7 +64,8 @@ class AccountsPlan(SourceOptions):
     roles: dict[str, str] = Field(min_length=1, description="HR job title -> role in domain/roles.yaml")
     batch_size: int = Field(200, ge=1, le=1000)
     adopt: list[Annotated[str, AfterValidator(_adoptable)]] = Field(
-        [], description="logins of existing accounts erpflow did not create and may manage from now on")
+        [], description="logins of existing accounts erpflow did not create and may manage from now on"
+    )
 
 
 class ConfigurationPlan(Strict):
@@ -82,7 +83,7 @@ class Dataset(SourceOptions):
     key: str = Field(description="column holding the legacy id")
     category: str = ""
     columns: dict[str, str] = Field(description="ERP field -> column")
-    values: dict[str, dict[str, str]] = {}
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def fields_exist(self) -> Dataset:
@@ -141,8 +142,9 @@ class Trainer(Strict):
 
 def _bare_host(host: str) -> str:
     if "@" in host or "/" in host:
-        raise ValueError("give the server's bare host name: the user goes in username, the password in "
-                         "ERPFLOW_SMTP_PASSWORD")
+        raise ValueError(
+            "give the server's bare host name: the user goes in username, the password in ERPFLOW_SMTP_PASSWORD"
+        )
     return host
 
 
@@ -159,8 +161,11 @@ class MailPlan(Strict):
     sender: EmailStr
     outbox: Source | None = None
     smtp: Smtp | None = None
-    language: str | None = Field(None, description="the invitations' language: a folder of domain/invitations "
-                                 "(fr, en...); none keeps the built-in English text")
+    language: str | None = Field(
+        None,
+        description="the invitations' language: a folder of domain/invitations "
+        "(fr, en...); none keeps the built-in English text",
+    )
 
     @model_validator(mode="after")
     def one_channel(self) -> MailPlan:

@@ -36,8 +36,7 @@ class Loader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
             self._budget -= self._size(node)
             if self._budget < 0:
-                raise ComposerError(None, None, f"aliases expand to more than {ALIAS_BUDGET} values",
-                                    event.start_mark)
+                raise ComposerError(None, None, f"aliases expand to more than {ALIAS_BUDGET} values", event.start_mark)
             return node
         if self._depth >= MAX_DEPTH:
             raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark)

@@ -83,16 +83,20 @@ def _header_index(path: Path, found: list[Record], header: int | None, required:
     return next(i for i, cells in sample if _filled(cells) >= least)
 
 
-def _table_rows(found: list[Record], index: int, columns: list[str], date_format: str | None,
-                workbook: bool) -> list[Row]:
+def _table_rows(
+    found: list[Record], index: int, columns: list[str], date_format: str | None, workbook: bool
+) -> list[Row]:
     rows: list[Row] = []
-    for line, cells in found[index + 1:]:
+    for line, cells in found[index + 1 :]:
         if not _filled(cells):
             continue
         if workbook:
-            cells = cells[:len(columns)] + [c for c in cells[len(columns):] if c]
-        problem = "" if len(cells) == len(columns) or (workbook and len(cells) < len(columns)) else \
-            f"{len(cells)} fields where the header has {len(columns)}"
+            cells = cells[: len(columns)] + [c for c in cells[len(columns) :] if c]
+        problem = (
+            ""
+            if len(cells) == len(columns) or (workbook and len(cells) < len(columns))
+            else f"{len(cells)} fields where the header has {len(columns)}"
+        )
         texts = [cell.strip() for cell in cells]
         if date_format:
             texts = [iso_date(text, date_format) or text for text in texts]
@@ -100,8 +104,13 @@ def _table_rows(found: list[Record], index: int, columns: list[str], date_format
     return rows
 
 
-def read_table(path: Path, sheet: str | None = None, required: Iterable[str] = (), encoding: str | None = None,
-               options: SourceOptions | None = None) -> Table:
+def read_table(
+    path: Path,
+    sheet: str | None = None,
+    required: Iterable[str] = (),
+    encoding: str | None = None,
+    options: SourceOptions | None = None,
+) -> Table:
     """Read a CSV or XLSX file as the options say, detecting what they leave out; check required columns.
     A row with a control character in a cell, or the wrong number of fields, is kept with its problem."""
     options = options or SourceOptions(sheet=sheet, encoding=encoding)
@@ -131,9 +140,17 @@ def read_table(path: Path, sheet: str | None = None, required: Iterable[str] = (
             raise InputError(str(path), f"column '{visible(column)}': {problem}", line=header_line)
     missing = [col for col in required if col not in columns]
     if missing:
-        raise InputError(str(path), f"column {missing[0]!r} not found{did_you_mean(missing[0], columns)}; columns "
-                         f"are: {', '.join(columns)}", line=header_line)
+        raise InputError(
+            str(path),
+            f"column {missing[0]!r} not found{did_you_mean(missing[0], columns)}; columns are: {', '.join(columns)}",
+            line=header_line,
+        )
     rows = _table_rows(found, index, columns, options.date_format, is_workbook(path))
-    return Table(path, tuple(columns), tuple(_checked(row) for row in rows), hashlib.sha256(data).hexdigest(),
-                 settings, tuple(detected))
-
+    return Table(
+        path,
+        tuple(columns),
+        tuple(_checked(row) for row in rows),
+        hashlib.sha256(data).hexdigest(),
+        settings,
+        tuple(detected),
+    )

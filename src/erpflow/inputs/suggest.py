@@ -26,8 +26,19 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "role": ("fonction", "poste", "role", "jobtitle", "emploi", "intituledeposte", "metier", "job"),
     },
     "party": {
-        "key": ("codeclient", "codefournisseur", "custid", "customerid", "supplierid", "codetiers", "numeroclient",
-                "numerofournisseur", "idclient", "code", "id"),
+        "key": (
+            "codeclient",
+            "codefournisseur",
+            "custid",
+            "customerid",
+            "supplierid",
+            "codetiers",
+            "numeroclient",
+            "numerofournisseur",
+            "idclient",
+            "code",
+            "id",
+        ),
         "name": ("raisonsociale", "name", "nom", "societe", "company", "companyname", "denomination"),
         "street": ("adresse", "street", "rue", "address", "adresse1", "voie"),
         "postal_code": ("codepostal", "cp", "zip", "zipcode", "postcode", "postalcode"),
@@ -46,10 +57,33 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "uom": ("unite", "unit", "uom", "udm"),
     },
 }
-COUNTRIES = {"france": "FR", "belgique": "BE", "deutschland": "DE", "allemagne": "DE", "espagne": "ES",
-             "italie": "IT", "suisse": "CH", "luxembourg": "LU", "paysbas": "NL", "royaumeuni": "GB"}
-UNITS = {"u": "u", "un": "u", "unite": "u", "unit": "u", "pce": "u", "piece": "u", "h": "h", "heure": "h",
-         "hour": "h", "kg": "kg", "g": "g", "l": "l", "m": "m"}
+COUNTRIES = {
+    "france": "FR",
+    "belgique": "BE",
+    "deutschland": "DE",
+    "allemagne": "DE",
+    "espagne": "ES",
+    "italie": "IT",
+    "suisse": "CH",
+    "luxembourg": "LU",
+    "paysbas": "NL",
+    "royaumeuni": "GB",
+}
+UNITS = {
+    "u": "u",
+    "un": "u",
+    "unite": "u",
+    "unit": "u",
+    "pce": "u",
+    "piece": "u",
+    "h": "h",
+    "heure": "h",
+    "hour": "h",
+    "kg": "kg",
+    "g": "g",
+    "l": "l",
+    "m": "m",
+}
 
 
 def fold(text: str) -> str:
@@ -68,8 +102,9 @@ def guess_columns(kind: str, headers: tuple[str, ...]) -> dict[str, str]:
                 if field in found:
                     break
                 free = [h for h in headers if h not in found.values()]
-                match = next((h for h in free if folded[h] == name or
-                              (not exact and len(name) >= 3 and name in folded[h])), None)
+                match = next(
+                    (h for h in free if folded[h] == name or (not exact and len(name) >= 3 and name in folded[h])), None
+                )
                 if match:
                     found[field] = match
     return found
@@ -107,8 +142,11 @@ def _country(name: str) -> Any:
 
 
 def _options(table: Table, columns: list[Column]) -> dict[str, Any]:
-    said: dict[str, Any] = {name: table.settings[name] for name in ("sheet", "encoding", "delimiter", "header_row")
-            if name in table.settings}
+    said: dict[str, Any] = {
+        name: table.settings[name]
+        for name in ("sheet", "encoding", "delimiter", "header_row")
+        if name in table.settings
+    }
     if any(c.type == "decimal (,)" for c in columns):
         said["decimal_separator"] = ","
     formats = sorted({c.date_format for c in columns if c.date_format})
@@ -126,16 +164,26 @@ def suggest(table: Table, columns: list[Column], source: str, roles: list[str]) 
     section: dict[str, Any] = {"source": source, **_options(table, columns)}
     if kind == "accounts":
         titles = sorted({row.values[mapping["role"]] for row in table.rows if row.values[mapping["role"]]})
-        return {"accounts": {**section, "columns": mapping,
-                             "roles": {title: _role(title, roles) for title in titles}}}, unmapped
-    distinct = {field: sorted({row.values[col] for row in table.rows if row.values[col]})
-                for field, col in mapping.items() if field in ("country", "kind", "uom")}
+        return {
+            "accounts": {**section, "columns": mapping, "roles": {title: _role(title, roles) for title in titles}}
+        }, unmapped
+    distinct = {
+        field: sorted({row.values[col] for row in table.rows if row.values[col]})
+        for field, col in mapping.items()
+        if field in ("country", "kind", "uom")
+    }
     values = {field: found for field, cells in distinct.items() if (found := _values(field, cells))}
     stem = unicodedata.normalize("NFKD", Path(source).stem.casefold()).encode("ascii", "ignore").decode()
     name = re.sub(r"[^a-z0-9_-]+", "_", stem).strip("_-")[:63] or "dataset"
-    dataset = {"name": name, **section, "into": kind, "key": mapping.pop("key", table.columns[0]),
-               **({"category": _category(source, table.columns)} if kind == "party" else {}),
-               "columns": mapping, **({"values": values} if values else {})}
+    dataset = {
+        "name": name,
+        **section,
+        "into": kind,
+        "key": mapping.pop("key", table.columns[0]),
+        **({"category": _category(source, table.columns)} if kind == "party" else {}),
+        "columns": mapping,
+        **({"values": values} if values else {}),
+    }
     return {"migration": {"datasets": [dataset]}}, unmapped
 
 
@@ -145,8 +193,13 @@ def _role(title: str, roles: list[str]) -> str:
 
 def _category(source: str, headers: tuple[str, ...]) -> str:
     words = fold(source + " ".join(headers))
-    return "Supplier" if "fournisseur" in words or "supplier" in words else \
-        "Customer" if "client" in words or "cust" in words else ""
+    return (
+        "Supplier"
+        if "fournisseur" in words or "supplier" in words
+        else "Customer"
+        if "client" in words or "cust" in words
+        else ""
+    )
 
 
 def as_yaml(section: dict[str, Any]) -> str:

@@ -39,8 +39,10 @@ def sheet_records(path: Path, sheet: str | None, decimal_separator: str) -> tupl
         if sheet is not None and sheet not in book.sheetnames:
             raise InputError(str(path), f"no sheet {sheet!r}; sheets are: {', '.join(book.sheetnames)}")
         worksheet = book[sheet] if sheet else book.worksheets[0]
-        rows = [(line, [cell_text(v, decimal_separator) for v in values])
-                for line, values in enumerate(worksheet.iter_rows(values_only=True), start=1)]
+        rows = [
+            (line, [cell_text(v, decimal_separator) for v in values])
+            for line, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
+        ]
         return worksheet.title, rows
     finally:
         book.close()

@@ -29,18 +29,22 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], out: Lines, file: Path) -> Non
             line = key.start_mark.line + 1
             if not isinstance(key, yaml.ScalarNode):
                 raise InputError(str(file), "a key must be plain text", line=line, field=_dotted(path))
-            child = path + (key.value,)
+            child = (*path, key.value)
             _plain(key, child, file)
             if key.tag != MERGE:
                 if key.value in seen:
-                    raise InputError(str(file), f"duplicate key {key.value!r} (first at line {seen[key.value]})",
-                                     line=line, field=_dotted(child))
+                    raise InputError(
+                        str(file),
+                        f"duplicate key {key.value!r} (first at line {seen[key.value]})",
+                        line=line,
+                        field=_dotted(child),
+                    )
                 seen[key.value] = line
             _walk(value, child, out, file)
             out[child] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, path + (index,), out, file)
+            _walk(item, (*path, index), out, file)
 
 
 def _plain(node: yaml.ScalarNode, path: tuple[Any, ...], file: Path) -> None:
@@ -61,16 +65,20 @@ def read_yaml(path: Path) -> tuple[Any, Lines]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(str(path), "not UTF-8 text", line=data[:exc.start].count(b"\n") + 1) from None
+        raise InputError(str(path), "not UTF-8 text", line=data[: exc.start].count(b"\n") + 1) from None
     try:
         return _parse(text, path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise InputError(str(path), f"not valid YAML: {exc.problem or exc.context}",
-                         line=mark.line + 1 if mark else None) from None
+        raise InputError(
+            str(path), f"not valid YAML: {exc.problem or exc.context}", line=mark.line + 1 if mark else None
+        ) from None
     except yaml.reader.ReaderError as exc:
-        raise InputError(str(path), f"not valid YAML: character {exc.character!r} is not allowed",
-                         line=text[:exc.position].count("\n") + 1) from None
+        raise InputError(
+            str(path),
+            f"not valid YAML: character {exc.character!r} is not allowed",
+            line=text[: exc.position].count("\n") + 1,
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(str(path), f"not valid YAML: {exc}") from None
 

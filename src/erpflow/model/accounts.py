@@ -45,8 +45,9 @@ class Existing:
     builtin: bool = False  # the target's own built-in account (Tryton's root and admin)
 
 
-def refusal(login: str, wanted: Iterable[str], existing: Existing | None, adopt: bool,
-            protected: Protected = Protected()) -> str:
+def refusal(
+    login: str, wanted: Iterable[str], existing: Existing | None, adopt: bool, protected: Protected = Protected()
+) -> str:
     """Why erpflow must not write this account (empty when it may): ``wanted`` are the groups its role gives."""
     if protected.login(login) or (existing is not None and existing.builtin):
         return f"{login!r} is a built-in account: erpflow never touches it"
@@ -54,11 +55,16 @@ def refusal(login: str, wanted: Iterable[str], existing: Existing | None, adopt:
         return ""
     # an account of erpflow's may hold the administration groups its role gives; no other account may
     granted = {g.lower() for g in wanted} if existing.managed else set()
-    admin = sorted(g for g in existing.groups if g.lower() not in granted
-                   and (g.lower() in protected.groups or g in existing.admin_groups))
+    admin = sorted(
+        g
+        for g in existing.groups
+        if g.lower() not in granted and (g.lower() in protected.groups or g in existing.admin_groups)
+    )
     if admin:
         return f"account {login!r} is an administrator (member of {admin[0]!r}): erpflow never touches it"
     if existing.managed or adopt:
         return ""
-    return (f"account {login!r} exists and was not created by erpflow: list it under accounts.adopt in the plan "
-            "to let erpflow manage it")
+    return (
+        f"account {login!r} exists and was not created by erpflow: list it under accounts.adopt in the plan "
+        "to let erpflow manage it"
+    )

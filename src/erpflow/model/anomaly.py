@@ -44,8 +44,17 @@ class Anomaly(Aggregate):
             state["number"] = 0
 
     @event(Raised)
-    def __init__(self, wave: str, operation: str, item: str, severity: str, reason: str, ctx: dict[str, str],
-                 origin: str = RUN, number: int = 1):
+    def __init__(
+        self,
+        wave: str,
+        operation: str,
+        item: str,
+        severity: str,
+        reason: str,
+        ctx: dict[str, str],
+        origin: str = RUN,
+        number: int = 1,
+    ):
         if severity not in SEVERITIES:
             raise CommandRefused(f"severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
         if not reason.strip():

@@ -38,8 +38,17 @@ class Batch(Aggregate):
             state["refs"] = []
 
     @event(Opened)
-    def __init__(self, wave: str, operation: str, key: str, items: int, digest: str,
-                 details: dict[str, Any], ctx: dict[str, str], refs: list[str] | None = None):
+    def __init__(
+        self,
+        wave: str,
+        operation: str,
+        key: str,
+        items: int,
+        digest: str,
+        details: dict[str, Any],
+        ctx: dict[str, str],
+        refs: list[str] | None = None,
+    ):
         self.wave, self.operation, self.key = wave, operation, key
         self.items, self.digest, self.details = items, digest, details
         self.refs = list(refs or [])
@@ -62,8 +71,10 @@ class Batch(Aggregate):
     def force(self, reason: str, ctx: dict[str, str]) -> None:
         """Reopen a done batch so that it runs again; who forced it and why are recorded."""
         if not self.done:
-            raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} is not done: "
-                                 "only a batch that is done can be forced")
+            raise CommandRefused(
+                f"batch {self.operation}/{self.key} of wave {self.wave!r} is not done: "
+                "only a batch that is done can be forced"
+            )
         if not reason.strip():
             raise CommandRefused("forcing a batch that is done needs a reason")
         self._force(reason, ctx)
@@ -96,8 +107,10 @@ class Batch(Aggregate):
         if self.done:
             raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} is already done")
         if self.in_doubt:
-            raise CommandRefused(f"batch {self.operation}/{self.key} of wave {self.wave!r} was interrupted: "
-                                 "reconcile it with the target first")
+            raise CommandRefused(
+                f"batch {self.operation}/{self.key} of wave {self.wave!r} was interrupted: "
+                "reconcile it with the target first"
+            )
         self._attempt(run_id, ctx)
 
     class Attempted(Aggregate.Event):

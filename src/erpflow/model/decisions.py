@@ -27,8 +27,15 @@ class GateDecisions(Aggregate):
         self.wave = wave
         self.latest: dict[str, Any] | None = None
 
-    def decide(self, gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str,
-               ctx: dict[str, str], comment: str = "") -> None:
+    def decide(
+        self,
+        gate: str,
+        decision: str,
+        criteria: list[dict[str, Any]],
+        evidence: str,
+        ctx: dict[str, str],
+        comment: str = "",
+    ) -> None:
         """Record a go or no-go with the criteria as measured, their evidence and the decider's comment."""
         if decision not in set(Decision):
             raise CommandRefused(f"a gate decision is go or no-go, not {decision!r}")
@@ -46,15 +53,29 @@ class GateDecisions(Aggregate):
         comment: str
 
     @event(Decided)
-    def _decide(self, gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str,
-                ctx: dict[str, str], comment: str = "") -> None:
+    def _decide(
+        self,
+        gate: str,
+        decision: str,
+        criteria: list[dict[str, Any]],
+        evidence: str,
+        ctx: dict[str, str],
+        comment: str = "",
+    ) -> None:
         self.latest = decided(gate, decision, criteria, evidence, ctx, comment)
 
 
-def decided(gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str, ctx: dict[str, str],
-            comment: str) -> dict[str, Any]:
-    return {"gate": gate, "decision": decision, "criteria": criteria, "evidence": evidence,
-            "by": ctx.get("actor", ""), "comment": comment}
+def decided(
+    gate: str, decision: str, criteria: list[dict[str, Any]], evidence: str, ctx: dict[str, str], comment: str
+) -> dict[str, Any]:
+    return {
+        "gate": gate,
+        "decision": decision,
+        "criteria": criteria,
+        "evidence": evidence,
+        "by": ctx.get("actor", ""),
+        "comment": comment,
+    }
 
 
 class Attendance(Aggregate):
@@ -81,7 +102,8 @@ class Attendance(Aggregate):
         ctx: dict[str, str]
 
     @event(Recorded)
-    def record(self, sheet: str, digest: str, present: dict[str, list[str]], absent: dict[str, list[str]],
-               ctx: dict[str, str]) -> None:
+    def record(
+        self, sheet: str, digest: str, present: dict[str, list[str]], absent: dict[str, list[str]], ctx: dict[str, str]
+    ) -> None:
         """Record a sign-in sheet: per session, who came and who did not."""
         self.present = {**self.present, **{session: list(logins) for session, logins in present.items()}}

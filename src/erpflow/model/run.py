@@ -93,11 +93,25 @@ class Runs(Aggregate):
         self.wave = wave
         self.current = RunState()
         if carried:
-            self.current = RunState(carried["run_id"], Lease(**carried["lease"]) if carried["lease"] else None,
-                                    list(carried["runs"]), carried["state"], carried["plan_path"])
+            self.current = RunState(
+                carried["run_id"],
+                Lease(**carried["lease"]) if carried["lease"] else None,
+                list(carried["runs"]),
+                carried["state"],
+                carried["plan_path"],
+            )
 
-    def start(self, run_id: str, ctx: dict[str, str], *, holder: str = "", plan_path: str = "",
-              expires_at: str = FOREVER, now: datetime | None = None, holder_dead: bool = False) -> None:
+    def start(
+        self,
+        run_id: str,
+        ctx: dict[str, str],
+        *,
+        holder: str = "",
+        plan_path: str = "",
+        expires_at: str = FOREVER,
+        now: datetime | None = None,
+        holder_dead: bool = False,
+    ) -> None:
         """Start a run holding the wave's lease. A live lease refuses; an expired one, or one whose
         holder is known to be dead, is taken over and its run recorded as abandoned."""
         if self.current.run_id is not None:
@@ -156,8 +170,7 @@ class Runs(Aggregate):
     def _abandon(self, run_id: str, reason: str, ctx: dict[str, str]) -> None:
         self.current.ended()
 
-    def complete(self, run_id: str, summary: dict[str, Any], every_operation_done: bool,
-                 ctx: dict[str, str]) -> None:
+    def complete(self, run_id: str, summary: dict[str, Any], every_operation_done: bool, ctx: dict[str, str]) -> None:
         self.check_holds(run_id)
         state = WaveState.COMPLETED if every_operation_done else WaveState.INCOMPLETE
         self._complete(run_id, summary, str(state), ctx)
@@ -187,5 +200,7 @@ class Runs(Aggregate):
 
     def check_holds(self, run_id: str) -> None:
         if self.current.run_id != run_id:
-            raise CommandRefused(f"run {run_id} no longer holds wave {self.wave!r}: "
-                                 f"{self.held_by() if self.current.run_id else 'its lease was released'}")
+            raise CommandRefused(
+                f"run {run_id} no longer holds wave {self.wave!r}: "
+                f"{self.held_by() if self.current.run_id else 'its lease was released'}"
+            )

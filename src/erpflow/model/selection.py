@@ -7,8 +7,13 @@ from collections.abc import Mapping, Sequence
 from erpflow.model.errors import CommandRefused
 
 
-def select_operations(order: Sequence[str], depends_on: Mapping[str, Sequence[str]], done: set[str],
-                      start_from: str | None = None, only: str | None = None) -> list[str]:
+def select_operations(
+    order: Sequence[str],
+    depends_on: Mapping[str, Sequence[str]],
+    done: set[str],
+    start_from: str | None = None,
+    only: str | None = None,
+) -> list[str]:
     """The operations to run, in the cycle's order.
 
     Each selected operation's dependencies must be done already or run before it in this run.
@@ -21,12 +26,14 @@ def select_operations(order: Sequence[str], depends_on: Mapping[str, Sequence[st
     if only:
         selected = [only]
     elif start_from:
-        selected = list(order[order.index(start_from):])
+        selected = list(order[order.index(start_from) :])
     else:
         selected = list(order)
     for position, operation in enumerate(selected):
         for needed in depends_on.get(operation, ()):
             if needed not in done and needed not in selected[:position]:
-                raise CommandRefused(f"{operation} needs {needed}, which is not done: "
-                                     f"run with --from {needed} (or without --from/--only)")
+                raise CommandRefused(
+                    f"{operation} needs {needed}, which is not done: "
+                    f"run with --from {needed} (or without --from/--only)"
+                )
     return selected

@@ -79,7 +79,7 @@ def _balanced(members: list[Trainee], group_size: int) -> list[list[Trainee]]:
     groups, at = [], 0
     for index in range(count):
         size = small + (index < extra)
-        groups.append(members[at:at + size])
+        groups.append(members[at : at + size])
         at += size
     return groups
 
@@ -88,8 +88,9 @@ def _order(trainee: Trainee) -> tuple[str, str, str, str, str, bool]:
     return (trainee.login, trainee.name, trainee.email, trainee.role, trainee.site, trainee.key_user)
 
 
-def form_sessions(trainees: Iterable[Trainee], tracks: Mapping[str, str], group_size: int,
-                  slots: Sequence[Slot], trainer: Trainer) -> list[Session]:
+def form_sessions(
+    trainees: Iterable[Trainee], tracks: Mapping[str, str], group_size: int, slots: Sequence[Slot], trainer: Trainer
+) -> list[Session]:
     """Sessions in schedule order: key-user groups first, then by site, role and group.
 
     A role's groups at a site are key-user groups when any of its trainees is a key user.
@@ -104,10 +105,13 @@ def form_sessions(trainees: Iterable[Trainee], tracks: Mapping[str, str], group_
     if missing:
         raise ValueError(f"no training track for role {missing[0]!r}")
     planned = sorted(
-        ((not any(t.key_user for t in members), site, role, number, tuple(group))
-         for (site, role), members in by_group.items()
-         for number, group in enumerate(_balanced(members, group_size), start=1)),
-        key=lambda p: p[:4])
+        (
+            (not any(t.key_user for t in members), site, role, number, tuple(group))
+            for (site, role), members in by_group.items()
+            for number, group in enumerate(_balanced(members, group_size), start=1)
+        ),
+        key=lambda p: p[:4],
+    )
     free = sorted(slots, key=lambda s: (s.start, s.end, s.room, s.site or ""))
     sessions: list[Session] = []
     short: dict[str, list[int]] = {}  # site -> [needed, fit]
@@ -119,8 +123,19 @@ def form_sessions(trainees: Iterable[Trainee], tracks: Mapping[str, str], group_
             continue
         free.remove(slot)
         counts[1] += 1
-        sessions.append(Session(f"{_slug(site)}/{_slug(role)}/{number}", tracks[role], role, site,
-                                tracks[role], not not_key, slot, trainer, group))
+        sessions.append(
+            Session(
+                f"{_slug(site)}/{_slug(role)}/{number}",
+                tracks[role],
+                role,
+                site,
+                tracks[role],
+                not not_key,
+                slot,
+                trainer,
+                group,
+            )
+        )
     for site, (needed, fit) in sorted(short.items()):
         if fit < needed:
             raise NotEnoughSlots(site, needed, fit)

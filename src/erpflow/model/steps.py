@@ -35,8 +35,11 @@ class Confirmation:
     sha256: str
 
     def changes(self) -> dict[str, list[Any]]:
-        return {"confirmed_by": [None, self.by], "comment": [None, self.comment],
-                "evidence": [None, f"{self.evidence} sha256:{self.sha256}"]}
+        return {
+            "confirmed_by": [None, self.by],
+            "comment": [None, self.comment],
+            "evidence": [None, f"{self.evidence} sha256:{self.sha256}"],
+        }
 
 
 def check_confirmation(step: str, comment: str, sha256: str) -> None:
@@ -67,8 +70,9 @@ class StepConfirmation(Aggregate):
         self.ctx = ctx
 
     @classmethod
-    def confirm(cls, wave: str, step: str, comment: str, evidence: str, sha256: str,
-                ctx: dict[str, str]) -> StepConfirmation:
+    def confirm(
+        cls, wave: str, step: str, comment: str, evidence: str, sha256: str, ctx: dict[str, str]
+    ) -> StepConfirmation:
         check_confirmation(step, comment, sha256)
         return cls(wave=wave, step=step, comment=comment.strip(), evidence=evidence, sha256=sha256, ctx=ctx)
 

@@ -34,8 +34,13 @@ class Carried:
         if not r.runs:
             return None
         lease = vars(r.lease) if r.lease else None
-        return {"run_id": r.run_id, "lease": lease, "runs": list(r.runs), "state": str(r.state),
-                "plan_path": r.plan_path}
+        return {
+            "run_id": r.run_id,
+            "lease": lease,
+            "runs": list(r.runs),
+            "state": str(r.state),
+            "plan_path": r.plan_path,
+        }
 
 
 class Wave(Aggregate):
@@ -56,8 +61,17 @@ class Wave(Aggregate):
         ctx: dict[str, str]
 
     @event(Planned)
-    def __init__(self, name: str, kind: str, sites: list[str], cycle: list[str], plan_digest: str,
-                 inputs: dict[str, str], plan: dict[str, Any], ctx: dict[str, str]):
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        sites: list[str],
+        cycle: list[str],
+        plan_digest: str,
+        inputs: dict[str, str],
+        plan: dict[str, Any],
+        ctx: dict[str, str],
+    ):
         self.name, self.kind, self.sites, self.cycle = name, kind, list(sites), list(cycle)
         self.plan_digest, self.inputs, self.plan = plan_digest, dict(inputs), plan
         self.operations: dict[str, dict[str, Any]] = {}
@@ -103,14 +117,20 @@ class Wave(Aggregate):
     @event(OperationFinished)
     def _finish_operation(self, operation: str, summary: dict[str, int], ctx: dict[str, str]) -> None:
         failed = summary.get("batches_failed", 0)
-        self.operations[operation].update(state=OperationState.FAILED if failed else OperationState.DONE,
-                                          summary=dict(summary))
+        self.operations[operation].update(
+            state=OperationState.FAILED if failed else OperationState.DONE, summary=dict(summary)
+        )
 
     def interrupt(self, live_run: str | None) -> None:
         """Operations left running by a run other than the live one read as interrupted (not an event: the
         runs' stream says the run stopped)."""
-        interrupted({op: state for op, state in self.operations.items()
-                     if live_run is None or self.started_by.get(op) != live_run})
+        interrupted(
+            {
+                op: state
+                for op, state in self.operations.items()
+                if live_run is None or self.started_by.get(op) != live_run
+            }
+        )
 
     @property
     def every_operation_done(self) -> bool:
@@ -132,10 +152,10 @@ class Wave(Aggregate):
         ctx: dict[str, str]
 
     @event(Reconciled)
-    def _reconcile(self, dataset: str, read: int, loaded: int, rejected: int, balanced: bool,
-                   ctx: dict[str, str]) -> None:
-        self.reconciliations[dataset] = {"read": read, "loaded": loaded, "rejected": rejected,
-                                         "balanced": balanced}
+    def _reconcile(
+        self, dataset: str, read: int, loaded: int, rejected: int, balanced: bool, ctx: dict[str, str]
+    ) -> None:
+        self.reconciliations[dataset] = {"read": read, "loaded": loaded, "rejected": rejected, "balanced": balanced}
 
     class Sealed(Aggregate.Event):
         position: int
@@ -218,6 +238,4 @@ class Wave(Aggregate):
         comment: str = ""
 
         def apply(self, wave: Wave) -> None:
-            wave.carried.gate = decided(self.gate, self.decision, self.criteria, self.evidence, self.ctx,
-                                        self.comment)
-
+            wave.carried.gate = decided(self.gate, self.decision, self.criteria, self.evidence, self.ctx, self.comment)

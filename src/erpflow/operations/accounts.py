@@ -92,12 +92,18 @@ def prepared_people(preparing: Preparing) -> list[tuple[str, Person | ItemOutcom
     """The people of the HR export, read and validated once for every operation that needs them."""
     if "people" not in preparing.shared:
         plan = preparing.plan
-        hr = read_table(plan.accounts.source, required=plan.accounts.columns.model_dump().values(),
-                        options=plan.accounts)
+        hr = read_table(
+            plan.accounts.source, required=plan.accounts.columns.model_dump().values(), options=plan.accounts
+        )
         preparing.inputs[str(plan.accounts.source)] = hr.digest
         preparing.shared["people"] = people(plan, hr)
-        check_sites(plan, preparing.path, preparing.lines, hr,
-                    {site for site, entry in preparing.shared["people"] if isinstance(entry, Person)})
+        check_sites(
+            plan,
+            preparing.path,
+            preparing.lines,
+            hr,
+            {site for site, entry in preparing.shared["people"] if isinstance(entry, Person)},
+        )
     people_: list[tuple[str, Person | ItemOutcome]] = preparing.shared["people"]
     return people_
 

@@ -61,8 +61,9 @@ class Operation(Protocol):
     def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:
         """One line for the plan's table: what the batches hold."""
 
-    def after(self, wave: Wave, batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded,
-              ctx: dict[str, str]) -> None:
+    def after(
+        self, wave: Wave, batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded, ctx: dict[str, str]
+    ) -> None:
         """The step after the batches, recorded on the wave (e.g. migration's reconciliation)."""
 
 
@@ -80,6 +81,7 @@ class Defaults:
     def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:
         return ""
 
-    def after(self, wave: Wave, batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded,
-              ctx: dict[str, str]) -> None:
+    def after(
+        self, wave: Wave, batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded, ctx: dict[str, str]
+    ) -> None:
         return None

@@ -34,7 +34,7 @@ def keyed(label: str, items: Sequence[Any], rejected: Sequence[ItemOutcome], **e
 
 def chunked(entries: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(entries), size):
-        yield entries[start:start + size]
+        yield entries[start : start + size]
 
 
 def split(entries: Sequence[Any]) -> tuple[list[Any], list[ItemOutcome]]:

@@ -71,8 +71,9 @@ def items(state: DesiredState) -> list[ConfigItem]:
     result = [ConfigItem("company", "company", state.company.model_dump(exclude_none=True))]
     if state.chart:
         result.append(ConfigItem("chart", "chart", state.chart.model_dump(exclude_none=True)))
-    result += [ConfigItem(f"fiscal_year:{fy.name}", "fiscal_year", fy.model_dump(mode="json"))
-               for fy in state.fiscal_years]
+    result += [
+        ConfigItem(f"fiscal_year:{fy.name}", "fiscal_year", fy.model_dump(mode="json")) for fy in state.fiscal_years
+    ]
     result += [ConfigItem(f"setting:{s.model}.{s.field}", "setting", s.model_dump()) for s in state.settings]
     return result
 

@@ -52,8 +52,11 @@ class PartyRow(BaseModel):
         return eu_vat.compact(value) if value else value
 
     def spec(self, category: str, source: str) -> PartySpec:
-        address = Address(self.street, self.postal_code, self.city, self.country) \
-            if any((self.street, self.postal_code, self.city, self.country)) else None
+        address = (
+            Address(self.street, self.postal_code, self.city, self.country)
+            if any((self.street, self.postal_code, self.city, self.country))
+            else None
+        )
         return PartySpec(self.code, self.name, category, str(self.email), self.phone, self.vat, address, source)
 
 
@@ -94,8 +97,11 @@ def entries(dataset: Dataset, table: Table) -> list[PartySpec | ProductSpec | It
         try:
             values = _values(dataset, row)
             source = table.where(row)
-            result.append(PartyRow(**values).spec(dataset.category, source) if dataset.into == "party"
-                          else ProductRow(**values).spec(source))
+            result.append(
+                PartyRow(**values).spec(dataset.category, source)
+                if dataset.into == "party"
+                else ProductRow(**values).spec(source)
+            )
         except ValidationError as exc:
             result.append(screen.invalid(row, code, exc, columns))
     return result
@@ -112,8 +118,15 @@ def prepare(plan: MigrationPlan, tables: dict[str, Table]) -> list[BatchPlan]:
         rows = entries(dataset, tables[dataset.name])
         for number, chunk in enumerate(chunked(rows, plan.batch_size), start=1):
             items, rejected = split(chunk)
-            batches.append(keyed(f"{dataset.name}-{number}", items, rejected, dataset=dataset.name,
-                                 details={"dataset": dataset.name, "into": dataset.into}))
+            batches.append(
+                keyed(
+                    f"{dataset.name}-{number}",
+                    items,
+                    rejected,
+                    dataset=dataset.name,
+                    details={"dataset": dataset.name, "into": dataset.into},
+                )
+            )
     return batches
 
 
@@ -152,8 +165,9 @@ class Migration(Defaults):
     def summary(self, batches: list[BatchPlan], rows: dict[str, int]) -> str:
         return ", ".join(f"{name}: {count} rows" for name, count in rows.items())
 
-    def after(self, wave: Wave, batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded,
-              ctx: dict[str, str]) -> None:
+    def after(
+        self, wave: Wave, batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded, ctx: dict[str, str]
+    ) -> None:
         for dataset, counts in reconciliation(batches, rows, recorded).items():
             wave.reconcile(dataset, counts["read"], counts["loaded"], counts["rejected"], ctx)
 

@@ -82,16 +82,27 @@ def given(path: Path, steps: Steps) -> dict[str, Given]:
     known = {s.id for s in steps.steps}
     for step in confirmations:
         if step not in known:
-            raise InputError(str(path), f"step {step!r} is not in steps.yaml ({', '.join(sorted(known))})",
-                             line=line_of(lines, ("confirmations", step)), field=f"confirmations.{step}")
+            raise InputError(
+                str(path),
+                f"step {step!r} is not in steps.yaml ({', '.join(sorted(known))})",
+                line=line_of(lines, ("confirmations", step)),
+                field=f"confirmations.{step}",
+            )
     return confirmations
 
 
 def spec(step: Step, confirmed: Given | None) -> StepSpec:
     if confirmed is None:
         return StepSpec(step.id, step.title, step.raci.accountable, tuple(step.raci.responsible))
-    return StepSpec(step.id, step.title, step.raci.accountable, tuple(step.raci.responsible), confirmed.comment,
-                    confirmed.evidence.name, file_digest(confirmed.evidence))
+    return StepSpec(
+        step.id,
+        step.title,
+        step.raci.accountable,
+        tuple(step.raci.responsible),
+        confirmed.comment,
+        confirmed.evidence.name,
+        file_digest(confirmed.evidence),
+    )
 
 
 def _confirmation(item: StepSpec, recorded: dict[str, Confirmation]) -> Confirmation | None:
@@ -112,9 +123,15 @@ class BusinessSteps(Defaults):
             confirmed = given(source, steps)
             preparing.inputs[str(source)] = file_digest(source)
             preparing.inputs.update({str(g.evidence): file_digest(g.evidence) for g in confirmed.values()})
-        return [keyed(slug(step.id), [spec(step, confirmed.get(step.id))], [],
-                      details={"step": step.id, "title": step.title, "accountable": step.raci.accountable})
-                for step in steps.steps]
+        return [
+            keyed(
+                slug(step.id),
+                [spec(step, confirmed.get(step.id))],
+                [],
+                details={"step": step.id, "title": step.title, "accountable": step.raci.accountable},
+            )
+            for step in steps.steps
+        ]
 
     def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
         recorded = targets.confirmations.find(targets.plan.wave, [i.step for i in batch.items])
@@ -122,9 +139,11 @@ class BusinessSteps(Defaults):
         for item in batch.items:
             confirmation = _confirmation(item, recorded)
             if confirmation is None:
-                raise TargetError(f"step {item.step!r} ({item.title}) waits for the confirmation of "
-                                  f"{item.accountable}: erpflow step confirm {targets.plan.wave} {item.step} "
-                                  "--comment TEXT --evidence FILE")
+                raise TargetError(
+                    f"step {item.step!r} ({item.title}) waits for the confirmation of "
+                    f"{item.accountable}: erpflow step confirm {targets.plan.wave} {item.step} "
+                    "--comment TEXT --evidence FILE"
+                )
             outcomes.append(ItemOutcome(item.step, "confirmed", confirmation.sha256, changes=confirmation.changes()))
         return outcomes
 
@@ -139,7 +158,8 @@ class BusinessSteps(Defaults):
         items = [item for b in batches for item in b.items]
         ahead = sum(1 for item in items if item.sha256)
         return f"{len(items)} steps ({ahead} confirmed by the plan): " + ", ".join(
-            f"{i.step} ({i.accountable})" for i in items)
+            f"{i.step} ({i.accountable})" for i in items
+        )
 
 
 OPERATION = BusinessSteps()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from erpflow.inputs.method import Method
@@ -38,8 +38,10 @@ def slots(calendar: Calendar) -> list[Slot]:
         if day.weekday() in calendar.weekdays:
             for at in calendar.times:
                 start = datetime.combine(day, at, tzinfo=zone)
-                result += [Slot(start, start + timedelta(minutes=calendar.minutes), room, calendar.site)
-                           for room in calendar.rooms]
+                result += [
+                    Slot(start, start + timedelta(minutes=calendar.minutes), room, calendar.site)
+                    for room in calendar.rooms
+                ]
         day += timedelta(days=1)
     return result
 
@@ -47,8 +49,11 @@ def slots(calendar: Calendar) -> list[Slot]:
 def trainees(method: Method, entries: list[tuple[str, Person | ItemOutcome]]) -> list[Trainee]:
     """The people accepted for accounts (``entries`` as accounts.people() gives them), as trainees."""
     roles = method.roles.roles
-    return [Trainee(p.login, p.name, str(p.email), p.role, p.site, roles[p.role].key_user)
-            for _, p in entries if isinstance(p, Person)]
+    return [
+        Trainee(p.login, p.name, str(p.email), p.role, p.site, roles[p.role].key_user)
+        for _, p in entries
+        if isinstance(p, Person)
+    ]
 
 
 def sessions(plan: TrainingPlan, method: Method, people: list[Trainee]) -> list[Session]:
@@ -60,18 +65,25 @@ def sessions(plan: TrainingPlan, method: Method, people: list[Trainee]) -> list[
 
 def details(session: Session) -> dict[str, object]:
     return {
-        "session": session.key, "title": session.title, "role": session.role, "site": session.site,
-        "key_users": session.key_users, "start": session.slot.start.isoformat(),
-        "end": session.slot.end.isoformat(), "room": session.slot.room, "trainer": session.trainer.name,
+        "session": session.key,
+        "title": session.title,
+        "role": session.role,
+        "site": session.site,
+        "key_users": session.key_users,
+        "start": session.slot.start.isoformat(),
+        "end": session.slot.end.isoformat(),
+        "room": session.slot.room,
+        "trainer": session.trainer.name,
         "participants": [t.login for t in session.participants],
     }
 
 
 def prepare(plan: WavePlan, method: Method, entries: list[tuple[str, Person | ItemOutcome]]) -> list[BatchPlan]:
     """One batch per session: its invitations."""
-    return [keyed(slug(session.key), [Invitation(session, t) for t in session.participants], [],
-                  details=details(session))
-            for session in sessions(plan.training, method, trainees(method, entries))]
+    return [
+        keyed(slug(session.key), [Invitation(session, t) for t in session.participants], [], details=details(session))
+        for session in sessions(plan.training, method, trainees(method, entries))
+    ]
 
 
 class Training(Defaults):
@@ -96,8 +108,9 @@ class Training(Defaults):
         templates = targets.invitations.get(language)
         accounts = targets.accounts.managed([i.ref for i in batch.items])
         invited = [i for i in batch.items if i.ref in accounts]
-        refused = {i.ref: f"not invited: no account of erpflow's for {i.ref!r}" for i in batch.items
-                   if i.ref not in accounts}
+        refused = {
+            i.ref: f"not invited: no account of erpflow's for {i.ref!r}" for i in batch.items if i.ref not in accounts
+        }
         messages = []
         for i in invited:
             try:
@@ -106,8 +119,10 @@ class Training(Defaults):
             except (ValueError, MessageError) as exc:
                 refused[i.ref] = f"invitation not built: {' '.join(str(exc).split())}"
         sent = iter(targets.mailer.send(messages))
-        return [ItemOutcome(i.ref, "rejected", reason=refused[i.ref]) if i.ref in refused else next(sent)
-                for i in batch.items]
+        return [
+            ItemOutcome(i.ref, "rejected", reason=refused[i.ref]) if i.ref in refused else next(sent)
+            for i in batch.items
+        ]
 
     def lookup(self, batch: BatchPlan, targets: Targets) -> dict[str, str]:
         """Invitations already written to the outbox (an SMTP server cannot be asked: none found)."""

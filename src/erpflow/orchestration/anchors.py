@@ -24,14 +24,19 @@ def announce(anchor: Anchor | None) -> None:
     from prefect.events import emit_event
 
     try:
-        emit_event(EVENT, resource={"prefect.resource.id": f"erpflow.wave.{anchor.wave}",
-                                    "prefect.resource.name": anchor.wave}, payload=anchor.as_dict())
+        emit_event(
+            EVENT,
+            resource={"prefect.resource.id": f"erpflow.wave.{anchor.wave}", "prefect.resource.name": anchor.wave},
+            payload=anchor.as_dict(),
+        )
         create_markdown_artifact(
             f"Chain head anchored ({anchor.reason}): position **{anchor.position}**, digest `{anchor.digest}`, "
             f"at {anchor.time}, signed by Ed25519 key `{anchor.public_key}`.\n\n"
             f"Check the event store against it: `erpflow verify --anchors {anchor.source}`",
-            key=slug(f"{anchor.wave}-chain-anchor"), description=f"Wave {anchor.wave}: chain head anchored")
-    except Exception as exc:  # noqa: BLE001 - the anchor file is written already
+            key=slug(f"{anchor.wave}-chain-anchor"),
+            description=f"Wave {anchor.wave}: chain head anchored",
+        )
+    except Exception as exc:
         log.warning("chain anchor not sent to Prefect", reason=str(exc).splitlines()[0])
 
 

@@ -12,12 +12,12 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from erpflow.orchestration.anchors import announce
 from erpflow.application.gates import GateEvaluation, evaluate_gate, record_decision, wave_method
 from erpflow.application.ledger import Ledger
 from erpflow.logging import configure
 from erpflow.model.vocabulary import Decision
 from erpflow.operations.batches import slug
+from erpflow.orchestration.anchors import announce
 from erpflow.orchestration.flows import mirror_events
 from erpflow.reports.markdown import criteria_table
 from erpflow.settings import load_settings
@@ -34,9 +34,12 @@ class GateApproval(RunInput):
 
 
 def criteria_markdown(evaluation: GateEvaluation) -> str:
-    lines = [f"**Gate {evaluation.gate}** of wave **{evaluation.wave}**: "
-             f"{'every criterion passes' if evaluation.passed else 'failing: ' + ', '.join(evaluation.failed)}", "",
-             criteria_table(evaluation.results)]
+    lines = [
+        f"**Gate {evaluation.gate}** of wave **{evaluation.wave}**: "
+        f"{'every criterion passes' if evaluation.passed else 'failing: ' + ', '.join(evaluation.failed)}",
+        "",
+        criteria_table(evaluation.results),
+    ]
     return "\n".join(lines)
 
 
@@ -59,13 +62,24 @@ def approve_gate(wave: str, timeout_hours: float = 72.0, poll_seconds: int = 10)
     create_markdown_artifact(table, key=slug(f"{wave}-gate"), description=f"Wave {wave}: exit gate criteria")
     log.info("waiting for the approver's decision", wave=wave, failing=",".join(evaluation.failed) or "none")
     answer = pause_flow_run(
-        wait_for_input=GateApproval.with_initial_data(description=table,
-                                                      decision=Decision.GO if evaluation.passed else Decision.NO_GO),
-        timeout=int(timeout_hours * 3600), poll_interval=poll_seconds)
+        wait_for_input=GateApproval.with_initial_data(
+            description=table, decision=Decision.GO if evaluation.passed else Decision.NO_GO
+        ),
+        timeout=int(timeout_hours * 3600),
+        poll_interval=poll_seconds,
+    )
     evaluation = evaluate_gate(ledger, wave, method)  # the facts when the answer came
-    announce(record_decision(ledger, evaluation, answer.decision, answer.approver, answer.comment,
-                             str(flow_run.get_id() or "")))
+    announce(
+        record_decision(
+            ledger, evaluation, answer.decision, answer.approver, answer.comment, str(flow_run.get_id() or "")
+        )
+    )
     mirror_events(ledger)
     log.info("gate decided", wave=wave, decision=answer.decision, approver=answer.approver)
-    return {"wave": wave, "gate": evaluation.gate, "decision": answer.decision, "approver": answer.approver,
-            "evidence": evaluation.evidence}
+    return {
+        "wave": wave,
+        "gate": evaluation.gate,
+        "decision": answer.decision,
+        "approver": answer.approver,
+        "evidence": evaluation.evidence,
+    }

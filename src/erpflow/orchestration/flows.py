@@ -20,11 +20,9 @@ from prefect.runtime import deployment, flow_run
 from prefect.utilities.annotations import quote
 
 from erpflow.application import engine
-from erpflow.application.steps import LedgerConfirmations
-from erpflow.orchestration.steps import ask_for_confirmations
-from erpflow.orchestration.anchors import anchor_head, check_head
 from erpflow.application.ledger import Ledger
 from erpflow.application.preparation import PreparedWave, prepare
+from erpflow.application.steps import LedgerConfirmations
 from erpflow.inputs.method import AnomalyRules
 from erpflow.inputs.plan import load_plan
 from erpflow.logging import configure
@@ -33,6 +31,8 @@ from erpflow.model.errors import ErpflowError
 from erpflow.model.vocabulary import BatchOutcome
 from erpflow.operations.batches import BatchPlan, chunked, slug
 from erpflow.orchestration import mirror
+from erpflow.orchestration.anchors import anchor_head, check_head
+from erpflow.orchestration.steps import ask_for_confirmations
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.report import build_report
 from erpflow.reports.markdown import markdown
@@ -74,8 +74,16 @@ def _run_name() -> str:
 
 
 @task(cache_policy=NO_CACHE, task_run_name="{operation}[{key}]", retry_condition_fn=_transient)
-def run_batch(operation: str, key: str, batch: BatchPlan, ledger: Ledger, ctx: Context,
-              targets: Targets, force: str = "", rules: AnomalyRules | None = None) -> engine.BatchResult:
+def run_batch(
+    operation: str,
+    key: str,
+    batch: BatchPlan,
+    ledger: Ledger,
+    ctx: Context,
+    targets: Targets,
+    force: str = "",
+    rules: AnomalyRules | None = None,
+) -> engine.BatchResult:
     """Run one batch unless the ledger says it is done; a transient failure raises, to be retried."""
     with structlog.contextvars.bound_contextvars(batch=key):
         result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force, rules)
@@ -99,24 +107,43 @@ def _tag_run(prepared: PreparedWave) -> None:
             client.update_flow_run(UUID(run), tags=sorted(set(current) | set(prepared.tags())))
 
 
-def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Targets, settings: Settings,
-               force: str, ask_steps: bool = False) -> dict[str, int]:
+def _operation(
+    ledger: Ledger,
+    ctx: Context,
+    prepared: PreparedWave,
+    targets: Targets,
+    settings: Settings,
+    force: str,
+    ask_steps: bool = False,
+) -> dict[str, int]:
     """The batches of one operation, a few at a time, the lease renewed as they finish."""
     batches = prepared.batches[ctx.operation]
     if ask_steps:
         ask_for_confirmations(ledger, ctx, batches, targets)
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
     engine.start_operation(ledger, ctx, batches)
-    progress = create_progress_artifact(0.0, key=slug(f"{ctx.wave}-{ctx.operation}"),
-                                        description=f"{ctx.wave}: {ctx.operation}")
+    progress = create_progress_artifact(
+        0.0, key=slug(f"{ctx.wave}-{ctx.operation}"), description=f"{ctx.wave}: {ctx.operation}"
+    )
     assert isinstance(progress, UUID)  # in a synchronous flow, Prefect returns the artifact's id itself
-    delays = [settings.retry_delay_seconds * 2 ** n for n in range(settings.batch_retries)]
+    delays = [settings.retry_delay_seconds * 2**n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
     results: list[engine.BatchResult] = []
     for window in chunked(batches, engine.concurrency(ctx.operation, settings.parallel_batches, targets)):
         # prefect types submit's arguments as the task's own, though it takes quote() around any of them
-        futures = [task.submit(ctx.operation, b.key, quote(b), quote(ledger), ctx,  # type: ignore[call-overload]
-                               quote(targets), force, quote(prepared.method.anomalies)) for b in window]
+        futures = [
+            task.submit(
+                ctx.operation,
+                b.key,
+                quote(b),
+                quote(ledger),
+                ctx,  # type: ignore[call-overload]
+                quote(targets),
+                force,
+                quote(prepared.method.anomalies),
+            )
+            for b in window
+        ]
         results += [_outcome(future) for future in futures]
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
         update_progress_artifact(progress, 100.0 * len(results) / len(batches))
@@ -125,14 +152,22 @@ def _operation(ledger: Ledger, ctx: Context, prepared: PreparedWave, targets: Ta
     mirror_events(ledger)
     if summary.get("batches_failed"):
         first = next(r.reason for r in results if r.status == "failed")
-        raise OperationFailed(f"{summary['batches_failed']} batch(es) of {ctx.operation} failed (first: {first}); "
-                              f"see `erpflow status {ctx.wave}`, then `erpflow resume {ctx.wave}`")
+        raise OperationFailed(
+            f"{summary['batches_failed']} batch(es) of {ctx.operation} failed (first: {first}); "
+            f"see `erpflow status {ctx.wave}`, then `erpflow resume {ctx.wave}`"
+        )
     return summary
 
 
 @flow(name="run-wave", flow_run_name=_run_name, log_prints=False)
-def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = None, only: str | None = None,
-             force_reason: str = "", ask_steps: bool | None = None) -> dict[str, Any]:
+def run_wave(
+    plan_path: str,
+    actor: str | None = None,
+    start_from: str | None = None,
+    only: str | None = None,
+    force_reason: str = "",
+    ask_steps: bool | None = None,
+) -> dict[str, Any]:
     """Run a wave plan: its operations in the cycle's order (or from one on, or only one), one task per
     batch. Batches already done are skipped, unless ``force_reason`` says why they must run again.
 
@@ -151,8 +186,13 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
     _tag_run(prepared)
     run_id = str(flow_run.get_id() or "local")
     ledger = Ledger(settings)
-    targets = Targets(prepared.plan, settings, prepared.method.roles.guard, LedgerConfirmations(ledger),
-                      invitations=prepared.method.invitations)
+    targets = Targets(
+        prepared.plan,
+        settings,
+        prepared.method.roles.guard,
+        LedgerConfirmations(ledger),
+        invitations=prepared.method.invitations,
+    )
     ask = ask_steps if ask_steps is not None else deployment.id is not None
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
     check_head(ledger, settings)
@@ -162,8 +202,9 @@ def run_wave(plan_path: str, actor: str | None = None, start_from: str | None = 
         try:
             for operation in operations:
                 with structlog.contextvars.bound_contextvars(operation=operation):
-                    summaries[operation] = _operation(ledger, ctx.for_operation(operation), prepared, targets,
-                                                      settings, force_reason, ask)
+                    summaries[operation] = _operation(
+                        ledger, ctx.for_operation(operation), prepared, targets, settings, force_reason, ask
+                    )
         except BaseException as exc:
             engine.abort(ledger, ctx, _stopped_by(exc))
             anchor_head(ledger, prepared.name, "run aborted", settings)
@@ -190,7 +231,7 @@ def mirror_events(ledger: Ledger) -> None:
     """Mirror the log's new events to Prefect events; if Prefect cannot take them now, a later call catches up."""
     try:
         sent = mirror.publish(ledger, mirror.to_prefect)
-    except Exception as exc:  # noqa: BLE001 - mirroring must never stop a wave
+    except Exception as exc:
         log.warning("domain events not mirrored to Prefect yet", reason=str(exc).splitlines()[0])
     else:
         log.debug("domain events mirrored to Prefect", events=sent)
@@ -199,10 +240,23 @@ def mirror_events(ledger: Ledger) -> None:
 def _publish_report(ledger: Ledger, prepared: PreparedWave) -> None:
     """The summary as Markdown, and the anomalies (rejected items among them) as a table."""
     name = prepared.name
-    create_markdown_artifact(markdown(build_report(ledger, name, prepared.method)), key=slug(f"{name}-summary"),
-                             description=f"Wave {name}: summary")
-    rows = [{"severity": a.severity, "operation": a.operation, "item": a.item, "reason": a.reason,
-             "state": "open" if a.open else f"resolved: {a.resolution}"} for a in anomalies(ledger, name)]
-    create_table_artifact(rows or [{"severity": "", "operation": "", "item": "", "reason": "no anomaly",
-                                    "state": ""}], key=slug(f"{name}-anomalies"),
-                          description=f"Wave {name}: rejected items and anomalies")
+    create_markdown_artifact(
+        markdown(build_report(ledger, name, prepared.method)),
+        key=slug(f"{name}-summary"),
+        description=f"Wave {name}: summary",
+    )
+    rows = [
+        {
+            "severity": a.severity,
+            "operation": a.operation,
+            "item": a.item,
+            "reason": a.reason,
+            "state": "open" if a.open else f"resolved: {a.resolution}",
+        }
+        for a in anomalies(ledger, name)
+    ]
+    create_table_artifact(
+        rows or [{"severity": "", "operation": "", "item": "", "reason": "no anomaly", "state": ""}],
+        key=slug(f"{name}-anomalies"),
+        description=f"Wave {name}: rejected items and anomalies",
+    )

@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from erpflow.audit.chain import notifications
 from erpflow.application.ledger import Ledger
+from erpflow.audit.chain import notifications
 from erpflow.store.tables import StoreTables
 
 NAME = "prefect-events"
@@ -28,8 +28,11 @@ SPLIT_FROM_WAVE = {"Runs": "", "GateDecisions": "Gate", "Attendance": "Attendanc
 
 def _small(value: Any) -> bool:
     """Scalars and short collections go in the payload; long lists (a batch's outcomes, a plan) do not."""
-    return isinstance(value, str | int | float | bool) or value is None or (
-        isinstance(value, dict | list) and len(json.dumps(value, default=str)) <= 2000)
+    return (
+        isinstance(value, str | int | float | bool)
+        or value is None
+        or (isinstance(value, dict | list) and len(json.dumps(value, default=str)) <= 2000)
+    )
 
 
 def _uuid(text: str) -> str | None:
@@ -49,22 +52,31 @@ def prefect_event(position: int, topic: str, originator: uuid.UUID, version: int
     if aggregate in SPLIT_FROM_WAVE:  # streams split off the wave keep the Prefect event names automations know
         aggregate, name = "Wave", SPLIT_FROM_WAVE[aggregate] + name
     kind = aggregate.lower()
-    related = [{"prefect.resource.id": f"prefect.flow-run.{run}", "prefect.resource.role": "flow-run"}
-               for run in filter(None, [_uuid(ctx.get("flow_run_id", ""))])]
+    related = [
+        {"prefect.resource.id": f"prefect.flow-run.{run}", "prefect.resource.role": "flow-run"}
+        for run in filter(None, [_uuid(ctx.get("flow_run_id", ""))])
+    ]
     if ctx.get("operation"):
-        related.append({"prefect.resource.id": f"erpflow.operation.{wave}.{ctx['operation']}",
-                        "prefect.resource.role": "operation", "prefect.resource.name": ctx["operation"]})
+        related.append(
+            {
+                "prefect.resource.id": f"erpflow.operation.{wave}.{ctx['operation']}",
+                "prefect.resource.role": "operation",
+                "prefect.resource.name": ctx["operation"],
+            }
+        )
     if kind != "wave":  # an anomaly's severity is a label, so that an automation can match blocking ones
         labels = {"erpflow.severity": state["severity"]} if isinstance(state.get("severity"), str) else {}
-        related.append({"prefect.resource.id": f"erpflow.{kind}.{originator}", "prefect.resource.role": kind,
-                        **labels})
+        related.append({"prefect.resource.id": f"erpflow.{kind}.{originator}", "prefect.resource.role": kind, **labels})
     payload = {key: value for key, value in state.items() if key not in SKIPPED and _small(value)}
     payload.update(position=position, actor=ctx.get("actor", ""), operation=ctx.get("operation", ""))
-    return {"id": str(uuid.uuid5(NAMESPACE, f"{originator}/{version}")),
-            "occurred": state["timestamp"]["_data_"],
-            "event": f"erpflow.{kind}.{re.sub(r'(?<!^)(?=[A-Z])', '-', name).lower()}",
-            "resource": {"prefect.resource.id": f"erpflow.wave.{wave}", "prefect.resource.name": wave},
-            "related": related, "payload": payload}
+    return {
+        "id": str(uuid.uuid5(NAMESPACE, f"{originator}/{version}")),
+        "occurred": state["timestamp"]["_data_"],
+        "event": f"erpflow.{kind}.{re.sub(r'(?<!^)(?=[A-Z])', '-', name).lower()}",
+        "resource": {"prefect.resource.id": f"erpflow.wave.{wave}", "prefect.resource.name": wave},
+        "related": related,
+        "payload": payload,
+    }
 
 
 def _tables(ledger: Ledger) -> StoreTables:
@@ -85,8 +97,9 @@ def publish(ledger: Ledger, send: Send, page: int = PAGE) -> int:
     batch: list[dict] = []
     last = start
     for record in notifications(ledger, start + 1):
-        found = prefect_event(record.id, record.topic, record.originator_id, record.originator_version,
-                              json.loads(record.state))
+        found = prefect_event(
+            record.id, record.topic, record.originator_id, record.originator_version, json.loads(record.state)
+        )
         batch += [found] if found else []
         last = record.id
         if len(batch) >= page:
@@ -100,9 +113,13 @@ def publish(ledger: Ledger, send: Send, page: int = PAGE) -> int:
 def _flush(tables: StoreTables, send: Send, batch: list[dict], last: int) -> int:
     if batch:
         send(batch)
-    tables.query("INSERT INTO erpflow_tracking (projection, position) VALUES (?, ?) ON CONFLICT (projection) "
-                 "DO UPDATE SET position = CASE WHEN excluded.position > erpflow_tracking.position "
-                 "THEN excluded.position ELSE erpflow_tracking.position END", NAME, last)
+    tables.query(
+        "INSERT INTO erpflow_tracking (projection, position) VALUES (?, ?) ON CONFLICT (projection) "
+        "DO UPDATE SET position = CASE WHEN excluded.position > erpflow_tracking.position "
+        "THEN excluded.position ELSE erpflow_tracking.position END",
+        NAME,
+        last,
+    )
     return len(batch)
 
 

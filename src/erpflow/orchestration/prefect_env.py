@@ -57,22 +57,48 @@ def start_temporary_server(home: Path, timeout: float | None = None) -> str:
             return url
         _stop(server)
         if time.monotonic() >= deadline:
-            raise ServerError(f"the temporary Prefect server did not start within {timeout:.0f} s; "
-                              f"see {home / SERVER_LOG}")
+            raise ServerError(
+                f"the temporary Prefect server did not start within {timeout:.0f} s; see {home / SERVER_LOG}"
+            )
 
 
 def _spawn(home: Path, port: int) -> subprocess.Popen:
     spec = importlib.util.find_spec("prefect")  # not imported: Prefect reads its settings once, at import
     packages = Path(spec.origin).parent.parent if spec and spec.origin else Path(sys.prefix)
-    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
-           "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port)}
+    env = {
+        **os.environ,
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+    }
     env.pop("PREFECT_API_URL", None)
     with open(home / SERVER_LOG, "ab") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(packages), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "error", "--lifespan", "on"],
-            env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=dying_with_parent())
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(packages),
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=dying_with_parent(),
+        )
 
 
 def _stop(server: subprocess.Popen) -> None:

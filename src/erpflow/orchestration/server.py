@@ -64,19 +64,33 @@ class LocalPrefect:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_API_URL": self.api_url,
-               "PREFECT_UI_URL": self.ui_url, "PREFECT_SERVER_API_HOST": "127.0.0.1",
-               "PREFECT_SERVER_API_PORT": str(self.port), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-               "DO_NOT_TRACK": "1", "PREFECT_LOGGING_EXTRA_LOGGERS": "erpflow",
-               "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore", **extra}
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(self.home),
+            "PREFECT_API_URL": self.api_url,
+            "PREFECT_UI_URL": self.ui_url,
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(self.port),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+            "PREFECT_LOGGING_EXTRA_LOGGERS": "erpflow",
+            "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+            **extra,
+        }
         env.pop("PREFECT_TEST_MODE", None)
         return env
 
     def _spawn(self, args: list[str], log: str, **env: str) -> subprocess.Popen:
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.home / log, "ab") as out:
-            process = subprocess.Popen(_prefect() + args, env=self.env(**env), stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True, preexec_fn=dying_with_parent())
+            process = subprocess.Popen(
+                _prefect() + args,
+                env=self.env(**env),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=dying_with_parent(),
+            )
         self.processes.append(process)
         return process
 
@@ -84,8 +98,9 @@ class LocalPrefect:
         """Start the server (UI included, loopback only) and wait until its API answers."""
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                raise ServerError(f"port {self.port} is already in use (another `erpflow serve`?); "
-                                  "choose another with --port")
+                raise ServerError(
+                    f"port {self.port} is already in use (another `erpflow serve`?); choose another with --port"
+                )
         server = self._spawn(["server", "start", "--host", "127.0.0.1", "--port", str(self.port)], "server.log")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -97,8 +112,9 @@ class LocalPrefect:
         raise ServerError(f"the Prefect server did not answer within {timeout:.0f} s; see {self.home / 'server.log'}")
 
     def run(self, *args: str, cwd: Path | None = None) -> str:
-        done = subprocess.run(_prefect() + list(args), env=self.env(), cwd=cwd, capture_output=True, text=True,
-                              timeout=300)
+        done = subprocess.run(
+            _prefect() + list(args), env=self.env(), cwd=cwd, capture_output=True, text=True, timeout=300
+        )
         if done.returncode:
             raise ServerError(f"prefect {' '.join(args)} failed: {(done.stdout + done.stderr).strip()[-2000:]}")
         return done.stdout
@@ -114,8 +130,9 @@ class LocalPrefect:
         """A worker pulling from the pool, ``limit`` flow runs at a time; its runs inherit ``env`` (erpflow's
         settings)."""
         args = ["worker", "start", "--pool", POOL, "--name", name, *(["--limit", str(limit)] if limit else [])]
-        return self._spawn(args, f"worker-{name}.log",
-                           PREFECT_WORKER_QUERY_SECONDS=env.pop("PREFECT_WORKER_QUERY_SECONDS", "2"), **env)
+        return self._spawn(
+            args, f"worker-{name}.log", PREFECT_WORKER_QUERY_SECONDS=env.pop("PREFECT_WORKER_QUERY_SECONDS", "2"), **env
+        )
 
     def announce(self) -> None:
         """Let `erpflow trigger` in another terminal find this server without PREFECT_API_URL."""

@@ -45,11 +45,21 @@ def ask_for_confirmations(ledger: Ledger, ctx: Context, batches: list[BatchPlan]
             answer = pause_flow_run(
                 wait_for_input=StepConfirmationInput.with_initial_data(
                     description=f"**{step.title}** (`{step.step}`): confirmed by {step.accountable}, "
-                                "with a comment and an evidence file"),
-                timeout=int(TIMEOUT_HOURS * 3600), poll_interval=POLL_SECONDS)
+                    "with a comment and an evidence file"
+                ),
+                timeout=int(TIMEOUT_HOURS * 3600),
+                poll_interval=POLL_SECONDS,
+            )
             try:
-                confirm(ledger, ctx.wave, answer.confirmed_by, step.step, answer.comment, Path(answer.evidence),
-                        flow_run_id=ctx.flow_run_id)
+                confirm(
+                    ledger,
+                    ctx.wave,
+                    answer.confirmed_by,
+                    step.step,
+                    answer.comment,
+                    Path(answer.evidence),
+                    flow_run_id=ctx.flow_run_id,
+                )
                 break
             except ErpflowError as exc:
                 log.warning("confirmation refused; asking again", step=step.step, reason=str(exc))

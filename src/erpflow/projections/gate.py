@@ -20,8 +20,11 @@ def invitations(ledger: Ledger, wave: str) -> dict[str, dict]:
         if batch is None:
             continue
         sent = {o["ref"] for o in batch.outcomes if o["status"] == "sent"}
-        sessions[batch.details.get("session", key)] = {"role": batch.details.get("role", ""),
-                                                       "site": batch.details.get("site", ""), "invited": sent}
+        sessions[batch.details.get("session", key)] = {
+            "role": batch.details.get("role", ""),
+            "site": batch.details.get("site", ""),
+            "invited": sent,
+        }
     return sessions
 
 
@@ -35,10 +38,13 @@ def gate_facts(ledger: Ledger, wave: str) -> Facts:
         open_anomalies=dict(open_ones),
         invited=sum(len(s["invited"]) for s in sessions.values()),
         attended=sum(len(set(attended.get(name, [])) & s["invited"]) for name, s in sessions.items()),
-        rows_read=sum(r["read"] for r in rows), rows_rejected=sum(r["rejected"] for r in rows),
-        operations_done=sum(1 for op in recorded.cycle
-                            if recorded.operations.get(op, {}).get("state") == OperationState.DONE),
-        operations=len(recorded.cycle))
+        rows_read=sum(r["read"] for r in rows),
+        rows_rejected=sum(r["rejected"] for r in rows),
+        operations_done=sum(
+            1 for op in recorded.cycle if recorded.operations.get(op, {}).get("state") == OperationState.DONE
+        ),
+        operations=len(recorded.cycle),
+    )
 
 
 def completion(ledger: Ledger, wave: str) -> dict[tuple[str, str], tuple[int, int]]:

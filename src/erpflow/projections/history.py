@@ -39,16 +39,18 @@ class Record(dict[str, Any]):
 def record(position: int, event: Any) -> Record:
     """One event: its position, type, context and data."""
     ctx = getattr(event, "ctx", {})
-    rec = Record({
-        "position": position,
-        "timestamp": event.timestamp.isoformat(),
-        "type": type(event).__qualname__,
-        "schema_version": getattr(type(event), "class_version", 1),
-        "aggregate": str(event.originator_id),
-        "version": event.originator_version,
-        **{key: ctx.get(key, "") for key in ("wave", "operation", "actor", "flow_run_id", "code_version")},
-        "data": {k: _plain(v) for k, v in vars(event).items() if k not in ENVELOPE},
-    })
+    rec = Record(
+        {
+            "position": position,
+            "timestamp": event.timestamp.isoformat(),
+            "type": type(event).__qualname__,
+            "schema_version": getattr(type(event), "class_version", 1),
+            "aggregate": str(event.originator_id),
+            "version": event.originator_version,
+            **{key: ctx.get(key, "") for key in ("wave", "operation", "actor", "flow_run_id", "code_version")},
+            "data": {k: _plain(v) for k, v in vars(event).items() if k not in ENVELOPE},
+        }
+    )
     rec.event = event
     return rec
 
@@ -64,9 +66,12 @@ class Filter:
 
     def keeps(self, rec: Record) -> bool:
         when = datetime.fromisoformat(rec["timestamp"])
-        return ((self.operation is None or rec["operation"] == self.operation)
-                and (self.since is None or when >= self.since) and (self.until is None or when <= self.until)
-                and (self.item is None or bool(about(rec, self.item))))
+        return (
+            (self.operation is None or rec["operation"] == self.operation)
+            and (self.since is None or when >= self.since)
+            and (self.until is None or when <= self.until)
+            and (self.item is None or bool(about(rec, self.item)))
+        )
 
 
 def about(rec: Record, item: str) -> str:
@@ -82,8 +87,12 @@ def _about(event: Any, rec: Record, item: str) -> str:
 @_about.register
 def _(event: Batch.Succeeded, rec: Record, item: str) -> str:
     found = [o for o in rec["data"]["outcomes"] if str(o.get("ref", "")).lower() == item.lower()]
-    return "; ".join(" ".join(str(v) for v in (o["status"], o.get("erp_id") or "", o.get("reason") or "",
-                                                   o.get("source") or "") if v) for o in found)
+    return "; ".join(
+        " ".join(
+            str(v) for v in (o["status"], o.get("erp_id") or "", o.get("reason") or "", o.get("source") or "") if v
+        )
+        for o in found
+    )
 
 
 @_about.register
@@ -144,10 +153,12 @@ SUMMARIES: dict[Any, Callable[[dict[str, Any]], str]] = {
     Batch.Succeeded: lambda data: _counts(data["counts"]),
     Batch.Opened: lambda data: f"{data['key']} ({data['items']} items)",
     Wave.OperationFinished: lambda data: _counts(data["summary"]),
-    Wave.Reconciled: lambda data: (f"{data['dataset']}: read {data['read']} = loaded {data['loaded']} "
-                                   f"+ rejected {data['rejected']}"),
-    Batch.Reconciled: lambda data: (f"interrupted attempt: {len(data['found'])} found in the target, "
-                                    f"{len(data['missing'])} not"),
+    Wave.Reconciled: lambda data: (
+        f"{data['dataset']}: read {data['read']} = loaded {data['loaded']} + rejected {data['rejected']}"
+    ),
+    Batch.Reconciled: lambda data: (
+        f"interrupted attempt: {len(data['found'])} found in the target, {len(data['missing'])} not"
+    ),
     Wave.OperationStarted: lambda data: f"{len(data['batches'])} batch(es)",
     Runs.Leased: lambda data: f"held by {data['holder']} until {data['expires_at'][:19]}",
     Wave.Leased: lambda data: f"held by {data['holder']} until {data['expires_at'][:19]}",

@@ -19,13 +19,17 @@ from erpflow.store.tables import StoreTables
 NAME = "items"
 SUCCEEDED = get_topic(Batch.Succeeded)
 COLUMNS = ("wave", "operation", "ref", "source", "status", "erp_id", "reason", "position")
-SCHEMA = ("CREATE TABLE IF NOT EXISTS erpflow_items (wave TEXT NOT NULL, operation TEXT NOT NULL, ref TEXT NOT NULL,"
-          " source TEXT NOT NULL, status TEXT NOT NULL, erp_id TEXT NOT NULL, reason TEXT NOT NULL,"
-          " position BIGINT NOT NULL, PRIMARY KEY (wave, operation, ref, source))",
-          "CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)")
-UPSERT = (f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-          "ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
-          "erp_id = excluded.erp_id, reason = excluded.reason, position = excluded.position")
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS erpflow_items (wave TEXT NOT NULL, operation TEXT NOT NULL, ref TEXT NOT NULL,"
+    " source TEXT NOT NULL, status TEXT NOT NULL, erp_id TEXT NOT NULL, reason TEXT NOT NULL,"
+    " position BIGINT NOT NULL, PRIMARY KEY (wave, operation, ref, source))",
+    "CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+)
+UPSERT = (
+    f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+    "ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
+    "erp_id = excluded.erp_id, reason = excluded.reason, position = excluded.position"
+)
 
 
 def _tables(ledger: Ledger) -> StoreTables:
@@ -40,9 +44,19 @@ def _rows(position: int, stored: bytes) -> list[tuple]:
     """The outcomes of a Batch.Succeeded record, read from its stored state (no event object needed)."""
     state = orjson.loads(stored)
     ctx = state["ctx"]
-    return [(ctx.get("wave", ""), ctx.get("operation", ""), str(o.get("ref", "")), o.get("source") or "",
-             o.get("status", ""), str(o.get("erp_id") or ""), o.get("reason") or "", position)
-            for o in state.get("outcomes", [])]
+    return [
+        (
+            ctx.get("wave", ""),
+            ctx.get("operation", ""),
+            str(o.get("ref", "")),
+            o.get("source") or "",
+            o.get("status", ""),
+            str(o.get("erp_id") or ""),
+            o.get("reason") or "",
+            position,
+        )
+        for o in state.get("outcomes", [])
+    ]
 
 
 def update(ledger: Ledger) -> int:
@@ -58,8 +72,12 @@ def update(ledger: Ledger) -> int:
                     rows += _rows(stored[0], stored[4])
             position = page[-1][0]
         cursor.executemany(UPSERT, rows)
-        cursor.execute("INSERT INTO erpflow_tracking (projection, position) VALUES (?, ?) ON CONFLICT (projection) "
-                       "DO UPDATE SET position = excluded.position", NAME, position)
+        cursor.execute(
+            "INSERT INTO erpflow_tracking (projection, position) VALUES (?, ?) ON CONFLICT (projection) "
+            "DO UPDATE SET position = excluded.position",
+            NAME,
+            position,
+        )
     return position
 
 
@@ -81,4 +99,4 @@ def items(ledger: Ledger, wave: str, operation: str | None = None, status: str |
             sql += f" AND {column} = ?"
             params.append(value)
     rows = _tables(ledger).query(sql + " ORDER BY position, operation, ref, source", *params)
-    return [dict(zip(COLUMNS, row)) for row in rows]
+    return [dict(zip(COLUMNS, row, strict=False)) for row in rows]

@@ -75,8 +75,18 @@ def build_report(ledger: Ledger, wave: str, method: Method) -> Report:
         title = titles.get(role, role)
         previous = by_role.get(title, (0, 0))
         by_role[title] = (previous[0] + done, previous[1] + invited)
-    return Report(status, _kpis(status, by_role), operations, batches, burndown, _anomaly_counts(ledger, wave),
-                  by_role, facts_gate, waves.view(ledger, wave).gate, _raci(method))
+    return Report(
+        status,
+        _kpis(status, by_role),
+        operations,
+        batches,
+        burndown,
+        _anomaly_counts(ledger, wave),
+        by_role,
+        facts_gate,
+        waves.view(ledger, wave).gate,
+        _raci(method),
+    )
 
 
 def _kpis(status: WaveStatus, by_role: dict[str, tuple[int, int]]) -> dict[str, float]:
@@ -159,6 +169,14 @@ def _gate(ledger: Ledger, wave: str, method: Method) -> GateEvaluation | None:
 
 
 def _raci(method: Method) -> list[dict[str, str]]:
-    return [{"operation": op.id, "title": op.title, "responsible": ", ".join(op.raci.responsible),
-             "accountable": op.raci.accountable, "consulted": ", ".join(op.raci.consulted),
-             "informed": ", ".join(op.raci.informed)} for op in method.cycle.operations]
+    return [
+        {
+            "operation": op.id,
+            "title": op.title,
+            "responsible": ", ".join(op.raci.responsible),
+            "accountable": op.raci.accountable,
+            "consulted": ", ".join(op.raci.consulted),
+            "informed": ", ".join(op.raci.informed),
+        }
+        for op in method.cycle.operations
+    ]

@@ -73,8 +73,9 @@ def wave_status(ledger: Ledger, name: str, at: int | None = None) -> WaveStatus:
                 outcomes += [(op, outcome) for outcome in found.outcomes] if found.done else []
         operations.append(status)
     state = _state(wave) if at is None else wave.state
-    return WaveStatus(wave.name, wave.kind, wave.sites, state, len(wave.runs), operations,
-                      dict(wave.reconciliations), outcomes)
+    return WaveStatus(
+        wave.name, wave.kind, wave.sites, state, len(wave.runs), operations, dict(wave.reconciliations), outcomes
+    )
 
 
 def _readers(ledger: Ledger, name: str, at: int | None) -> tuple[WaveView, Callable[[str, str], Batch | None]]:
@@ -95,8 +96,12 @@ def _readers(ledger: Ledger, name: str, at: int | None) -> tuple[WaveView, Calla
     wave = get(wave_id(name))
     runs, sheets, decisions = get(runs_id(name)), get(attendance_id(name)), get(gate_id(name))
     present = {**wave.carried.attendance, **(sheets.present if sheets else {})}
-    view = WaveView(wave, runs.current if runs else wave.carried.runs, present,
-                    decisions.latest if decisions and decisions.latest else wave.carried.gate)
+    view = WaveView(
+        wave,
+        runs.current if runs else wave.carried.runs,
+        present,
+        decisions.latest if decisions and decisions.latest else wave.carried.gate,
+    )
     return view, lambda op, key: get(batch_id(name, op, key))
 
 

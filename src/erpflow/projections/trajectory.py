@@ -64,8 +64,10 @@ def _ordered(plans: list[WavePlan], paths: list[Path]) -> list[WavePlan]:
         ready = next((p for p in remaining if p.after is None or p.after in {o.wave for o in ordered}), None)
         if ready is None:
             cycle = remaining[0]
-            raise InputError(str(paths[plans.index(cycle)]), f"waves {', '.join(p.wave for p in remaining)} "
-                             "follow each other in a circle (after:)")
+            raise InputError(
+                str(paths[plans.index(cycle)]),
+                f"waves {', '.join(p.wave for p in remaining)} follow each other in a circle (after:)",
+            )
         ordered.append(ready)
         remaining.remove(ready)
     return ordered
@@ -73,9 +75,16 @@ def _ordered(plans: list[WavePlan], paths: list[Path]) -> list[WavePlan]:
 
 def trajectory(ledger: Ledger, plans: list[WavePlan], now: datetime | None = None) -> Trajectory:
     now = now or datetime.now(UTC)
-    steps = {p.wave: WaveStep(p.wave, p.kind, list(p.sites), p.after,
-                              (min(c.start_date for c in p.training.calendars),
-                               max(c.end_date for c in p.training.calendars))) for p in plans}
+    steps = {
+        p.wave: WaveStep(
+            p.wave,
+            p.kind,
+            list(p.sites),
+            p.after,
+            (min(c.start_date for c in p.training.calendars), max(c.end_date for c in p.training.calendars)),
+        )
+        for p in plans
+    }
     for _, event in ledger.read_log():
         step = steps.get(getattr(event, "ctx", {}).get("wave", ""))
         if step is None:

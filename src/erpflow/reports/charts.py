@@ -17,9 +17,19 @@ def _pyplot():
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 9,
-                         "axes.edgecolor": GRID, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
-                         "svg.hashsalt": "erpflow", "text.parse_math": False})  # the same SVG each time; $ is text
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",
+            "font.family": "sans-serif",
+            "font.size": 9,
+            "axes.edgecolor": GRID,
+            "axes.labelcolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "svg.hashsalt": "erpflow",
+            "text.parse_math": False,
+        }
+    )  # the same SVG each time; $ is text
     return plt
 
 
@@ -28,7 +38,7 @@ def _svg(figure) -> str:
     figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     _pyplot().close(figure)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def timeline(report: Report) -> str:
@@ -57,8 +67,11 @@ def _bars(axes, spans: list[Span], y: float, height: float, date2num) -> None:
     if spans:
         starts = [date2num(s.start) for s in spans]
         widths = [max(date2num(s.end or s.start) - start, 1e-6) for s, start in zip(spans, starts, strict=True)]
-        axes.broken_barh(list(zip(starts, widths, strict=True)), (y - height / 2, height),
-                         facecolors=[COLOURS[s.outcome] for s in spans])
+        axes.broken_barh(
+            list(zip(starts, widths, strict=True)),
+            (y - height / 2, height),
+            facecolors=[COLOURS[s.outcome] for s in spans],
+        )
 
 
 def burndown(points: list[tuple[datetime, int, int]], now: datetime) -> str:
@@ -83,8 +96,11 @@ def completion(by_role: dict[str, tuple[int, int]], target: float | None) -> str
     roles = list(by_role)
     rates = [100 * a / i if i else 0.0 for a, i in by_role.values()]
     figure, axes = plt.subplots(figsize=(9, 0.5 + 0.4 * len(roles)))
-    bars = axes.barh(roles, rates, color=[COLOURS["done"] if target is None or r >= 100 * target
-                                          else COLOURS["failed"] for r in rates])
+    bars = axes.barh(
+        roles,
+        rates,
+        color=[COLOURS["done"] if target is None or r >= 100 * target else COLOURS["failed"] for r in rates],
+    )
     axes.bar_label(bars, labels=[f"{a}/{i}" for a, i in by_role.values()], padding=3, color=INK)
     if target is not None:
         axes.axvline(100 * target, color=INK, linestyle="--", linewidth=1)

@@ -17,8 +17,17 @@ def html(report: Report) -> str:
     template = environment.from_string(files(__package__).joinpath("report.html").read_text(encoding="utf-8"))
     results = report.gate.results if report.gate else []
     target = next((r.value for r in results if r.metric == "training_completion"), None)
-    drawn = {"timeline": charts.timeline(report),
-             "burndown": charts.burndown(report.burndown, report.generated_at) if report.burndown else "",
-             "completion": charts.completion(report.completion, target) if report.completion else ""}
-    return template.render(r=report, s=report.status, charts=drawn, items=ITEM_STATUSES,
-                           durations=report.durations, duration=duration, figure=figure)
+    drawn = {
+        "timeline": charts.timeline(report),
+        "burndown": charts.burndown(report.burndown, report.generated_at) if report.burndown else "",
+        "completion": charts.completion(report.completion, target) if report.completion else "",
+    }
+    return template.render(
+        r=report,
+        s=report.status,
+        charts=drawn,
+        items=ITEM_STATUSES,
+        durations=report.durations,
+        duration=duration,
+        figure=figure,
+    )

@@ -31,35 +31,51 @@ def figure(name: str, value: float) -> str:
 
 def criteria_table(results: list[Result]) -> str:
     lines = ["| criterion | measured | target | result |", "|---|---|---|---|"]
-    lines += [f"| {text(r.title)} | {r.shown(r.measured)} | {r.target} | {'pass' if r.passed else '**fail**'} |"
-              for r in results]
+    lines += [
+        f"| {text(r.title)} | {r.shown(r.measured)} | {r.target} | {'pass' if r.passed else '**fail**'} |"
+        for r in results
+    ]
     return "\n".join(lines)
 
 
 def markdown(report: Report) -> str:
     status = report.status
-    lines = [f"# Wave {text(status.name)} ({status.kind}, {text(', '.join(status.sites))}): {status.state}", "",
-             " · ".join(f"**{figure(k, v)}** {k}" for k, v in report.kpis.items()), "",
-             "| operation | state | duration | batches done | " + " | ".join(ITEM_STATUSES) + " |",
-             "|---|---|---|---|" + "---|" * len(ITEM_STATUSES)]
+    lines = [
+        f"# Wave {text(status.name)} ({status.kind}, {text(', '.join(status.sites))}): {status.state}",
+        "",
+        " · ".join(f"**{figure(k, v)}** {k}" for k, v in report.kpis.items()),
+        "",
+        "| operation | state | duration | batches done | " + " | ".join(ITEM_STATUSES) + " |",
+        "|---|---|---|---|" + "---|" * len(ITEM_STATUSES),
+    ]
     durations = report.durations
     for op in status.operations:
         counts = " | ".join(str(op.items.get(s, 0)) for s in ITEM_STATUSES)
-        lines.append(f"| {op.operation} | {op.state} | {duration(durations.get(op.operation, 0))} | "
-                     f"{op.batches_done}/{op.batches} | {counts} |")
+        lines.append(
+            f"| {op.operation} | {op.state} | {duration(durations.get(op.operation, 0))} | "
+            f"{op.batches_done}/{op.batches} | {counts} |"
+        )
     if status.reconciliations:
         lines += ["", "| dataset | read | loaded | rejected | balanced |", "|---|---|---|---|---|"]
         for name, r in status.reconciliations.items():
-            lines.append(f"| {text(name)} | {r['read']} | {r['loaded']} | {r['rejected']} | "
-                         f"{'yes' if r['balanced'] else 'NO'} |")
+            lines.append(
+                f"| {text(name)} | {r['read']} | {r['loaded']} | {r['rejected']} | {'yes' if r['balanced'] else 'NO'} |"
+            )
     lines += ["", "| anomalies | raised | open |", "|---|---|---|"]
     lines += [f"| {severity} | {c['raised']} | {c['open']} |" for severity, c in report.anomalies.items()]
     if report.completion:
         lines += ["", "| training, by role | attended | invited | completion |", "|---|---|---|---|"]
         lines += [f"| {text(role)} | {a} | {i} | {a / i:.0%} |" for role, (a, i) in report.completion.items() if i]
     if report.gate is not None:
-        lines += ["", f"## Gate {text(report.gate.gate)}: {'pass' if report.gate.passed else 'fail'}", "",
-                  criteria_table(report.gate.results)]
+        lines += [
+            "",
+            f"## Gate {text(report.gate.gate)}: {'pass' if report.gate.passed else 'fail'}",
+            "",
+            criteria_table(report.gate.results),
+        ]
         if report.decision:
-            lines += ["", f"Decision recorded: **{text(report.decision['decision'])}** by {text(report.decision['by'])}"]
+            lines += [
+                "",
+                f"Decision recorded: **{text(report.decision['decision'])}** by {text(report.decision['by'])}",
+            ]
     return "\n".join(lines)

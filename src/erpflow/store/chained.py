@@ -52,9 +52,11 @@ class ChainedRecorder:
         raise NotImplementedError
 
     def chain_statements(self) -> list[str]:
-        return [f"CREATE TABLE IF NOT EXISTS {self.chain_table} (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)",
-                f"CREATE TABLE IF NOT EXISTS {self.waves_table} (position BIGINT PRIMARY KEY, wave TEXT NOT NULL)",
-                f"CREATE INDEX IF NOT EXISTS {WAVES}_wave ON {self.waves_table} (wave, position)"]
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.chain_table} (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.waves_table} (position BIGINT PRIMARY KEY, wave TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {WAVES}_wave ON {self.waves_table} (wave, position)",
+        ]
 
     def _fetch(self, c: Any, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         c.execute(sql.replace("?", self.placeholder), params)
@@ -67,9 +69,12 @@ class ChainedRecorder:
     def _heads(self, c: Any) -> tuple[int, str, int]:
         """In one statement: the last chained position and its digest, the last indexed position."""
         last = "SELECT {} FROM {} ORDER BY position DESC LIMIT 1"
-        row = self._fetch(c, f"SELECT ({last.format('position', self.chain_table)}) AS position, "
-                             f"({last.format('digest', self.chain_table)}) AS digest, "
-                             f"({last.format('position', self.waves_table)}) AS indexed")[0]
+        row = self._fetch(
+            c,
+            f"SELECT ({last.format('position', self.chain_table)}) AS position, "
+            f"({last.format('digest', self.chain_table)}) AS digest, "
+            f"({last.format('position', self.waves_table)}) AS indexed",
+        )[0]
         return row["position"] or 0, row["digest"] or GENESIS, row["indexed"] or 0
 
     def _after(self, c: Any, start: int, stop: int | None) -> Iterator[Notification]:
@@ -88,8 +93,9 @@ class ChainedRecorder:
                 return
             start = records[-1].id
 
-    def _append(self, c: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int],
-                waves: Sequence[str] | None) -> None:
+    def _append(
+        self, c: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int], waves: Sequence[str] | None
+    ) -> None:
         """Write the chain and wave rows of the records just inserted, and of any earlier ones left without."""
         position, digest, indexed = self._heads(c)
         chain: list[tuple[int, str]] = []
@@ -98,15 +104,17 @@ class ChainedRecorder:
         if first is None or min(position, indexed) < first - 1:
             for record in self._after(c, min(position, indexed), first):
                 if record.id > position:
-                    digest = link(digest, record.id, record.originator_id, record.originator_version,
-                                  record.topic, record.state)
+                    digest = link(
+                        digest, record.id, record.originator_id, record.originator_version, record.topic, record.state
+                    )
                     chain.append((record.id, digest))
                 if record.id > indexed:
                     index.append((record.id, self.wave_of(record) if self.wave_of else ""))
         names = list(waves) if waves is not None else [""] * len(stored_events)
         for stored, notification_id, wave in zip(stored_events, ids, names, strict=True):
-            digest = link(digest, notification_id, stored.originator_id, stored.originator_version, stored.topic,
-                          stored.state)
+            digest = link(
+                digest, notification_id, stored.originator_id, stored.originator_version, stored.topic, stored.state
+            )
             chain.append((notification_id, digest))
             index.append((notification_id, wave))
         q = self.placeholder
@@ -146,14 +154,17 @@ class ChainedRecorder:
         it has none)."""
         last = f"SELECT digest FROM {self.chain_table} WHERE position {{}} ? ORDER BY position DESC LIMIT 1"
         with self._reading() as c:
-            row = self._fetch(c, f"SELECT ({last.format('<')}) AS previous, ({last.format('=')}) AS digest",
-                              [position, position])[0]
+            row = self._fetch(
+                c, f"SELECT ({last.format('<')}) AS previous, ({last.format('=')}) AS digest", [position, position]
+            )[0]
         return row["previous"] or GENESIS, row["digest"] or ""
 
     def select_wave(self, wave: str, after: int, limit: int) -> list[Notification]:
         """One page of a wave's records after position ``after``, read through the wave index."""
         column = self.id_column
-        sql = (f"SELECT e.{column}, e.* FROM {self.waves_table} w JOIN {self.log_table} e "
-               f"ON e.{column} = w.position WHERE w.wave = ? AND w.position > ? ORDER BY w.position LIMIT ?")
+        sql = (
+            f"SELECT e.{column}, e.* FROM {self.waves_table} w JOIN {self.log_table} e "
+            f"ON e.{column} = w.position WHERE w.wave = ? AND w.position > ? ORDER BY w.position LIMIT ?"
+        )
         with self._reading() as c:
             return [self._notification(row) for row in self._fetch(c, sql, [wave, after, limit])]

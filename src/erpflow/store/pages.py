@@ -22,8 +22,10 @@ def pages(ledger: Any, start: int = 1, size: int = PAGE, topics: Sequence[str] =
     tables = StoreTables(ledger.store_env)
     column = "notification_id" if tables.postgres else "rowid"
     where = f" AND topic IN ({', '.join('?' * len(topics))})" if topics else ""
-    sql = (f"SELECT {column}, originator_id, originator_version, topic, state FROM "
-           f"{ledger.recorder.events_table_name} WHERE {column} >= ?{where} ORDER BY {column} LIMIT {int(size)}")
+    sql = (
+        f"SELECT {column}, originator_id, originator_version, topic, state FROM "
+        f"{ledger.recorder.events_table_name} WHERE {column} >= ?{where} ORDER BY {column} LIMIT {int(size)}"
+    )
     with tables.transaction(writes=False) as cursor:
         while True:
             rows = cursor.execute(sql, start, *topics)

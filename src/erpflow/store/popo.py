@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 from eventsourcing import popo as library
+from eventsourcing.persistence import ApplicationRecorder, Notification, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 
 from erpflow.store.chained import GENESIS, link
@@ -30,8 +30,14 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         waves = kwargs.get("waves") or [""] * len(ids)
         for stored, position, wave in zip(stored_events, ids, waves, strict=True):
             previous = self._chain[-1][1] if self._chain else GENESIS
-            self._chain.append((position, link(previous, position, stored.originator_id, stored.originator_version,
-                                               stored.topic, stored.state)))
+            self._chain.append(
+                (
+                    position,
+                    link(
+                        previous, position, stored.originator_id, stored.originator_version, stored.topic, stored.state
+                    ),
+                )
+            )
             self._waves.setdefault(wave, []).append(position)
         return ids
 

@@ -33,8 +33,9 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         self.log_table = f'{schema}."{events_table_name}"'
         self.sql_create_statements += [SQL(statement).format() for statement in self.chain_statements()]
 
-    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
-                                       **kwargs: Any) -> Sequence[int] | None:
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         self._append(curs, stored_events, ids or [], kwargs.get("waves"))
         return ids
@@ -49,9 +50,13 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
             yield curs
 
     def _notification(self, row: Any) -> Notification:
-        return Notification(id=row["notification_id"], originator_id=row["originator_id"],
-                            originator_version=row["originator_version"], topic=row["topic"],
-                            state=bytes(row["state"]))
+        return Notification(
+            id=row["notification_id"],
+            originator_id=row["originator_id"],
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
+        )
 
 
 class ChainedPostgresFactory(library.PostgresFactory):

@@ -28,8 +28,9 @@ class ChainedSQLiteRecorder(ChainedRecorder, SQLiteApplicationRecorder):
         self.log_table = events_table_name
         self.create_table_statements += self.chain_statements()
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
-                       **kwargs: Any) -> Sequence[int] | None:
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         self._append(c, stored_events, ids or [], kwargs.get("waves"))
         return ids
@@ -50,8 +51,13 @@ class ChainedSQLiteRecorder(ChainedRecorder, SQLiteApplicationRecorder):
             conn.commit()
 
     def _notification(self, row: Any) -> Notification:
-        return Notification(id=row["rowid"], originator_id=self.convert_originator_id(row["originator_id"]),
-                            originator_version=row["originator_version"], topic=row["topic"], state=row["state"])
+        return Notification(
+            id=row["rowid"],
+            originator_id=self.convert_originator_id(row["originator_id"]),
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=row["state"],
+        )
 
 
 class ChainedSQLiteFactory(library.SQLiteFactory):

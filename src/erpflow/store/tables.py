@@ -20,10 +20,14 @@ class StoreTables:
             import psycopg
 
             env = self.env
-            return psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                                   port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                                   password=env["POSTGRES_PASSWORD"] or None,
-                                   options=f"-c search_path={env['POSTGRES_SCHEMA'] or 'public'}")
+            return psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"] or None,
+                options=f"-c search_path={env['POSTGRES_SCHEMA'] or 'public'}",
+            )
         return sqlite3.connect(self.env["SQLITE_DBNAME"], timeout=30, isolation_level=None)
 
     @contextmanager

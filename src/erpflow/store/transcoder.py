@@ -57,8 +57,14 @@ class OrjsonTranscoder(JSONTranscoder):
         if kind is list:
             if _SCALARS.issuperset(map(type, obj)):
                 return obj
-            return [value if type(value) is dict and _SCALARS.issuperset(map(type, value.values()))
-                    else value if type(value) in _SCALARS else self._plain(value) for value in obj]
+            return [
+                value
+                if type(value) is dict and _SCALARS.issuperset(map(type, value.values()))
+                else value
+                if type(value) in _SCALARS
+                else self._plain(value)
+                for value in obj
+            ]
         if kind in _SCALARS:
             return obj
         transcoding = self.types.get(kind)
@@ -72,8 +78,9 @@ class OrjsonTranscoder(JSONTranscoder):
         for base in (str, bool, int, float):
             if isinstance(obj, base):
                 return base(obj)
-        msg = (f"Object of type {kind} is not serializable. Please define and register a custom transcoding "
-               "for this type.")
+        msg = (
+            f"Object of type {kind} is not serializable. Please define and register a custom transcoding for this type."
+        )
         raise TranscodingNotRegisteredError(msg)
 
     def _revive(self, obj: Any, left: int) -> tuple[Any, int]:

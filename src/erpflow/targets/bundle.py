@@ -21,8 +21,14 @@ class Targets:
     """The ERP, the accounts target, the mailer and the confirmations a wave's plan names; nothing is opened
     until needed."""
 
-    def __init__(self, plan: WavePlan, settings: Settings, protected: Protected = Protected(),
-                 confirmations: Confirmations | None = None, invitations: dict[str, dict[str, str]] | None = None):
+    def __init__(
+        self,
+        plan: WavePlan,
+        settings: Settings,
+        protected: Protected = Protected(),
+        confirmations: Confirmations | None = None,
+        invitations: dict[str, dict[str, str]] | None = None,
+    ):
         self.plan, self.settings = plan, settings
         self.invitations = invitations or {}  # language -> part -> template, from the method
         self.protected = protected
@@ -38,12 +44,19 @@ class Targets:
         target = self.plan.target
         if target.url is not None:
             password = credential(self.settings, "tryton_password") or SecretStr("")
-            return TrytonTarget(RemoteTryton(str(target.url), target.database, target.user, password),
-                                programme=self.settings.programme, protected=self.protected,
-                                concurrency=self.settings.target_concurrency)
+            return TrytonTarget(
+                RemoteTryton(str(target.url), target.database, target.user, password),
+                programme=self.settings.programme,
+                protected=self.protected,
+                concurrency=self.settings.target_concurrency,
+            )
         database = ensure_database(self.settings.tryton_home, target.database, template=self.settings.tryton_template)
-        return TrytonTarget(database, check_email_dns=self.settings.check_email_dns,
-                            programme=self.settings.programme, protected=self.protected)
+        return TrytonTarget(
+            database,
+            check_email_dns=self.settings.check_email_dns,
+            programme=self.settings.programme,
+            protected=self.protected,
+        )
 
     def concurrency(self, target: str, wanted: int) -> int:
         """Batches that may write to ``target`` ("erp" or "accounts") at once: one for the embedded ERP (trytond's
@@ -63,9 +76,13 @@ class Targets:
             return self.tryton
         from erpflow.targets.scim import ScimTarget
 
-        return ScimTarget(str(scim.url), credential(self.settings, "scim_token") or SecretStr(""),
-                          programme=self.settings.programme, protected=self.protected,
-                          concurrency=self.settings.target_concurrency)
+        return ScimTarget(
+            str(scim.url),
+            credential(self.settings, "scim_token") or SecretStr(""),
+            programme=self.settings.programme,
+            protected=self.protected,
+            concurrency=self.settings.target_concurrency,
+        )
 
     @cached_property
     def mailer(self) -> Mailer:
@@ -75,5 +92,11 @@ class Targets:
         if mail.smtp is None:
             return OutboxMailer(mail.outbox or self.settings.home / "outbox" / self.plan.wave)
         smtp = mail.smtp
-        return SmtpMailer(smtp.host, smtp.port, str(mail.sender), smtp.username,
-                          credential(self.settings, "smtp_password") if smtp.username else None, smtp.starttls)
+        return SmtpMailer(
+            smtp.host,
+            smtp.port,
+            str(mail.sender),
+            smtp.username,
+            credential(self.settings, "smtp_password") if smtp.username else None,
+            smtp.starttls,
+        )

@@ -10,8 +10,11 @@ from pydantic import SecretStr
 
 from erpflow.settings import Settings
 
-BLOCKS = {"smtp_password": "erpflow-smtp-password", "tryton_password": "erpflow-tryton-password",
-          "scim_token": "erpflow-scim-token"}
+BLOCKS = {
+    "smtp_password": "erpflow-smtp-password",
+    "tryton_password": "erpflow-tryton-password",
+    "scim_token": "erpflow-scim-token",
+}
 
 
 def credential(settings: Settings, name: str) -> SecretStr | None:

@@ -60,8 +60,14 @@ Message = EmailMessage | Invitation  # what mailers take: a rendered invitation,
 class SessionInvitations:
     """The invitations of one session, from one sender, for one wave; DTSTAMP is ``stamp`` (default now)."""
 
-    def __init__(self, session: Session, sender: str, wave: str, stamp: datetime | None = None,
-                 texts: dict[str, str] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        sender: str,
+        wave: str,
+        stamp: datetime | None = None,
+        texts: dict[str, str] | None = None,
+    ):
         self.session, self.sender, self.wave = session, sender, wave
         self.stamp = stamp or datetime.now(UTC)
         self.texts = {part: text for part, text in (texts or {}).items() if part != "body"}
@@ -71,11 +77,21 @@ class SessionInvitations:
         message_id = f"<{self._ids}.{safe(trainee.login)}@erpflow>"
         calendar = self._calendar.replace(_END_EVENT, _attendee(trainee) + b"\r\n" + _END_EVENT, 1)
         text = body or self._text.replace("\0NAME\0", trainee.name)
-        data = b"".join((
-            b"To: ", _header(formataddr((trainee.name, trainee.email))), b"\n",
-            b"Message-ID: ", message_id.encode("ascii"), b"\n", self._head,
-            binascii.b2a_qp(text.encode("utf-8")), self._middle,
-            base64.encodebytes(calendar), self._tail))
+        data = b"".join(
+            (
+                b"To: ",
+                _header(formataddr((trainee.name, trainee.email))),
+                b"\n",
+                b"Message-ID: ",
+                message_id.encode("ascii"),
+                b"\n",
+                self._head,
+                binascii.b2a_qp(text.encode("utf-8")),
+                self._middle,
+                base64.encodebytes(calendar),
+                self._tail,
+            )
+        )
         return Invitation(data, trainee.email, message_id, self.session.key)
 
     @cached_property
@@ -87,24 +103,33 @@ class SessionInvitations:
         session = self.session
         start, end = session.slot.start, session.slot.end
         where = ", ".join(part for part in (session.slot.room, session.site) if part)
-        return ("Hello \0NAME\0,\n\n"
-                f"You are invited to the training session \"{session.title}\".\n\n"
-                f"When: {start:%Y-%m-%d}, {start:%H:%M} to {end:%H:%M} ({start.tzname()})\n"
-                f"Where: {where or 'to be announced'}\n"
-                f"Trainer: {session.trainer.name} <{session.trainer.email}>\n\n"
-                "The attached invitation adds the session to your calendar.\n")
+        return (
+            "Hello \0NAME\0,\n\n"
+            f'You are invited to the training session "{session.title}".\n\n'
+            f"When: {start:%Y-%m-%d}, {start:%H:%M} to {end:%H:%M} ({start.tzname()})\n"
+            f"Where: {where or 'to be announced'}\n"
+            f"Trainer: {session.trainer.name} <{session.trainer.email}>\n\n"
+            "The attached invitation adds the session to your calendar.\n"
+        )
 
     @cached_property
     def _skeleton(self) -> tuple[bytes, bytes, bytes]:
         """The shared headers and the MIME structure around the two payloads, from the email package once."""
         message = EmailMessage()
         message["From"] = self.sender
-        message["Subject"] = (self.texts.get("subject")
-                              or f"Training: {self.session.title}, {self.session.slot.start:%Y-%m-%d %H:%M}")
+        message["Subject"] = (
+            self.texts.get("subject") or f"Training: {self.session.title}, {self.session.slot.start:%Y-%m-%d %H:%M}"
+        )
         message[SESSION_HEADER] = self.session.key
         message.set_content("\0TEXT\0", cte="quoted-printable")
-        message.add_attachment(b"\0ICS\0", maintype="text", subtype="calendar", filename="invitation.ics",
-                               params={"method": "REQUEST", "charset": "utf-8"}, cte="base64")
+        message.add_attachment(
+            b"\0ICS\0",
+            maintype="text",
+            subtype="calendar",
+            filename="invitation.ics",
+            params={"method": "REQUEST", "charset": "utf-8"},
+            cte="base64",
+        )
         data = message.as_bytes()
         head, rest = data.split(binascii.b2a_qp(b"\0TEXT\0\n"), 1)
         middle, tail = rest.split(base64.encodebytes(b"\0ICS\0"), 1)
@@ -148,8 +173,15 @@ class SessionInvitations:
 
 def _attendee(trainee: Trainee) -> bytes:
     attendee = vCalAddress(f"mailto:{trainee.email}")
-    attendee.params.update({"CN": trainee.name, "ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION",
-                            "RSVP": "TRUE", "CUTYPE": "INDIVIDUAL"})
+    attendee.params.update(
+        {
+            "CN": trainee.name,
+            "ROLE": "REQ-PARTICIPANT",
+            "PARTSTAT": "NEEDS-ACTION",
+            "RSVP": "TRUE",
+            "CUTYPE": "INDIVIDUAL",
+        }
+    )
     return Event().content_line("ATTENDEE", attendee).to_ical()
 
 
@@ -163,8 +195,15 @@ _rendered: dict[tuple[object, ...], SessionInvitations] = {}
 _lock = threading.Lock()
 
 
-def build_invitation(session: Session, trainee: Trainee, sender: str, wave: str, *,
-                     stamp: datetime | None = None, texts: dict[str, str] | None = None) -> Invitation:
+def build_invitation(
+    session: Session,
+    trainee: Trainee,
+    sender: str,
+    wave: str,
+    *,
+    stamp: datetime | None = None,
+    texts: dict[str, str] | None = None,
+) -> Invitation:
     """One trainee's invitation (DTSTAMP is stamp, default now); the parts it shares with its session are rendered
     on the session's first one."""
     texts = texts or {}

@@ -31,15 +31,25 @@ def _one_line(text: str | bytes) -> str:
 class SmtpMailer:
     """Sends each call's messages over one SMTP connection; a refused recipient is a rejected item."""
 
-    def __init__(self, host: str, port: int, sender: str, username: str | None = None,
-                 password: SecretStr | None = None, starttls: bool = False, timeout: float = 30):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        username: str | None = None,
+        password: SecretStr | None = None,
+        starttls: bool = False,
+        timeout: float = 30,
+    ):
         self.host, self.port, self.sender = host, port, sender
         self.username, self.starttls, self.timeout = username, starttls, timeout
         self._password = SecretStr(password) if isinstance(password, str) else password
 
     def __repr__(self) -> str:
-        return (f"SmtpMailer(host={self.host!r}, port={self.port}, sender={self.sender!r}, "
-                f"username={self.username!r}, starttls={self.starttls})")
+        return (
+            f"SmtpMailer(host={self.host!r}, port={self.port}, sender={self.sender!r}, "
+            f"username={self.username!r}, starttls={self.starttls})"
+        )
 
     def _open(self) -> smtplib.SMTP:
         where = f"SMTP server {self.host}:{self.port}"
@@ -89,10 +99,10 @@ class SmtpMailer:
         except smtplib.SMTPResponseException as exc:
             return ItemOutcome(ref, "rejected", reason=f"{exc.smtp_code} {_one_line(exc.smtp_error)}")
         except (OSError, smtplib.SMTPException) as exc:
-            raise TargetUnavailable(f"SMTP server {self.host}:{self.port} failed mid-batch at {ref!r}: "
-                                    f"{_reason(exc)}") from None
-        return ItemOutcome(ref, "sent", erp_id=str(message["Message-ID"]),
-                           reason=_refusals(refused) if refused else "")
+            raise TargetUnavailable(
+                f"SMTP server {self.host}:{self.port} failed mid-batch at {ref!r}: {_reason(exc)}"
+            ) from None
+        return ItemOutcome(ref, "sent", erp_id=str(message["Message-ID"]), reason=_refusals(refused) if refused else "")
 
 
 def _refusals(recipients: dict[str, tuple[int, bytes]]) -> str:

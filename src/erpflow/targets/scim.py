@@ -26,8 +26,16 @@ CONCURRENCY = 4  # calls in flight at once to one SCIM server, by default
 class ScimTarget:
     """A SCIM 2.0 server at ``url`` (its base, e.g. https://idp.acme.example/scim/v2/), with a bearer token."""
 
-    def __init__(self, url: str, token: SecretStr, timeout: float = 30.0, *, programme: str = "default",
-                 protected: Protected = Protected(), concurrency: int = CONCURRENCY):
+    def __init__(
+        self,
+        url: str,
+        token: SecretStr,
+        timeout: float = 30.0,
+        *,
+        programme: str = "default",
+        protected: Protected = Protected(),
+        concurrency: int = CONCURRENCY,
+    ):
         self.url, self._token, self.timeout = url, token, timeout
         self.mark, self.protected = mark(programme), protected
         self._client: Any = None
@@ -47,8 +55,11 @@ class ScimTarget:
             from scim2_client.engines.httpx2 import SyncSCIMClient
             from scim2_models import Group, ScimProvider, User
 
-            http = httpx2.Client(base_url=self.url, timeout=self.timeout,
-                                 headers={"Authorization": f"Bearer {self._token.get_secret_value()}"})
+            http = httpx2.Client(
+                base_url=self.url,
+                timeout=self.timeout,
+                headers={"Authorization": f"Bearer {self._token.get_secret_value()}"},
+            )
             client = SyncSCIMClient(http, provider=ScimProvider(models=[User, Group]))
             with _errors(self.url):
                 client.discover()
@@ -80,14 +91,19 @@ class ScimTarget:
         with self._lock, _errors(self.url):
             found = self._users([u.login for u in users])
             groups = self._groups()
-            member_of = {uid: {name for name, g in groups.items() if uid in g["members"]}
-                         for uid in (u.id for u in found.values())}
+            member_of = {
+                uid: {name for name, g in groups.items() if uid in g["members"]}
+                for uid in (u.id for u in found.values())
+            }
             writes, outcomes = [], {}
             for i, spec in enumerate(users):
                 current = found.get(spec.login.lower())
                 before = _plain(current, member_of.get(current.id, set())) if current else None
-                existing = (Existing(current.external_id == self.mark, frozenset(before["groups"]))
-                            if current and before else None)
+                existing = (
+                    Existing(current.external_id == self.mark, frozenset(before["groups"]))
+                    if current and before
+                    else None
+                )
                 if why := refusal(spec.login, spec.groups, existing, spec.adopt, self.protected):
                     outcomes[i] = ItemOutcome(spec.login, "rejected", reason=why, source=spec.source)
                     continue
@@ -98,18 +114,27 @@ class ScimTarget:
                 changes = {k: [before[k], v] for k, v in want.items() if before[k] != v}
                 if existing is not None and not existing.managed:
                     changes["adopted"] = [False, True]
-                outcomes[i] = ItemOutcome(spec.login, "updated" if changes else "unchanged", current.id,
-                                          source=spec.source, changes=changes)
+                outcomes[i] = ItemOutcome(
+                    spec.login, "updated" if changes else "unchanged", current.id, source=spec.source, changes=changes
+                )
                 if set(changes) - {"groups"}:
                     writes.append((i, "PUT", f"/Users/{current.id}", _user(spec, self.mark, current.id)))
-            for i, (status, erp_id, reason) in self._write(writes).items():
+            for i, (_status, erp_id, reason) in self._write(writes).items():
                 spec = users[i]
                 if reason:
                     outcomes[i] = ItemOutcome(spec.login, "rejected", reason=reason, source=spec.source)
                 elif i not in outcomes:
-                    outcomes[i] = ItemOutcome(spec.login, "created", erp_id, source=spec.source,
-                                              changes={"name": [None, spec.name], "email": [None, spec.email or None],
-                                                       "groups": [None, sorted(set(spec.groups))]})
+                    outcomes[i] = ItemOutcome(
+                        spec.login,
+                        "created",
+                        erp_id,
+                        source=spec.source,
+                        changes={
+                            "name": [None, spec.name],
+                            "email": [None, spec.email or None],
+                            "groups": [None, sorted(set(spec.groups))],
+                        },
+                    )
             self._memberships(users, outcomes, groups)
             return [outcomes[i] for i in range(len(users))]
 
@@ -119,7 +144,7 @@ class ScimTarget:
 
         found = {}
         for start in range(0, len(logins), FILTER_CHUNK):
-            chunk = logins[start:start + FILTER_CHUNK]
+            chunk = logins[start : start + FILTER_CHUNK]
             query = " or ".join(f'userName eq "{_quoted(login)}"' for login in chunk)
             listed = self._scim().query(User, query_parameters=SearchRequest(filter=query, count=len(chunk) * 2))
             found.update({u.user_name.lower(): u for u in listed.resources or []})
@@ -151,15 +176,22 @@ class ScimTarget:
     def _bulk(self, chunk: list[tuple[int, str, str, Any]]) -> dict[int, tuple[int, str, str]]:
         from scim2_models import BulkOperation, BulkRequest, Error, User
 
-        request = BulkRequest[User](operations=[
-            BulkOperation[User](method=method, path=path, bulk_id=str(i), data=user) for i, method, path, user in chunk])
+        request = BulkRequest[User](
+            operations=[
+                BulkOperation[User](method=method, path=path, bulk_id=str(i), data=user)
+                for i, method, path, user in chunk
+            ]
+        )
         answer = self._scim().bulk(request)
         if isinstance(answer, Error):
             raise TargetError(f"SCIM /Bulk refused: {answer.status} {answer.detail}")
         results = {}
         for op in answer.operations or []:
-            i = int(op.bulk_id) if op.bulk_id else next(c[0] for c in chunk if op.location and
-                                                        op.location.endswith(c[2]))
+            i = (
+                int(op.bulk_id)
+                if op.bulk_id
+                else next(c[0] for c in chunk if op.location and op.location.endswith(c[2]))
+            )
             status = int(op.status or 0)
             reason = _refusal(status, op.response) if not 200 <= status < 300 else ""
             results[i] = (status, (op.location or "").rstrip("/").rsplit("/", 1)[-1], reason)
@@ -174,8 +206,9 @@ class ScimTarget:
             return int(getattr(exc, "status", 400) or 400), "", f"SCIM: {exc}"
         return 201 if method == "POST" else 200, saved.id, ""
 
-    def _memberships(self, users: Sequence[UserSpec], outcomes: dict[int, ItemOutcome],
-                     groups: dict[str, dict[str, Any]]) -> None:
+    def _memberships(
+        self, users: Sequence[UserSpec], outcomes: dict[int, ItemOutcome], groups: dict[str, dict[str, Any]]
+    ) -> None:
         """Add each loaded user to its role groups and remove it from the others (groups made if missing)."""
         wanted: dict[str, set[str]] = {}
         for spec, outcome in ((users[i], o) for i, o in outcomes.items() if o.status != "rejected"):
@@ -185,20 +218,21 @@ class ScimTarget:
         with self._groups_lock:  # groups another batch made meanwhile are patched, not made twice
             self._patch_groups(wanted, loaded, self._groups() if wanted.keys() - groups.keys() else groups)
 
-    def _patch_groups(self, wanted: dict[str, set[str]], loaded: set[str],
-                      groups: dict[str, dict[str, Any]]) -> None:
+    def _patch_groups(self, wanted: dict[str, set[str]], loaded: set[str], groups: dict[str, dict[str, Any]]) -> None:
         from scim2_models import Group, GroupMember, PatchOp, PatchOperation
 
         for name in sorted(wanted.keys() | groups.keys()):
             want = wanted.get(name, set())
             if name not in groups:
-                self._scim().create(Group(display_name=name, members=[GroupMember(value=v, type="User")
-                                                                      for v in sorted(want)]))
+                self._scim().create(
+                    Group(display_name=name, members=[GroupMember(value=v, type="User") for v in sorted(want)])
+                )
                 continue
             current = groups[name]["members"] & loaded
             add, remove = sorted(want - current), sorted(current - want)
-            operations = ([PatchOperation[Group](op="add", path="members", value=[{"value": v} for v in add])]
-                          if add else [])
+            operations = (
+                [PatchOperation[Group](op="add", path="members", value=[{"value": v} for v in add])] if add else []
+            )
             operations += [PatchOperation[Group](op="remove", path=f'members[value eq "{v}"]') for v in remove]
             if operations:
                 self._scim().modify(Group, groups[name]["id"], PatchOp[Group](operations=operations))
@@ -213,13 +247,20 @@ def _refusal(status: int, response: Any) -> str:
 def _user(spec: UserSpec, marked: str, user_id: str | None = None) -> Any:
     from scim2_models import Email, User
 
-    return User(id=user_id, user_name=spec.login, display_name=spec.name, active=True, external_id=marked,
-                emails=[Email(value=spec.email, primary=True)] if spec.email else None)
+    return User(
+        id=user_id,
+        user_name=spec.login,
+        display_name=spec.name,
+        active=True,
+        external_id=marked,
+        emails=[Email(value=spec.email, primary=True)] if spec.email else None,
+    )
 
 
 def _plain(user: Any, groups: set[str] | None = None) -> dict[str, Any]:
     email = next((e.value for e in user.emails or [] if e.primary), None) or next(
-        (e.value for e in user.emails or []), None)
+        (e.value for e in user.emails or []), None
+    )
     found = {"id": user.id, "name": user.display_name, "email": email}
     return found if groups is None else {**found, "groups": sorted(groups)}
 

@@ -23,8 +23,12 @@ class Configuration(TrytonSession):
         outcomes = []
         with self._session():
             for item in items:
-                apply = {"company": self._apply_company, "chart": self._apply_chart,
-                         "fiscal_year": self._apply_fiscal_year, "setting": self._apply_setting}.get(item.kind)
+                apply = {
+                    "company": self._apply_company,
+                    "chart": self._apply_chart,
+                    "fiscal_year": self._apply_fiscal_year,
+                    "setting": self._apply_setting,
+                }.get(item.kind)
                 try:
                     if apply is None:
                         raise Refused(f"unknown configuration kind {item.kind!r}")
@@ -39,8 +43,11 @@ class Configuration(TrytonSession):
     def _apply_company(self, desired: dict[str, Any]) -> tuple[Status, Any, dict[str, list[Any]]]:
         want = {k: desired[k] for k in ("party_name", "currency", "timezone") if desired.get(k)}
         if (company := self._company()) is not None:
-            current = {"party_name": company["party."]["name"], "currency": company["currency."]["code"],
-                       "timezone": company["timezone"]}
+            current = {
+                "party_name": company["party."]["name"],
+                "currency": company["currency."]["code"],
+                "timezone": company["timezone"],
+            }
             changes = diff(current, want)
             if "currency" in changes:
                 before, after = changes["currency"]
@@ -55,7 +62,7 @@ class Configuration(TrytonSession):
         currency = self._read("currency.currency", [("code", "=", want["currency"])], ["code"])
         if not currency:
             raise Refused(f"unknown currency {want['currency']!r}")
-        party, = self._call("party.party", "create", [{"name": want["party_name"]}])
+        (party,) = self._call("party.party", "create", [{"name": want["party_name"]}])
         try:
             wizard = Wizard("company.company.config", config=self._config)
             wizard.execute("company")
@@ -84,35 +91,52 @@ class Configuration(TrytonSession):
         wizard.execute("create_account")
         Account = Model.get("account.account", config=self._config)
         for kind, template in kinds.items():
-            account, = self._call("account.account", "search", [("company", "=", company),
-                                                                ("template", "=", template["id"])], 0, 1, None)
+            (account,) = self._call(
+                "account.account", "search", [("company", "=", company), ("template", "=", template["id"])], 0, 1, None
+            )
             setattr(wizard.form, f"account_{kind}", Account(account))
         wizard.execute("create_properties")
-        return "created", None, {"template": [None, root["name"]], **{
-            k: [None, f"{t['code']} {t['name']}"] for k, t in kinds.items()}}
+        return (
+            "created",
+            None,
+            {"template": [None, root["name"]], **{k: [None, f"{t['code']} {t['name']}"] for k, t in kinds.items()}},
+        )
 
     def _apply_fiscal_year(self, desired: dict[str, Any]) -> tuple[Status, Any, dict[str, list[Any]]]:
         company = self._require_company()
         name, period = desired["name"], desired.get("period", "month")
         start, end = (date.fromisoformat(str(desired[k])) for k in ("start_date", "end_date"))
-        for fy in self._read("account.fiscalyear", [("name", "=", name), ("company", "=", company)],
-                             ["start_date", "end_date"]):
+        for fy in self._read(
+            "account.fiscalyear", [("name", "=", name), ("company", "=", company)], ["start_date", "end_date"]
+        ):
             if (fy["start_date"], fy["end_date"]) == (start, end):
                 return "unchanged", fy["id"], {}
-            raise Refused(f"fiscal year {name!r} exists from {fy['start_date']} to {fy['end_date']}, "
-                          f"not {start} to {end}")
+            raise Refused(
+                f"fiscal year {name!r} exists from {fy['start_date']} to {fy['end_date']}, not {start} to {end}"
+            )
         if period not in ("month", "quarter"):
             raise Refused(f"unknown period {period!r} (month or quarter)")
         sequence_type = self._call("ir.model.data", "get_id", "account", "sequence_type_account_move")
-        sequence, = self._call("ir.sequence.strict", "create", [
-            {"name": f"Account Move {name}", "sequence_type": sequence_type, "company": company}])
+        (sequence,) = self._call(
+            "ir.sequence.strict",
+            "create",
+            [{"name": f"Account Move {name}", "sequence_type": sequence_type, "company": company}],
+        )
         created = [("ir.sequence.strict", sequence)]
         try:
-            fy, = self._call("account.fiscalyear", "create", [{"name": name, "start_date": start, "end_date": end,
-                                                               "company": company, "move_sequence": sequence}])
+            (fy,) = self._call(
+                "account.fiscalyear",
+                "create",
+                [{"name": name, "start_date": start, "end_date": end, "company": company, "move_sequence": sequence}],
+            )
             created.insert(0, ("account.fiscalyear", fy))
-            self._call("account.fiscalyear", "create_period", [fy], 1 if period == "month" else 3,
-                       31 if start.day == 1 else start.day - 1)
+            self._call(
+                "account.fiscalyear",
+                "create_period",
+                [fy],
+                1 if period == "month" else 3,
+                31 if start.day == 1 else start.day - 1,
+            )
         except Exception:
             for model, record in created:
                 self._call(model, "delete", [record])
@@ -144,7 +168,8 @@ class Configuration(TrytonSession):
         if not self._read("ir.model", [("name", "=", model)], ["name"]):
             raise Refused(f"unknown model {model!r}")
         return self._call(model, "search", [], 0, None, None) == [1] and not self._call(
-            model, "search_count", [("id", "!=", 1)])
+            model, "search_count", [("id", "!=", 1)]
+        )
 
     def _chart_root(self, wanted: str) -> dict[str, Any]:
         roots = self._read("account.account.template", [("parent", "=", None)], ["name"])

@@ -41,8 +41,6 @@ class TrytonSetupError(TargetError):
 
 
 @dataclass(frozen=True)
-
-
 class TrytonDatabase:
     config_file: Path
     name: str
@@ -84,8 +82,9 @@ def _build(home: Path, conf: Path, final: Path) -> None:
     try:
         # An empty line answers the admin email prompt: --email checks the domain in DNS.
         _run([sys.executable, "-c", _ADMIN, "-c", str(conf), "-d", build, "--all"], env, stdin="\n")
-        _run([sys.executable, "-c", _ADMIN, "-c", str(conf), "-d", build, "-u", *MODULES,
-              "--activate-dependencies"], env)
+        _run(
+            [sys.executable, "-c", _ADMIN, "-c", str(conf), "-d", build, "-u", *MODULES, "--activate-dependencies"], env
+        )
         _run([sys.executable, "-m", __name__, str(conf), build], env)
         _checkpoint(home / f"{build}.sqlite")
         os.replace(home / f"{build}.sqlite", final)
@@ -138,8 +137,9 @@ def _clean_env() -> dict[str, str]:
 
 def _run(args: list[str], env: dict[str, str], stdin: str = "") -> None:
     try:
-        done = subprocess.run(args, env=env, input=stdin, capture_output=True, text=True, timeout=1800,
-                              preexec_fn=dying_with_parent())
+        done = subprocess.run(
+            args, env=env, input=stdin, capture_output=True, text=True, timeout=1800, preexec_fn=dying_with_parent()
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TrytonSetupError(f"Tryton setup failed: {exc}") from exc
     if done.returncode != 0:
@@ -161,12 +161,27 @@ def load_reference_data(config_file: str, name: str) -> None:
 
     ctx = config.set_trytond(database=name, config_file=config_file).context
     for model, key, rows in (
-        ("currency.currency", "code", [
-            {"code": c.alpha_3, "name": remove_forbidden_chars(c.name), "numeric_code": c.numeric}
-            for c in pycountry.currencies]),
-        ("country.country", "code", [
-            {"code": c.alpha_2, "code3": c.alpha_3, "code_numeric": c.numeric,
-             "name": remove_forbidden_chars(c.name)} for c in pycountry.countries]),
+        (
+            "currency.currency",
+            "code",
+            [
+                {"code": c.alpha_3, "name": remove_forbidden_chars(c.name), "numeric_code": c.numeric}
+                for c in pycountry.currencies
+            ],
+        ),
+        (
+            "country.country",
+            "code",
+            [
+                {
+                    "code": c.alpha_2,
+                    "code3": c.alpha_3,
+                    "code_numeric": c.numeric,
+                    "name": remove_forbidden_chars(c.name),
+                }
+                for c in pycountry.countries
+            ],
+        ),
     ):
         proxy = Model.get(model)._proxy
         have = {r[key] for r in proxy.search_read([], 0, None, None, [key], {**ctx, "active_test": False})}

@@ -12,11 +12,27 @@ from erpflow.model.items import ItemOutcome, PartySpec, ProductSpec
 from erpflow.targets.tryton_session import TrytonSession
 from erpflow.targets.tryton_writes import Plan, diff
 
-PARTY_FIELDS = ["code", "name", "categories.name", "contact_mechanisms.type", "contact_mechanisms.value",
-                "identifiers.type", "identifiers.code", "addresses.street", "addresses.postal_code",
-                "addresses.city", "addresses.country.code"]
-PRODUCT_FIELDS = ["code", "cost_price", "template.name", "template.type", "template.list_price",
-                  "template.default_uom.symbol"]
+PARTY_FIELDS = [
+    "code",
+    "name",
+    "categories.name",
+    "contact_mechanisms.type",
+    "contact_mechanisms.value",
+    "identifiers.type",
+    "identifiers.code",
+    "addresses.street",
+    "addresses.postal_code",
+    "addresses.city",
+    "addresses.country.code",
+]
+PRODUCT_FIELDS = [
+    "code",
+    "cost_price",
+    "template.name",
+    "template.type",
+    "template.list_price",
+    "template.default_uom.symbol",
+]
 ADDRESS = ("street", "postal_code", "city", "country")
 
 
@@ -53,18 +69,33 @@ class PartiesAndProducts(TrytonSession):
             found = self._products([p.code for p in products])
             uoms = {u["symbol"]: u["id"] for u in self._read("product.uom", [], ["symbol"])}
             for i, p in plan.pending():
-                want = {"name": p.name, "kind": p.kind, "list_price": Decimal(p.list_price),
-                        "cost_price": Decimal(p.cost_price), "uom": p.uom}
+                want = {
+                    "name": p.name,
+                    "kind": p.kind,
+                    "list_price": Decimal(p.list_price),
+                    "cost_price": Decimal(p.cost_price),
+                    "uom": p.uom,
+                }
                 if p.uom not in uoms:
                     plan.reject(i, f"unknown unit of measure {p.uom!r}")
                 elif (cur := found.get(p.code)) is None:
-                    plan.create(i, {"name": p.name, "type": p.kind, "default_uom": uoms[p.uom],
-                                    "list_price": want["list_price"], "products": [("create", [
-                                        {"suffix_code": p.code, "cost_price": want["cost_price"]}])]})
+                    plan.create(
+                        i,
+                        {
+                            "name": p.name,
+                            "type": p.kind,
+                            "default_uom": uoms[p.uom],
+                            "list_price": want["list_price"],
+                            "products": [("create", [{"suffix_code": p.code, "cost_price": want["cost_price"]}])],
+                        },
+                    )
                 else:
                     changes = diff(cur, want)
-                    values = {f: want[k] for k, f in (("name", "name"), ("kind", "type"),
-                                                      ("list_price", "list_price")) if k in changes}
+                    values = {
+                        f: want[k]
+                        for k, f in (("name", "name"), ("kind", "type"), ("list_price", "list_price"))
+                        if k in changes
+                    }
                     if "uom" in changes:
                         values["default_uom"] = uoms[p.uom]
                     if "cost_price" in changes:
@@ -89,43 +120,59 @@ class PartiesAndProducts(TrytonSession):
             vat = next((i for i in r["identifiers."] if i["type"] == "eu_vat"), None)
             address: dict[str, Any] = min(r["addresses."], key=lambda a: a["id"], default={})
             found[r["code"]] = {
-                "id": r["id"], "name": r["name"], "categories": sorted(c["name"] for c in r["categories."]),
+                "id": r["id"],
+                "name": r["name"],
+                "categories": sorted(c["name"] for c in r["categories."]),
                 "email": mechanisms.get("email", {}).get("value", ""),
-                "phone": mechanisms.get("phone", {}).get("value", ""), "vat": vat["code"] if vat else "",
+                "phone": mechanisms.get("phone", {}).get("value", ""),
+                "vat": vat["code"] if vat else "",
                 **{f: address.get(f) or "" for f in ADDRESS[:3]},
                 "country": (address.get("country.") or {}).get("code", ""),
-                "ids": {k: v["id"] for k, v in (*mechanisms.items(), ("vat", vat), ("address", address)) if v}}
+                "ids": {k: v["id"] for k, v in (*mechanisms.items(), ("vat", vat), ("address", address)) if v},
+            }
         return found
 
     def _products(self, codes: Sequence[str]) -> dict[str, dict[str, Any]]:
         found = {}
         for r in self._read("product.product", [("code", "in", list(codes))], PRODUCT_FIELDS):
             t = r["template."]
-            found[r["code"]] = {"id": r["id"], "template": t["id"], "name": t["name"], "kind": t["type"],
-                                "list_price": t["list_price"], "cost_price": r["cost_price"],
-                                "uom": t["default_uom."]["symbol"]}
+            found[r["code"]] = {
+                "id": r["id"],
+                "template": t["id"],
+                "name": t["name"],
+                "kind": t["type"],
+                "list_price": t["list_price"],
+                "cost_price": r["cost_price"],
+                "uom": t["default_uom."]["symbol"],
+            }
         return found
 
     def _categories(self, names: set[str]) -> dict[str, int]:
         with self._creating:
-            found = {c["name"]: c["id"] for c in self._read("party.category", [("name", "in", list(names))],
-                                                            ["name"])}
+            found = {c["name"]: c["id"] for c in self._read("party.category", [("name", "in", list(names))], ["name"])}
             missing = sorted(names - set(found))
             if missing:
-                found.update(zip(missing, self._call("party.category", "create", [{"name": n} for n in missing])))
+                created = self._call("party.category", "create", [{"name": n} for n in missing])
+                found.update(zip(missing, created, strict=True))
             return found
 
 
 def _party_wanted(p: PartySpec) -> dict[str, Any]:
-    want = {"name": p.name, "category": p.category, "email": p.email, "phone": p.phone,
-            "vat": re.sub(r"[\s.-]", "", p.vat).upper()}
+    want = {
+        "name": p.name,
+        "category": p.category,
+        "email": p.email,
+        "phone": p.phone,
+        "vat": re.sub(r"[\s.-]", "", p.vat).upper(),
+    }
     if p.address:
         want.update({f: getattr(p.address, f) for f in ADDRESS}, country=p.address.country.upper())
     return {k: v for k, v in want.items() if v or k == "name"}
 
 
-def _party_values(want: dict[str, Any], ids: dict[str, int], countries: dict[str, int],
-                  categories: dict[str, int]) -> dict[str, Any]:
+def _party_values(
+    want: dict[str, Any], ids: dict[str, int], countries: dict[str, int], categories: dict[str, int]
+) -> dict[str, Any]:
     """Tryton values (nested one2many operations) bringing a party to ``want``."""
     values: dict[str, Any] = {"name": want["name"]} if "name" in want else {}
     if "category" in want:

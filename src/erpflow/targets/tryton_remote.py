@@ -15,8 +15,6 @@ USER_ERROR = 1  # trytond's code for a UserError (a refusal of the data, not of 
 
 
 @dataclass(frozen=True)
-
-
 class RemoteTryton:
     """A database of a trytond server; the password never appears in a repr, an event or a log line."""
 
@@ -38,8 +36,10 @@ class RemoteTryton:
         try:
             reply = server.common.db.login(self.user, {"password": self.password.get_secret_value()})
             if not isinstance(reply, list):  # trytond answers [user id, session, ...]
-                raise TargetError(f"Tryton at {self.url} opened no session for {self.user!r} on database "
-                                  f"{self.name!r} (it answered a {type(reply).__name__})")
+                raise TargetError(
+                    f"Tryton at {self.url} opened no session for {self.user!r} on database "
+                    f"{self.name!r} (it answered a {type(reply).__name__})"
+                )
             user_id, session, _ = reply
             token = base64.b64encode(f"{self.user}:{user_id}:{session}".encode()).decode("ascii")
             return XmlrpcConfig(self.rpc_url, headers=[("Authorization", f"Session {token}")])
@@ -47,9 +47,11 @@ class RemoteTryton:
             if isinstance(exc, xmlrpc.client.ProtocolError) and exc.errcode not in (401, 403):
                 raise TargetUnavailable(f"cannot reach Tryton at {self.url}: {exc}") from None
             why = exc.errmsg if isinstance(exc, xmlrpc.client.ProtocolError) else exc.faultString
-            raise TargetError(f"Tryton at {self.url} refused the login of {self.user!r} on database {self.name!r} "
-                              f"({' '.join(why.split())[:200]}); check ERPFLOW_TRYTON_PASSWORD or the "
-                              "erpflow-tryton-password block") from None
+            raise TargetError(
+                f"Tryton at {self.url} refused the login of {self.user!r} on database {self.name!r} "
+                f"({' '.join(why.split())[:200]}); check ERPFLOW_TRYTON_PASSWORD or the "
+                "erpflow-tryton-password block"
+            ) from None
         except OSError as exc:
             raise TargetUnavailable(f"cannot reach Tryton at {self.url}: {exc}") from None
 

@@ -49,8 +49,10 @@ def skip_email_dns_check() -> None:
 
     check = email_._validate_email
     if not getattr(check, "syntax_only", False):
+
         def syntax_only(email: str, **kwargs: Any) -> Any:
             return check(email, **{**kwargs, "check_deliverability": False})
+
         syntax_only.syntax_only = True  # type: ignore[attr-defined]
         email_._validate_email = syntax_only
 
@@ -59,8 +61,15 @@ class TrytonSession:
     """One Tryton database, embedded or on a server. ``check_email_dns=False`` on machines without DNS (an
     embedded database only: a server checks as it is configured)."""
 
-    def __init__(self, database: TrytonDatabase | RemoteTryton, *, check_email_dns: bool = True,
-                 programme: str = "default", protected: Protected = Protected(), concurrency: int = CONCURRENCY):
+    def __init__(
+        self,
+        database: TrytonDatabase | RemoteTryton,
+        *,
+        check_email_dns: bool = True,
+        programme: str = "default",
+        protected: Protected = Protected(),
+        concurrency: int = CONCURRENCY,
+    ):
         self.database = database
         self.mark, self.protected = mark(programme), protected
         self.remote = isinstance(database, RemoteTryton)
@@ -88,8 +97,11 @@ class TrytonSession:
             result = {}
             for model in models:
                 rows = self._read(model, [], ["create_date", "write_date"])
-                result[model] = (len(rows), max((str(r["create_date"]) for r in rows), default=""),
-                                 max((str(r["write_date"] or "") for r in rows), default=""))
+                result[model] = (
+                    len(rows),
+                    max((str(r["create_date"]) for r in rows), default=""),
+                    max((str(r["write_date"] or "") for r in rows), default=""),
+                )
             return result
 
     def count(self, model: str, domain: Sequence[Any] = ()) -> int:

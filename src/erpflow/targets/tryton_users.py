@@ -12,8 +12,15 @@ from erpflow.targets.tryton_writes import Plan, diff
 
 USER_FIELDS = ["login", "name", "email", "active", "groups.name"]
 BUILTIN_USERS = (0, 1)  # root and admin
-SECURITY_MODELS = ["res.user", "res.group", "res.user-res.group", "ir.model.access", "ir.model.field.access",
-                   "ir.rule", "ir.rule.group"]
+SECURITY_MODELS = [
+    "res.user",
+    "res.group",
+    "res.user-res.group",
+    "ir.model.access",
+    "ir.model.field.access",
+    "ir.rule",
+    "ir.rule.group",
+]
 
 
 class Users(TrytonSession):
@@ -33,12 +40,18 @@ class Users(TrytonSession):
                     plan.reject(i, why)
                     continue
                 if unknown := [g for g in u.groups if g not in groups]:
-                    plan.reject(i, f"unknown group {unknown[0]!r} (known: {', '.join(sorted(set(groups) - {self.mark}))})")
+                    plan.reject(
+                        i, f"unknown group {unknown[0]!r} (known: {', '.join(sorted(set(groups) - {self.mark}))})"
+                    )
                     continue
                 want = {"name": u.name, "email": u.email, "groups": sorted(set(u.groups)), "active": True}
                 if cur is None:
-                    row = {"login": u.login, "name": u.name, "email": u.email or None,
-                           "groups": [("add", [groups[g] for g in want["groups"]] + [marker])]}
+                    row = {
+                        "login": u.login,
+                        "name": u.name,
+                        "email": u.email or None,
+                        "groups": [("add", [groups[g] for g in want["groups"]] + [marker])],
+                    }
                     if company:
                         row.update(companies=[("add", [company["id"]])], company=company["id"])
                     plan.create(i, row)
@@ -48,8 +61,10 @@ class Users(TrytonSession):
                 adopted = [] if cur["existing"].managed else [marker]
                 if "groups" in changes or adopted:
                     before, after = set(cur["groups"]), set(want["groups"])
-                    values["groups"] = [("remove", [cur["group_ids"][g] for g in before - after]),
-                                        ("add", [groups[g] for g in after - before] + adopted)]
+                    values["groups"] = [
+                        ("remove", [cur["group_ids"][g] for g in before - after]),
+                        ("add", [groups[g] for g in after - before] + adopted),
+                    ]
                 if adopted:
                     changes["adopted"] = [False, True]
                 plan.update(i, cur["id"], values, changes)
@@ -68,25 +83,42 @@ class Users(TrytonSession):
 
     def find_users(self, logins: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._session():
-            return {k: {f: v for f, v in u.items() if f not in ("group_ids", "existing")}
-                    for k, u in self._users(logins).items()}
+            return {
+                k: {f: v for f, v in u.items() if f not in ("group_ids", "existing")}
+                for k, u in self._users(logins).items()
+            }
 
     def _users(self, logins: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Existing users by login; erpflow's mark is no group of theirs but ``existing.managed``."""
         found, admin_groups = {}, self._admin_groups()
         for r in self._read("res.user", [("login", "in", list(logins))], USER_FIELDS):
             group_ids = {g["name"]: g["id"] for g in r["groups."] if g["name"] != self.mark}
-            existing = Existing(managed=len(group_ids) < len(r["groups."]), groups=frozenset(group_ids),
-                                admin_groups=frozenset(g["name"] for g in r["groups."] if g["id"] in admin_groups),
-                                builtin=r["id"] in BUILTIN_USERS)
-            found[r["login"]] = {"id": r["id"], "name": r["name"], "email": r["email"] or "",
-                                 "groups": sorted(group_ids), "active": bool(r["active"]), "group_ids": group_ids,
-                                 "existing": existing}
+            existing = Existing(
+                managed=len(group_ids) < len(r["groups."]),
+                groups=frozenset(group_ids),
+                admin_groups=frozenset(g["name"] for g in r["groups."] if g["id"] in admin_groups),
+                builtin=r["id"] in BUILTIN_USERS,
+            )
+            found[r["login"]] = {
+                "id": r["id"],
+                "name": r["name"],
+                "email": r["email"] or "",
+                "groups": sorted(group_ids),
+                "active": bool(r["active"]),
+                "group_ids": group_ids,
+                "existing": existing,
+            }
         return found
 
     def _admin_groups(self) -> set[int]:
         """Groups allowed to change users, groups or access rights: their members administer Tryton."""
-        rows = self._read("ir.model.access", [("model", "in", SECURITY_MODELS), ("group", "!=", None),
-                                              ["OR", ("perm_write", "=", True), ("perm_create", "=", True),
-                                               ("perm_delete", "=", True)]], ["group"])
+        rows = self._read(
+            "ir.model.access",
+            [
+                ("model", "in", SECURITY_MODELS),
+                ("group", "!=", None),
+                ["OR", ("perm_write", "=", True), ("perm_create", "=", True), ("perm_delete", "=", True)],
+            ],
+            ["group"],
+        )
         return {r["group"] for r in rows}

@@ -39,8 +39,13 @@ class Plan:
     def update(self, i: int, erp_id: int, values: dict[str, Any], changes: dict[str, list[Any]]) -> None:
         if changes:
             self.writes.append((i, (erp_id, values)))
-        self.done[i] = ItemOutcome(ref(self.items[i]), "updated" if changes else "unchanged", erp_id,
-                                   source=self.items[i].source, changes=plain_changes(changes))
+        self.done[i] = ItemOutcome(
+            ref(self.items[i]),
+            "updated" if changes else "unchanged",
+            erp_id,
+            source=self.items[i].source,
+            changes=plain_changes(changes),
+        )
 
     def run(self) -> list[ItemOutcome]:
         for method, rows in (("create", self.creates), ("write", self.writes)):
@@ -58,7 +63,7 @@ def split(target: TrytonSession, model: str, method: str, rows: list[tuple[int, 
         return {}
     try:
         if method == "create":
-            return dict(zip([i for i, _ in rows], target._call(model, "create", [v for _, v in rows])))
+            return dict(zip([i for i, _ in rows], target._call(model, "create", [v for _, v in rows]), strict=False))
         target._call(model, "write", *[a for _, (rid, values) in rows for a in ([rid], values)])
         return {i: rid for i, (rid, _) in rows}
     except Exception as exc:
