@@ -3,7 +3,7 @@
 1. events.jsonl has the digest and the number of events the manifest states;
 2. each event's digest is sha256 of "previous|position|aggregate id|version|topic|" followed by the stored state
    bytes, as the event log's hash chain computes it;
-3. the last seal of the export is among its digests (compare the manifest's chain head with `erpflow verify`);
+3. the seals an export of an older store holds (its wave's Wave.Sealed events) agree with its digests;
 4. the manifest's anchor (the chain head, signed with Ed25519) is the chain head it states, its signature is good
    (RFC 8032, computed here), and it names the public key to compare with the one the auditor was given.
 """
