@@ -6,6 +6,8 @@ import csv
 import shutil
 from pathlib import Path
 
+import yaml
+
 REPO = Path(__file__).resolve().parents[1]
 JOBS = ("Comptable", "Contrôleur de gestion", "Acheteur", "Commercial", "Magasinier", "Responsable administratif")
 SLOTS_PER_ROOM = 2 * 250  # two sessions a working day for a year
@@ -31,13 +33,13 @@ def accounts_plan(folder: Path, people: int, database: str, batch_size: int = 50
                     "01/01/2020",
                 ]
             )
-    text = (REPO / "deployments" / "plans" / "pilot.yaml").read_text()
-    text = text.replace("  batch_size: 200\nconfiguration:", f"  batch_size: {batch_size}\nconfiguration:")
-    text = text.replace("database: acme", f"database: {database}")
-    rooms = [f"Salle {n}" for n in range(1, people // 8 // SLOTS_PER_ROOM + 3)]  # slots enough, not many more
-    text = text.replace("end_date: 2027-01-22", "end_date: 2028-01-10")
-    text = text.replace("rooms: [Salle Rhône, Salle Saône]", f"rooms: [{', '.join(rooms)}]")
+    data = yaml.safe_load((REPO / "deployments" / "plans" / "pilot.yaml").read_text(encoding="utf-8"))
+    data["accounts"]["batch_size"] = batch_size
+    data["target"]["database"] = database
+    calendar = data["training"]["calendars"][0]
+    calendar["end_date"] = "2028-01-10"
+    calendar["rooms"] = [f"Salle {n}" for n in range(1, people // 8 // SLOTS_PER_ROOM + 3)]  # enough, not many more
     (folder / "plans").mkdir()
     plan = folder / "plans" / "pilot.yaml"
-    plan.write_text(text)
+    plan.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return plan
