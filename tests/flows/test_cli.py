@@ -131,3 +131,11 @@ def test_a_bad_erpflow_setting_is_one_line_and_exit_2(tmp_path: Path):
         app, ["status", "pilot"], env={"ERPFLOW_HOME": str(tmp_path), "ERPFLOW_LEASE_SECONDS": "abc"}
     )
     assert_user_error(result, "ERPFLOW_LEASE_SECONDS", "'abc'")
+
+
+def test_trigger_with_no_prefect_server_says_so_without_blaming_an_input(tmp_path: Path):
+    result = CliRunner().invoke(
+        app, ["trigger", str(PLAN)], env={"ERPFLOW_HOME": str(tmp_path / "home"), "PREFECT_API_URL": None}
+    )
+    assert_user_error(result, "no Prefect server: start one with `make serve`")
+    assert result.stderr.startswith("error: no Prefect server")  # a missing service, not a bad file or setting

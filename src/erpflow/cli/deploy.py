@@ -75,21 +75,21 @@ def trigger(
     """Check a plan, then start it as a run of erpflow's Prefect deployment and print the run's UI link."""
     from erpflow.application.preparation import prepare
     from erpflow.model.errors import InputError
+    from erpflow.orchestration.server import ServerError
     from erpflow.settings import Settings
 
     if not os.environ.get("PREFECT_API_URL"):
         from erpflow.orchestration.server import announced_api
 
         if not (api := announced_api((load_settings().home / "prefect-server").resolve())):
-            raise InputError(
-                "PREFECT_API_URL", "no Prefect server: start one with `make serve`, or set PREFECT_API_URL to yours"
-            )
+            raise ServerError("no Prefect server: start one with `make serve`, or set PREFECT_API_URL to yours")
         os.environ["PREFECT_API_URL"] = api  # before Prefect is imported
     wave = prepare(path, Settings().method).name  # a bad plan is reported here, not in a worker's log
     plan = path.resolve()
     relative = plan.relative_to(Path.cwd()) if plan.is_relative_to(Path.cwd()) else plan
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_UI_URL
 
     from erpflow.orchestration.flows import run_name
@@ -102,8 +102,10 @@ def trigger(
             timeout=0,
             tags=[f"wave:{wave}"],
         )
-    except Exception as exc:  # an unknown deployment, an unreachable server
-        raise InputError(deployment, f"cannot start a run: {exc}".splitlines()[0]) from None
+    except ObjectNotFound:
+        raise InputError(deployment, "no such deployment on the Prefect server; see `prefect deployment ls`") from None
+    except Exception as exc:  # an unreachable or failing server
+        raise ServerError(f"cannot start a run of {deployment}: {exc}".splitlines()[0]) from None
     assert isinstance(run, FlowRun)  # called outside an event loop, Prefect returns the flow run itself
     ui = PREFECT_UI_URL.value() or os.environ["PREFECT_API_URL"].removesuffix("/api")
     out.print(
