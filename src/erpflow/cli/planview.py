@@ -33,6 +33,21 @@ def refusals(prepared: Any) -> list[dict[str, Any]]:
     return sorted(found, key=lambda item: (files.index(item["file"]), item["line"] is None, item["line"] or 0))
 
 
+def left_out(plan: Any, tables: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows the plan's leave_out rules drop: per rule for the HR export, per dataset for the others."""
+    from erpflow.operations import accounts, migration
+
+    found = [
+        {"section": "accounts", "rule": rule, "rows": rows}
+        for rule, rows in accounts.left_out(plan, tables["accounts"]).items()
+    ]
+    for dataset in plan.migration.datasets:
+        if dataset.leave_out:
+            rows = migration.left_out(dataset, tables[f"migration.{dataset.name}"])
+            found += [{"section": f"migration.{dataset.name}", "rule": "leave_out", "rows": rows}] if rows else []
+    return found
+
+
 def show(prepared: Any) -> None:
     """Sources, rows outside the wave and refusals, after the plan's table."""
     tables = plan_tables(prepared.plan)
@@ -42,6 +57,11 @@ def show(prepared: Any) -> None:
         hint = f" (did you mean {left.near!r}?)" if left.near else ""
         out.print(
             f"  [yellow]outside the wave[/] {left.rows} rows of site {escape(repr(left.site))}{escape(hint)}",
+            highlight=False,
+        )
+    for gone in left_out(prepared.plan, tables):
+        out.print(
+            f"  [yellow]left out[/] {gone['rows']} rows of {escape(gone['section'])} ({escape(gone['rule'])})",
             highlight=False,
         )
     for item in refusals(prepared):
@@ -87,6 +107,7 @@ def as_json(prepared: Any) -> None:
             {"site": left.site, "rows": left.rows, "did_you_mean": left.near}
             for left in outside(plan, tables["accounts"])
         ],
+        "left_out": left_out(plan, tables),
         "rejections": refusals(prepared),
     }
     sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
 
 from erpflow.inputs.fields import Source, no_credentials, project_root
+from erpflow.inputs.mapping import Filled, LeaveOut, source_columns
 from erpflow.inputs.options import SourceOptions
 from erpflow.inputs.yamlfile import Lines, read_yaml, validate
 from erpflow.model.accounts import Protected
@@ -36,10 +37,13 @@ class TargetPlan(Strict):
 
 
 class AccountColumns(Strict):
-    login: str
-    first_name: str
-    last_name: str
-    email: str
+    """Where each field of a person comes from: site and role are columns; the others may also be constants or
+    templates (see erpflow.inputs.mapping)."""
+
+    login: Filled
+    first_name: Filled
+    last_name: Filled
+    email: Filled
     site: str
     role: str
 
@@ -62,10 +66,15 @@ class AccountsPlan(SourceOptions):
     scim: ScimPlan | None = None
     columns: AccountColumns
     roles: dict[str, str] = Field(min_length=1, description="HR job title -> role in domain/roles.yaml")
+    leave_out: list[LeaveOut] = Field([], description="rows left out by a date: left, or not yet started")
     batch_size: int = Field(200, ge=1, le=1000)
     adopt: list[Annotated[str, AfterValidator(_adoptable)]] = Field(
         [], description="logins of existing accounts erpflow did not create and may manage from now on"
     )
+
+    def read_columns(self) -> list[str]:
+        """The HR export's columns the plan reads: those of its fields and of its leave_out rules."""
+        return list(dict.fromkeys([*source_columns(dict(self.columns)), *(r.column for r in self.leave_out)]))
 
 
 class ConfigurationPlan(Strict):
@@ -82,8 +91,9 @@ class Dataset(SourceOptions):
     into: Literal["party", "product"]
     key: str = Field(description="column holding the legacy id")
     category: str = ""
-    columns: dict[str, str] = Field(description="ERP field -> column")
+    columns: dict[str, Filled] = Field(description="ERP field -> column, constant or template")
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    leave_out: list[LeaveOut] = Field([], description="rows left out by a date")
 
     @model_validator(mode="after")
     def fields_exist(self) -> Dataset:
@@ -94,6 +104,10 @@ class Dataset(SourceOptions):
         if "name" not in self.columns:
             raise ValueError("columns must map 'name'")
         return self
+
+    def read_columns(self) -> list[str]:
+        """The source's columns the dataset reads: its key, those of its fields and of its leave_out rules."""
+        return list(dict.fromkeys([self.key, *source_columns(self.columns), *(r.column for r in self.leave_out)]))
 
 
 class MigrationPlan(Strict):

@@ -11,13 +11,11 @@ __all__ = ["plan_tables", "settings_line"]
 def plan_tables(plan: WavePlan) -> dict[str, Table]:
     """The accounts' HR export and each migration dataset's source, keyed by the plan section naming them."""
     tables = {
-        "accounts": read_table(
-            plan.accounts.source, required=plan.accounts.columns.model_dump().values(), options=plan.accounts
-        )
+        "accounts": read_table(plan.accounts.source, required=plan.accounts.read_columns(), options=plan.accounts)
     }
     for dataset in plan.migration.datasets:
         tables[f"migration.{dataset.name}"] = read_table(
-            dataset.source, required=[dataset.key, *dataset.columns.values()], options=dataset
+            dataset.source, required=dataset.read_columns(), options=dataset
         )
     return tables
 

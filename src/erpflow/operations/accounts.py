@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
 from erpflow.inputs.coverage import check_sites
+from erpflow.inputs.mapping import Fields, FromColumn, LeaveOut, Refused
 from erpflow.inputs.method import Method
 from erpflow.inputs.plan import WavePlan
 from erpflow.inputs.sources import Row, Table, read_table
@@ -46,28 +49,66 @@ class Person(BaseModel):
         return f"{self.first_name} {self.last_name}"
 
 
-def people(plan: WavePlan, table: Table) -> list[tuple[str, Person | ItemOutcome]]:
-    """The HR rows of the wave's sites with their site, each a valid Person or a rejection."""
-    columns = plan.accounts.columns.model_dump()
+def _names(plan: WavePlan) -> dict[str, str]:
+    """Each field with the column it reads, for messages: a constant's or a template's field names itself."""
+    return {
+        name: how if isinstance(how, str) else how.column if isinstance(how, FromColumn) else name
+        for name, how in plan.accounts.columns
+    }
+
+
+def people(
+    plan: WavePlan, table: Table, today: date | None = None, left: Counter[str] | None = None
+) -> list[tuple[str, Person | ItemOutcome]]:
+    """The HR rows of the wave's sites with their site, each a valid Person or a rejection; rows a leave_out rule
+    drops are counted in ``left`` (by rule). Every row is filled, in file order, so clashes number the same."""
+    columns = _names(plan)
+    fields = Fields(dict(plan.accounts.columns), plan.accounts.leave_out, today)
     screen = Screen(table, "login")
     result: list[tuple[str, Person | ItemOutcome]] = []
     for row in table.rows:
-        values = {field: row.values[column] for field, column in columns.items()}
-        login = values["login"].strip().lower()
-        refused = screen.check(row, login, missing=f"{columns['login']}: missing login")
-        site = values["site"].strip()
-        if site in plan.sites:
-            result.append((site, refused or _person(plan, screen, row, values, login)))
+        problem, values, rule = "", {}, None
+        try:
+            values = fields.fill(row.values)
+            rule = fields.left_out(row.values)
+        except Refused as exc:
+            problem = str(exc)
+        login = values.get("login", "").strip().lower()
+        refused = screen.check(row, login, missing=None if problem else f"{columns['login']}: missing login")
+        site = row.values[plan.accounts.columns.site].strip()
+        if site not in plan.sites:
+            continue
+        if refused is None and problem:
+            refused = screen.reject(row, login, problem)
+        if refused is None and rule is not None:
+            if left is not None:
+                left[describe(rule)] += 1
+            continue
+        result.append((site, refused or _person(plan, screen, row, values, login)))
     return result
 
 
+def describe(rule: LeaveOut) -> str:
+    """A leave_out rule in words: "'Date de sortie' before today"."""
+    return f"{rule.column!r} before {rule.before}" if rule.before is not None else f"{rule.column!r} after {rule.after}"
+
+
+def left_out(plan: WavePlan, table: Table) -> Counter[str]:
+    """Rows of the wave's sites a leave_out rule drops, by rule."""
+    left: Counter[str] = Counter()
+    people(plan, table, left=left)
+    return left
+
+
 def _person(plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str) -> Person | ItemOutcome:
-    columns = plan.accounts.columns.model_dump()
-    job = values.pop("role").strip()
+    columns = _names(plan)
+    job = row.values[plan.accounts.columns.role].strip()
     if job not in plan.accounts.roles:
         return screen.reject(row, login, f"{columns['role']}: unknown role {job!r}")
+    values = {k: v for k, v in values.items() if k not in ("login", "role", "site")}
+    site = row.values[plan.accounts.columns.site].strip()
     try:
-        return Person(**{**values, "login": login}, role=plan.accounts.roles[job], source=screen.table.where(row))
+        return Person(**values, login=login, site=site, role=plan.accounts.roles[job], source=screen.table.where(row))
     except ValidationError as exc:
         return screen.invalid(row, login, exc, columns)
 
@@ -92,9 +133,7 @@ def prepared_people(preparing: Preparing) -> list[tuple[str, Person | ItemOutcom
     """The people of the HR export, read and validated once for every operation that needs them."""
     if "people" not in preparing.shared:
         plan = preparing.plan
-        hr = read_table(
-            plan.accounts.source, required=plan.accounts.columns.model_dump().values(), options=plan.accounts
-        )
+        hr = read_table(plan.accounts.source, required=plan.accounts.read_columns(), options=plan.accounts)
         preparing.inputs[str(plan.accounts.source)] = hr.digest
         preparing.shared["people"] = people(plan, hr)
         check_sites(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -9,8 +11,9 @@ import pycountry
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 from stdnum.eu import vat as eu_vat
 
+from erpflow.inputs.mapping import Fields, FromColumn, Refused
 from erpflow.inputs.plan import Dataset, MigrationPlan
-from erpflow.inputs.sources import Row, Table, read_table
+from erpflow.inputs.sources import Table, read_table
 from erpflow.model.items import Address, ItemOutcome, PartySpec, ProductSpec
 from erpflow.model.wave import Wave
 from erpflow.operations.base import Defaults, Preparing, Recorded
@@ -72,10 +75,9 @@ class ProductRow(BaseModel):
         return ProductSpec(self.code, self.name, self.kind, self.list_price, self.cost_price, self.uom, source)
 
 
-def _values(dataset: Dataset, row: Row) -> dict[str, Any]:
-    values = {"code": row.values[dataset.key]}
-    for field, column in dataset.columns.items():
-        value = row.values[column].strip()
+def _values(dataset: Dataset, filled: dict[str, str], code: str) -> dict[str, Any]:
+    values: dict[str, Any] = {"code": code}
+    for field, value in filled.items():
         value = dataset.values.get(field, {}).get(value, value)
         if field in ("list_price", "cost_price"):
             value = dataset.number(value)
@@ -84,9 +86,21 @@ def _values(dataset: Dataset, row: Row) -> dict[str, Any]:
     return values
 
 
-def entries(dataset: Dataset, table: Table) -> list[PartySpec | ProductSpec | ItemOutcome]:
-    """Every row of the dataset, as a spec to load or a rejection with its reason."""
-    columns = {"code": dataset.key, **dataset.columns}
+def _names(dataset: Dataset) -> dict[str, str]:
+    """Each field with the column it reads, for messages: a constant's or a template's field names itself."""
+    named = {
+        field: how if isinstance(how, str) else how.column if isinstance(how, FromColumn) else field
+        for field, how in dataset.columns.items()
+    }
+    return {"code": dataset.key, **named}
+
+
+def entries(
+    dataset: Dataset, table: Table, today: date | None = None, left: Counter[str] | None = None
+) -> list[PartySpec | ProductSpec | ItemOutcome]:
+    """Every row of the dataset, as a spec to load or a rejection with its reason; rows a leave_out rule drops
+    are counted in ``left``."""
+    columns, fields = _names(dataset), Fields(dataset.columns, dataset.leave_out, today)
     screen = Screen(table, "legacy id")
     result: list[PartySpec | ProductSpec | ItemOutcome] = []
     for row in table.rows:
@@ -95,20 +109,33 @@ def entries(dataset: Dataset, table: Table) -> list[PartySpec | ProductSpec | It
             result.append(refused)
             continue
         try:
-            values = _values(dataset, row)
+            if fields.left_out(row.values) is not None:
+                if left is not None:
+                    left[dataset.name] += 1
+                continue
+            values = _values(dataset, fields.fill(row.values), code)
             source = table.where(row)
             result.append(
                 PartyRow(**values).spec(dataset.category, source)
                 if dataset.into == "party"
                 else ProductRow(**values).spec(source)
             )
+        except Refused as exc:
+            result.append(screen.reject(row, code, str(exc)))
         except ValidationError as exc:
             result.append(screen.invalid(row, code, exc, columns))
     return result
 
 
+def left_out(dataset: Dataset, table: Table) -> int:
+    """Rows of the dataset a leave_out rule drops."""
+    left: Counter[str] = Counter()
+    entries(dataset, table, left=left)
+    return left[dataset.name]
+
+
 def required_columns(dataset: Dataset) -> list[str]:
-    return [dataset.key, *dataset.columns.values()]
+    return dataset.read_columns()
 
 
 def prepare(plan: MigrationPlan, tables: dict[str, Table]) -> list[BatchPlan]:

@@ -1,0 +1,165 @@
+"""How a plan fills a field beyond one column, and which rows it leaves out.
+
+A field is a column (``Nom``, or ``{column: Nom}``; ``{column: Sortie, date: true}`` for a date), a constant
+(``{value: FR}``) or a Jinja2 template (``{template: "{{ login }}@acme.fr"}``), filled after the columns and
+constants, in order, from the fields filled before it; ``unique: true`` numbers clashes in file order: dupont,
+dupont2... The filter ``fold`` writes a name as a login: accents folded, lower case, spaces and apostrophes
+dropped. ``leave_out`` rules drop the rows whose date in a column is before or after a date (or ``today``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Literal
+
+from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Constant", "Fields", "FromColumn", "FromTemplate", "LeaveOut", "Refused", "fold", "source_columns"]
+
+LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l"})
+DROPPED = re.compile(r"[\s'’`\"]+")
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def fold(text: str) -> str:
+    """A name as a login writes it: 'Élodie Le Goff-d’Arc' -> 'elodielegoff-darc'."""
+    decomposed = unicodedata.normalize("NFKD", str(text).translate(LIGATURES))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return DROPPED.sub("", bare).lower()
+
+
+_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_env.filters["fold"] = fold
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FromColumn(Strict):
+    column: str = Field(min_length=1)
+    date: bool = Field(False, description="the cell is a date (ISO, the source's date_format, or Excel's)")
+
+
+class Constant(Strict):
+    value: str
+
+
+def _template(text: str) -> str:
+    try:
+        _env.from_string(text)
+    except TemplateError as exc:
+        raise ValueError(f"invalid template: {exc.message}") from None
+    return text
+
+
+class FromTemplate(Strict):
+    template: Annotated[str, AfterValidator(_template)]
+    unique: bool = Field(False, description="number clashes in file order: dupont, dupont2, dupont3...")
+
+
+Filled = str | FromColumn | Constant | FromTemplate
+
+
+def _column(filled: Filled) -> FromColumn | None:
+    return FromColumn(column=filled) if isinstance(filled, str) else filled if isinstance(filled, FromColumn) else None
+
+
+def source_columns(fields: Mapping[str, Filled]) -> list[str]:
+    """The columns of the source the fields read."""
+    return [c.column for c in map(_column, fields.values()) if c is not None]
+
+
+class LeaveOut(Strict):
+    """Rows whose date in ``column`` is before (or after) a date, or ``today``, are left out; an empty cell stays."""
+
+    column: str = Field(min_length=1)
+    before: date | Literal["today"] | None = None
+    after: date | Literal["today"] | None = None
+
+    @model_validator(mode="after")
+    def one_bound(self) -> LeaveOut:
+        if (self.before is None) == (self.after is None):
+            raise ValueError("give one of before or after")
+        return self
+
+    def leaves_out(self, cell: str, today: date) -> bool:
+        """Whether the row goes; raises Refused when the cell is not a date."""
+        if not cell.strip():
+            return False
+        day = _date(self.column, cell)
+        bound = self.before if self.before is not None else self.after
+        limit = today if bound == "today" else bound
+        assert isinstance(limit, date)
+        return day < limit if self.before is not None else day > limit
+
+
+class Refused(ValueError):
+    """A row the mapping cannot fill: the column (or field) and the reason."""
+
+    def __init__(self, column: str, reason: str):
+        super().__init__(f"{column}: {reason}")
+        self.column, self.reason = column, reason
+
+
+def _date(column: str, cell: str) -> date:
+    text = cell.strip()[:10]
+    try:
+        if ISO.match(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise Refused(column, f"{cell.strip()!r} is not a date (give the source's date_format, e.g. dd/mm/yyyy)")
+
+
+class Fields:
+    """Fills the fields of the rows of one table, in file order (so that clashes are numbered the same each time)."""
+
+    def __init__(
+        self, fields: Mapping[str, Filled], leave_out: list[LeaveOut] | None = None, today: date | None = None
+    ):
+        self.fields, self.rules = dict(fields), list(leave_out or [])
+        self.today = today or date.today()
+        self.taken: dict[str, set[str]] = {}
+
+    def left_out(self, values: Mapping[str, str]) -> LeaveOut | None:
+        """The rule leaving this row out, if any; raises Refused for a cell that is not a date."""
+        return next((rule for rule in self.rules if rule.leaves_out(values[rule.column], self.today)), None)
+
+    def fill(self, values: Mapping[str, str]) -> dict[str, str]:
+        """The fields of one row (the row's cells by column); raises Refused naming the column or field."""
+        filled: dict[str, str] = {}
+        for name, how in self.fields.items():
+            column = _column(how)
+            if column is not None:
+                cell = values[column.column].strip()
+                filled[name] = _date(column.column, cell).isoformat() if column.date and cell else cell
+            elif isinstance(how, Constant):
+                filled[name] = how.value
+        for name, how in self.fields.items():
+            if isinstance(how, FromTemplate):
+                filled[name] = self._render(name, how, filled)
+        return filled
+
+    def _render(self, name: str, how: FromTemplate, filled: dict[str, str]) -> str:
+        try:
+            text = _env.from_string(how.template).render(filled).strip()
+        except UndefinedError as exc:
+            raise Refused(
+                name, f"template: {exc.message} (a template sees the columns and constants, and the templates above it)"
+            ) from None
+        except TemplateError as exc:
+            raise Refused(name, f"template: {exc.message}") from None
+        if not how.unique or not text:
+            return text
+        taken, unique, number = self.taken.setdefault(name, set()), text, 1
+        while unique in taken:
+            number += 1
+            unique = f"{text}{number}"
+        taken.add(unique)
+        return unique
