@@ -114,7 +114,7 @@ def _date(column: str, cell: str) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise Refused(column, f"{cell.strip()!r} is not a date (give the source's date_format, e.g. dd/mm/yyyy)")
+    raise Refused(column, f"{cell.strip()!r} is not a date (ISO, Excel's, or the source's date_format)")
 
 
 class Fields:

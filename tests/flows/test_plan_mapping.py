@@ -1,0 +1,86 @@
+"""`plan` and `run` on an HR export that has no login nor e-mail column, with entry and leaving dates written
+dd/mm/yyyy: logins and e-mails derived from names, people who left or start after the wave left out, and every
+refused row named by file, line, column and reason; a legacy file whose customers are all in France."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.exports import write_csv
+
+from .conftest import copy_pilot
+from .test_cli import invoke
+from .test_plan_exports import TITLE, line_of, table_rows
+
+HEADER = ["Matricule", "Nom", "Prénom", "Site", "Fonction", "Date d'entrée", "Date de sortie"]
+ROWS = [
+    ["000001", "Garçon", "Élodie", "Lyon", "Comptable", "04/03/2021", ""],
+    ["000002", "GARÇON", "Étienne", "Lyon", "Comptable", "12/09/2019", ""],
+    ["000003", "Le Goff", "Anaïs", "Lyon", "Comptable", "01/01/2018", "31/12/2019"],  # left
+    ["000004", "Dœuf", "Noël", "Lyon", "Comptable", "01/06/2099", ""],  # starts after the wave
+    ["000005", "Müller", "Zoé", "Lyon", "Comptable", "31/02/2021", "30/02/2020"],  # no such leaving date
+    ["000006", "N'Diaye", "Awa", "Lyon", "Comptable", "15/05/2022", "31/12/2098"],
+]
+
+
+def project(tmp_path: Path) -> tuple[Path, Path]:
+    plan = copy_pilot(tmp_path)
+    hr = write_csv(tmp_path / "demo" / "hr_export.csv", [HEADER, *ROWS], above=TITLE)
+    data = yaml.safe_load(plan.read_text())
+    data["sites"] = ["Lyon"]
+    del data["training"]["calendars"][0]["site"]
+    data["accounts"].update(
+        columns={
+            "login": {"template": "{{ first_name[:1] | fold }}{{ last_name | fold }}", "unique": True},
+            "first_name": "Prénom",
+            "last_name": "Nom",
+            "email": {"template": "{{ login }}@acme.example"},
+            "site": "Site",
+            "role": "Fonction",
+        },
+        roles={"Comptable": "accountant"},
+        date_format="dd/mm/yyyy",
+        leave_out=[
+            {"column": "Date de sortie", "before": "today"},
+            {"column": "Date d'entrée", "after": "2030-01-01"},
+        ],
+    )
+    customers = data["migration"]["datasets"][0]
+    del customers["columns"]["country"], customers["values"]["country"]
+    customers["columns"]["country"] = {"value": "FR"}
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return plan, hr
+
+
+def test_plan_derives_logins_and_emails_and_leaves_out_who_left_or_starts_later(tmp_path: Path):
+    plan, hr = project(tmp_path)
+    result = invoke("plan", str(plan))
+    assert result.exit_code == 0, result.output
+    assert table_rows(result.stdout)["accounts"] == ["1", "4", "3", "1"]
+    line = line_of(hr, "000005;")
+    assert f"will reject hr_export.csv:{line}: zmuller: Date de sortie: '30/02/2020' is not a date" in result.stdout
+    assert "left out 1 rows of accounts ('Date de sortie' before today)" in result.stdout
+    assert 'left out 1 rows of accounts ("Date d\'entrée" after 2030-01-01)' in result.stdout
+    summary = json.loads(invoke("plan", "--json", str(plan)).stdout)
+    assert sorted(gone["rows"] for gone in summary["left_out"]) == [1, 1]
+    assert not [r for r in summary["rejections"] if r["file"] == "legacy_customers.csv" and "ountry" in r["reason"]]
+
+
+@pytest.mark.prefect
+@pytest.mark.tryton
+def test_a_run_creates_the_derived_logins_with_clashes_numbered(cli, tmp_path: Path):
+    plan, hr = project(tmp_path)
+    for name, rows in (("legacy_customers.csv", 5), ("legacy_products.csv", 5)):
+        path = tmp_path / "demo" / name
+        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[: rows + 1]))
+    result = cli("run", str(plan))
+    assert result.exit_code == 0, result.output
+    history = cli("history", "pilot", "--json").stdout
+    assert f"hr_export.csv:{line_of(hr, '000005;')}" in history
+    for login in ("egarcon", "egarcon2", "andiaye"):
+        assert f'"{login}"' in history
+    assert '"alegoff"' not in history and '"ndoeuf"' not in history
