@@ -22,11 +22,14 @@ def plan(
     path: PlanPath, as_json: Annotated[bool, typer.Option("--json", help="a machine-readable summary")] = False
 ) -> None:
     """Validate a plan, its method and every source; show what a run would do. Touches nothing."""
+    from erpflow.application.preflight import check_target
     from erpflow.application.preparation import prepare
     from erpflow.cli import planview
     from erpflow.operations import registry
 
-    prepared = prepare(path, load_settings().method)
+    settings = load_settings()
+    prepared = prepare(path, settings.method)
+    check_target(prepared, settings)
     if as_json:
         return planview.as_json(prepared)
     p = prepared.plan

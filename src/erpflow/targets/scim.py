@@ -79,6 +79,11 @@ class ScimTarget:
             found = self._users(logins)
             return {login: _plain(found[login.lower()]) for login in logins if login.lower() in found}
 
+    def group_names(self) -> set[str]:
+        """The display names of the server's groups (read only)."""
+        with self._lock, _errors(self.url):
+            return set(self._groups())
+
     def managed(self, logins: Sequence[str]) -> set[str]:
         """The logins whose account exists and is erpflow's for this programme (its externalId)."""
         with self._lock, _errors(self.url):

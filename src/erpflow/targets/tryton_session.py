@@ -109,6 +109,11 @@ class TrytonSession:
         with self._session():
             return self._call(model, "search_count", list(domain), **ALL)
 
+    def names(self, model: str, field: str, domain: Sequence[Any] = ()) -> set[str]:
+        """The values of ``field`` over the records of ``model`` (read only): group names, currency codes..."""
+        with self._session():
+            return {str(r[field]) for r in self._read(model, list(domain), [field]) if r[field]}
+
     @contextmanager
     def _session(self) -> Iterator[None]:
         """Hold the target for a call (a thread's nested sessions share its hold); errors become TargetError."""

@@ -1,0 +1,106 @@
+"""The method checked against the target before any write: every ERP group of the wave's roles, the chart template,
+the currency and the countries exist there. Read only; a target that cannot be reached stops the check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from erpflow.inputs.nearmiss import did_you_mean
+from erpflow.model.errors import ErpflowError
+from erpflow.model.items import PartySpec
+
+if TYPE_CHECKING:
+    from erpflow.application.preparation import PreparedWave
+    from erpflow.targets.bundle import Targets
+
+__all__ = ["Missing", "Unreachable", "check_target", "needed", "preflight"]
+
+
+class Unreachable(ErpflowError):
+    """A network target the preflight must ask cannot be reached: nothing was checked."""
+
+
+class Missing(ErpflowError):
+    """Something the plan or the method names does not exist in the target."""
+
+
+@dataclass(frozen=True)
+class Needed:
+    groups: dict[str, str]  # ERP group -> role naming it
+    chart: str | None
+    currencies: set[str]
+    countries: set[str]
+
+
+def needed(prepared: PreparedWave) -> Needed:
+    """What the wave will name in the target: its roles' groups, and its configuration and parties' codes."""
+    roles = prepared.method.roles.roles
+    groups = {g: role for role in dict.fromkeys(prepared.plan.accounts.roles.values()) for g in roles[role].groups}
+    chart, currencies = None, set()
+    for batch in prepared.batches.get("configuration", []):
+        for item in batch.items:
+            if item.kind == "chart":
+                chart = item.desired.get("template")
+            if item.kind == "company":
+                currencies.add(item.desired["currency"])
+    countries = {
+        p.address.country.upper()
+        for batch in prepared.batches.get("migration", [])
+        for p in batch.items
+        if isinstance(p, PartySpec) and p.address and p.address.country
+    }
+    return Needed(groups, chart, currencies, countries)
+
+
+def preflight(prepared: PreparedWave, targets: Targets, *, erp: bool = True) -> None:
+    """Raise Missing for the first thing the target lacks, Unreachable when it cannot be asked; ``erp`` False
+    leaves the ERP unasked (an embedded database not created yet)."""
+    from erpflow.targets.errors import TargetError
+
+    want, plan = needed(prepared), prepared.plan
+    try:
+        if plan.accounts.scim is not None:
+            scim: Any = targets.accounts
+            _groups(want, scim.group_names(), f"the SCIM server at {plan.accounts.scim.url}")
+        if not erp:
+            return
+        tryton = targets.tryton
+        if plan.accounts.scim is None:
+            _groups(want, tryton.names("res.group", "name"), "Tryton")
+        _chart(want.chart, tryton.names("account.account.template", "name", [("parent", "=", None)]))
+        _codes("currency", want.currencies, tryton.names("currency.currency", "code"))
+        _codes("country", want.countries, tryton.names("country.country", "code"))
+    except TargetError as exc:
+        raise Unreachable(f"preflight: cannot reach the target, nothing checked: {exc}".splitlines()[0]) from None
+
+
+def check_target(prepared: PreparedWave, settings: Any) -> None:
+    """The preflight ``plan`` runs: a Tryton server and a SCIM server are asked; an embedded database only when
+    it exists already (``plan`` creates nothing)."""
+    from erpflow.targets.bundle import Targets
+
+    plan = prepared.plan
+    embedded = settings.tryton_home / f"{plan.target.database}.sqlite"
+    erp = plan.target.url is not None or embedded.exists()
+    if erp or plan.accounts.scim is not None:
+        preflight(prepared, Targets(plan, settings, protected=prepared.method.roles.guard), erp=erp)
+
+
+def _chart(wanted: str | None, found: set[str]) -> None:
+    from erpflow.targets.tryton_config import CHART_ALIASES
+
+    if wanted is not None and wanted not in found and wanted not in CHART_ALIASES and "." not in wanted:
+        raise Missing(f"chart template {wanted!r} does not exist in Tryton{did_you_mean(wanted, found)}")
+
+
+def _groups(want: Needed, found: set[str], where: str) -> None:
+    for group, role in want.groups.items():
+        if group not in found:
+            raise Missing(f"ERP group {group!r} of role {role!r} does not exist in {where}{did_you_mean(group, found)}")
+
+
+def _codes(what: str, wanted: set[str], found: set[str]) -> None:
+    missing = sorted(wanted - found)
+    if missing:
+        raise Missing(f"{what} {missing[0]!r} does not exist in Tryton ({len(missing)} {what} codes missing)")

@@ -1,0 +1,79 @@
+"""`plan` checks the method against the target before any write: ERP groups, chart template, currency and
+countries exist there; a network target that cannot be reached stops it with one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from erpflow.application.preflight import Missing, preflight
+from erpflow.application.preparation import prepare
+from tests.plans import edit_plan
+
+from .conftest import copy_pilot
+from .test_cli import assert_user_error, invoke
+
+TRYTON = {
+    "res.group": {"Accounting", "Accounting Administration", "Purchase", "Sales", "Stock", "Stock Administration"},
+    "account.account.template": {"Universal Chart of Accounts", "Plan comptable (French)"},
+    "currency.currency": {"EUR", "USD"},
+    "country.country": {"FR", "BE", "DE"},
+}
+
+
+class FakeTryton:
+    def __init__(self, known: dict[str, set[str]]):
+        self.known = known
+
+    def names(self, model: str, field: str, domain=()) -> set[str]:
+        return self.known[model]
+
+
+class FakeTargets:
+    def __init__(self, known: dict[str, set[str]]):
+        self.tryton = self.accounts = FakeTryton(known)
+
+
+def prepared(tmp_path: Path):
+    return prepare(copy_pilot(tmp_path), None)
+
+
+def test_a_method_whose_groups_chart_currency_and_countries_exist_passes(tmp_path: Path):
+    wave = prepared(tmp_path)
+    groups = {g for role in wave.method.roles.roles.values() for g in role.groups}
+    preflight(wave, FakeTargets({**TRYTON, "res.group": groups}))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("model", "kept", "message"),
+    [
+        ("res.group", {"Accounting"}, "ERP group 'Accounting Administration' of role"),
+        ("account.account.template", {"Plan comptable"}, "chart template"),
+        ("currency.currency", {"USD"}, "currency 'EUR' does not exist in Tryton"),
+        ("country.country", {"FR"}, "country 'BE' does not exist in Tryton"),
+    ],
+)
+def test_what_the_target_lacks_is_named(tmp_path: Path, model: str, kept: set[str], message: str):
+    wave = prepared(tmp_path)
+    groups = {g for role in wave.method.roles.roles.values() for g in role.groups}
+    known = {**TRYTON, "res.group": groups, model: kept}
+    with pytest.raises(Missing, match=message):
+        preflight(wave, FakeTargets(known))  # type: ignore[arg-type]
+
+
+def test_an_unknown_group_on_a_near_miss_says_did_you_mean(tmp_path: Path):
+    wave = prepared(tmp_path)
+    groups = {g for role in wave.method.roles.roles.values() for g in role.groups} - {"Accounting"} | {"Acounting"}
+    with pytest.raises(Missing, match="did you mean 'Acounting'"):
+        preflight(wave, FakeTargets({**TRYTON, "res.group": groups}))  # type: ignore[arg-type]
+
+
+def test_plan_stops_with_one_line_when_the_tryton_server_cannot_be_reached(tmp_path: Path, closed_port: int):
+    plan = edit_plan(copy_pilot(tmp_path), {"target.url": f"http://127.0.0.1:{closed_port}/"})
+    assert_user_error(invoke("plan", str(plan), home=tmp_path / "home"), "cannot reach the target, nothing checked")
+
+
+def test_plan_stops_with_one_line_when_the_scim_server_cannot_be_reached(tmp_path: Path, closed_port: int):
+    plan = edit_plan(copy_pilot(tmp_path), {"accounts.scim": {"url": f"http://127.0.0.1:{closed_port}/scim/v2/"}})
+    assert_user_error(invoke("plan", str(plan), home=tmp_path / "home"), "cannot reach the SCIM server")
