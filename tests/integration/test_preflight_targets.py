@@ -1,0 +1,28 @@
+"""The preflight against a real Tryton, embedded and through a trytond server: the demo's method passes, a role
+naming a group Tryton lacks is refused naming it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from erpflow.application.preflight import Missing, preflight
+from erpflow.application.preparation import prepare
+from tests.flows.conftest import copy_pilot
+
+pytestmark = pytest.mark.tryton
+
+
+class Targets:
+    def __init__(self, tryton):
+        self.tryton = self.accounts = tryton
+
+
+def test_the_demo_method_passes_and_an_unknown_group_is_named(tryton, tmp_path: Path):
+    plan = copy_pilot(tmp_path)
+    preflight(prepare(plan, None), Targets(tryton))  # type: ignore[arg-type]
+    roles = tmp_path / "domain" / "roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8").replace("[Accounting]", "[Comptabilité]", 1), encoding="utf-8")
+    with pytest.raises(Missing, match="ERP group 'Comptabilité' of role 'accountant' does not exist in Tryton"):
+        preflight(prepare(plan, None), Targets(tryton))  # type: ignore[arg-type]
