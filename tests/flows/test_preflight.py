@@ -30,11 +30,6 @@ class FakeTryton:
         return self.known[model]
 
 
-class FakeTargets:
-    def __init__(self, known: dict[str, set[str]]):
-        self.tryton = self.accounts = FakeTryton(known)
-
-
 def prepared(tmp_path: Path):
     return prepare(copy_pilot(tmp_path), None)
 
@@ -42,7 +37,7 @@ def prepared(tmp_path: Path):
 def test_a_method_whose_groups_chart_currency_and_countries_exist_passes(tmp_path: Path):
     wave = prepared(tmp_path)
     groups = {g for role in wave.method.roles.roles.values() for g in role.groups}
-    preflight(wave, FakeTargets({**TRYTON, "res.group": groups}))  # type: ignore[arg-type]
+    preflight(wave, FakeTryton({**TRYTON, "res.group": groups}))
 
 
 @pytest.mark.parametrize(
@@ -59,14 +54,14 @@ def test_what_the_target_lacks_is_named(tmp_path: Path, model: str, kept: set[st
     groups = {g for role in wave.method.roles.roles.values() for g in role.groups}
     known = {**TRYTON, "res.group": groups, model: kept}
     with pytest.raises(Missing, match=message):
-        preflight(wave, FakeTargets(known))  # type: ignore[arg-type]
+        preflight(wave, FakeTryton(known))
 
 
 def test_an_unknown_group_on_a_near_miss_says_did_you_mean(tmp_path: Path):
     wave = prepared(tmp_path)
     groups = {g for role in wave.method.roles.roles.values() for g in role.groups} - {"Accounting"} | {"Acounting"}
     with pytest.raises(Missing, match="did you mean 'Acounting'"):
-        preflight(wave, FakeTargets({**TRYTON, "res.group": groups}))  # type: ignore[arg-type]
+        preflight(wave, FakeTryton({**TRYTON, "res.group": groups}))
 
 
 def test_plan_stops_with_one_line_when_the_tryton_server_cannot_be_reached(tmp_path: Path, closed_port: int):
@@ -77,3 +72,18 @@ def test_plan_stops_with_one_line_when_the_tryton_server_cannot_be_reached(tmp_p
 def test_plan_stops_with_one_line_when_the_scim_server_cannot_be_reached(tmp_path: Path, closed_port: int):
     plan = edit_plan(copy_pilot(tmp_path), {"accounts.scim": {"url": f"http://127.0.0.1:{closed_port}/scim/v2/"}})
     assert_user_error(invoke("plan", str(plan), home=tmp_path / "home"), "cannot reach the SCIM server")
+
+
+@pytest.mark.tryton
+def test_an_unknown_erp_group_stops_plan_before_the_embedded_database_exists(tryton_template: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from erpflow.cli import app
+
+    plan = copy_pilot(tmp_path)
+    roles = tmp_path / "domain" / "roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8").replace("[Accounting]", "[Acounting]", 1), encoding="utf-8")
+    env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template)}
+    result = CliRunner().invoke(app, ["plan", str(plan)], env=env)
+    assert_user_error(result, "ERP group 'Acounting' of role 'accountant' does not exist in Tryton")
+    assert not list((tmp_path / "home").rglob("*.sqlite"))  # plan created no database

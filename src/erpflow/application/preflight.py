@@ -4,16 +4,20 @@ server is asked too (reachable, token accepted), but the groups it lacks are not
 
 from __future__ import annotations
 
+import tempfile
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from erpflow.inputs.nearmiss import did_you_mean
 from erpflow.model.errors import ErpflowError
 from erpflow.model.items import PartySpec
+from erpflow.targets.tryton_db import TEMPLATE
 
 if TYPE_CHECKING:
     from erpflow.application.preparation import PreparedWave
-    from erpflow.targets.bundle import Targets
 
 __all__ = ["Missing", "Unreachable", "check_target", "needed", "preflight"]
 
@@ -54,20 +58,27 @@ def needed(prepared: PreparedWave) -> Needed:
     return Needed(groups, chart, currencies, countries)
 
 
-def preflight(prepared: PreparedWave, targets: Targets, *, erp: bool = True) -> None:
-    """Raise Missing for the first thing the target lacks, Unreachable when it cannot be asked; ``erp`` False
-    leaves the ERP unasked (an embedded database not created yet)."""
+class Names(Protocol):
+    def names(self, model: str, field: str, domain: Sequence[Any] = ()) -> set[str]: ...
+
+
+class Groups(Protocol):
+    def group_names(self) -> set[str]: ...
+
+
+def preflight(prepared: PreparedWave, tryton: Names | None, scim: Groups | None = None) -> None:
+    """Raise Missing for the first thing Tryton lacks, Unreachable when a target cannot be asked; ``tryton`` None
+    leaves the ERP unasked. The groups are Tryton's unless the accounts go to ``scim``, which only needs to answer:
+    a group it lacks is created by the run."""
     from erpflow.targets.errors import TargetError
 
-    want, plan = needed(prepared), prepared.plan
+    want = needed(prepared)
     try:
-        if plan.accounts.scim is not None:
-            scim: Any = targets.accounts
-            scim.group_names()  # reachable, token accepted; a group it lacks is created by the run, not refused
-        if not erp:
+        if scim is not None:
+            scim.group_names()
+        if tryton is None:
             return
-        tryton = targets.tryton
-        if plan.accounts.scim is None:
+        if scim is None:
             _groups(want, tryton.names("res.group", "name"), "Tryton")
         _chart(want.chart, tryton.names("account.account.template", "name", [("parent", "=", None)]))
         _codes("currency", want.currencies, tryton.names("currency.currency", "code"))
@@ -77,15 +88,23 @@ def preflight(prepared: PreparedWave, targets: Targets, *, erp: bool = True) -> 
 
 
 def check_target(prepared: PreparedWave, settings: Any) -> None:
-    """The preflight ``plan`` runs: a Tryton server and a SCIM server are asked; an embedded database only when
-    it exists already (``plan`` creates nothing)."""
+    """The preflight ``plan`` runs: a Tryton server and a SCIM server are asked; an embedded database that does
+    not exist yet is judged by a throw-away copy of the template it will be made from (when one is at hand)."""
     from erpflow.targets.bundle import Targets
+    from erpflow.targets.tryton import TrytonTarget
+    from erpflow.targets.tryton_db import ensure_database
 
     plan = prepared.plan
-    embedded = settings.tryton_home / f"{plan.target.database}.sqlite"
-    erp = plan.target.url is not None or embedded.exists()
-    if erp or plan.accounts.scim is not None:
-        preflight(prepared, Targets(plan, settings, protected=prepared.method.roles.guard), erp=erp)
+    targets = Targets(plan, settings, protected=prepared.method.roles.guard)
+    scim: Any = targets.accounts if plan.accounts.scim is not None else None
+    if plan.target.url is not None or (settings.tryton_home / f"{plan.target.database}.sqlite").exists():
+        return preflight(prepared, targets.tryton, scim)
+    template = settings.tryton_template or settings.tryton_home / f"{TEMPLATE}.sqlite"
+    if not template.exists():
+        return preflight(prepared, None, scim)
+    with tempfile.TemporaryDirectory(prefix="erpflow-preflight-") as folder:
+        copy = ensure_database(Path(folder), f"preflight{uuid.uuid4().hex[:12]}", template=template)
+        preflight(prepared, TrytonTarget(copy, check_email_dns=False), scim)
 
 
 def _chart(wanted: str | None, found: set[str]) -> None:
