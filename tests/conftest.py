@@ -256,6 +256,9 @@ class ScimServer:
     log: Path
 
 
+BULK = {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}  # what scim_server announces by default
+
+
 def _service_provider_config(bulk: dict | None) -> dict:
     """scim2-server's default announcement, with the given /Bulk capabilities."""
     return {
@@ -281,9 +284,7 @@ def scim_server(tmp_path: Path):
 
     servers = []
 
-    def start(bulk: dict | None = None):
-        if bulk is None:
-            bulk = {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}
+    def start(bulk: dict | None = BULK):
         port = free_port()
         config = tmp_path / f"spc-{port}.json"
         config.write_text(json.dumps(_service_provider_config(bulk)))
