@@ -4,11 +4,8 @@ server is asked too (reachable, token accepted), but the groups it lacks are not
 
 from __future__ import annotations
 
-import tempfile
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from erpflow.inputs.nearmiss import did_you_mean
@@ -88,23 +85,19 @@ def preflight(prepared: PreparedWave, tryton: Names | None, scim: Groups | None 
 
 
 def check_target(prepared: PreparedWave, settings: Any) -> None:
-    """The preflight ``plan`` runs: a Tryton server and a SCIM server are asked; an embedded database that does
-    not exist yet is judged by a throw-away copy of the template it will be made from (when one is at hand)."""
+    """The preflight ``plan`` runs: a Tryton server and a SCIM server are asked; an embedded database is read from
+    its file, or, when it does not exist yet, from the template it will be made from (when one is at hand)."""
     from erpflow.targets.bundle import Targets
-    from erpflow.targets.tryton import TrytonTarget
-    from erpflow.targets.tryton_db import ensure_database
+    from erpflow.targets.tryton_file import TrytonFile
 
     plan = prepared.plan
     targets = Targets(plan, settings, protected=prepared.method.roles.guard)
     scim: Any = targets.accounts if plan.accounts.scim is not None else None
-    if plan.target.url is not None or (settings.tryton_home / f"{plan.target.database}.sqlite").exists():
+    if plan.target.url is not None:
         return preflight(prepared, targets.tryton, scim)
-    template = settings.tryton_template or settings.tryton_home / f"{TEMPLATE}.sqlite"
-    if not template.exists():
-        return preflight(prepared, None, scim)
-    with tempfile.TemporaryDirectory(prefix="erpflow-preflight-") as folder:
-        copy = ensure_database(Path(folder), f"preflight{uuid.uuid4().hex[:12]}", template=template)
-        preflight(prepared, TrytonTarget(copy, check_email_dns=False), scim)
+    database = settings.tryton_home / f"{plan.target.database}.sqlite"
+    source = database if database.exists() else settings.tryton_template or settings.tryton_home / f"{TEMPLATE}.sqlite"
+    return preflight(prepared, TrytonFile(source) if source.exists() else None, scim)
 
 
 def _chart(wanted: str | None, found: set[str]) -> None:

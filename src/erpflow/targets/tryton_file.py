@@ -1,0 +1,42 @@
+"""Reference data of an embedded Tryton database read straight from its SQLite file, read-only.
+
+For the checks `erpflow plan` makes before any write (groups, chart templates, currencies, countries): no trytond
+import, no copy of the database, nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from erpflow.targets.errors import TargetUnavailable
+
+NAME = re.compile(r"^[a-z_][a-z0-9_.]*$")
+
+
+class TrytonFile:
+    """One embedded database (or its template) as a file; ``names`` as TrytonSession.names answers it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def names(self, model: str, field: str, domain: Sequence[Any] = ()) -> set[str]:
+        """The values of ``field`` over the records of ``model`` matching ``domain`` (equalities only)."""
+        if not (NAME.match(model) and NAME.match(field)):
+            raise ValueError(f"not a Tryton model or field name: {model!r}, {field!r}")
+        where, params = [], []
+        for name, operator, value in domain:
+            if operator != "=" or not NAME.match(name):
+                raise ValueError(f"only equalities on plain fields: {(name, operator, value)!r}")
+            where.append(f'"{name}" IS NULL' if value is None else f'"{name}" = ?')
+            params += [] if value is None else [value]
+        sql = f'SELECT "{field}" FROM "{model.replace(".", "_")}"' + (f" WHERE {' AND '.join(where)}" if where else "")
+        try:
+            with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
+                return {str(row[0]) for row in db.execute(sql, params) if row[0]}
+        except sqlite3.Error as exc:
+            raise TargetUnavailable(f"Tryton database {self.path.name}: {exc}") from None
