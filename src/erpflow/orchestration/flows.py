@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import structlog
@@ -40,6 +41,17 @@ from erpflow.settings import Settings, load_settings
 from erpflow.targets.bundle import Targets
 
 log = structlog.stdlib.get_logger("erpflow.flow")
+
+
+class Watcher(Protocol):
+    """Told, in the flow's thread, when an operation starts and as each of its batches finishes."""
+
+    def started(self, operation: str, batches: Sequence[BatchPlan]) -> None: ...
+
+    def finished(self, operation: str, batch: BatchPlan, result: engine.BatchResult) -> None: ...
+
+
+watchers: list[Watcher] = []  # the terminal's progress display, when the CLI runs the flow in its own process
 
 
 class OperationFailed(ErpflowError):
@@ -122,6 +134,8 @@ def _operation(
         ask_for_confirmations(ledger, ctx, batches, targets)
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
     engine.start_operation(ledger, ctx, batches)
+    for watcher in watchers:
+        watcher.started(ctx.operation, batches)
     progress = create_progress_artifact(
         0.0, key=slug(f"{ctx.wave}-{ctx.operation}"), description=f"{ctx.wave}: {ctx.operation}"
     )
@@ -144,7 +158,10 @@ def _operation(
             )
             for b in window
         ]
-        results += [_outcome(future) for future in futures]
+        for batch, future in zip(window, futures, strict=True):
+            results.append(_outcome(future))
+            for watcher in watchers:
+                watcher.finished(ctx.operation, batch, results[-1])
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
         update_progress_artifact(progress, 100.0 * len(results) / len(batches))
     summary = engine.finish_operation(ledger, ctx, prepared, results)
