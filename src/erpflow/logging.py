@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -34,3 +36,28 @@ def configure(level: int = logging.INFO) -> None:
         cache_logger_on_first_use=True,
     )
     logging.getLogger("erpflow").setLevel(level)
+
+
+def to_file(path: Path) -> logging.Handler:
+    """Send every log line that would reach the terminal (Prefect's, erpflow's, warnings) to ``path`` instead;
+    call it after Prefect has set up its logging. The file handler is returned, to be closed by the caller."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    file = logging.FileHandler(path, encoding="utf-8")
+    file.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"))
+    logging.captureWarnings(True)
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    for logger in loggers:
+        terminal = [h for h in logger.handlers if _to_terminal(h)]
+        for handler in terminal:
+            logger.removeHandler(handler)
+        if terminal and file not in logger.handlers:
+            logger.addHandler(file)
+    if file not in logging.getLogger().handlers:
+        logging.getLogger().addHandler(file)
+    return file
+
+
+def _to_terminal(handler: logging.Handler) -> bool:
+    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+        return False
+    return handler.stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
