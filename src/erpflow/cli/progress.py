@@ -5,6 +5,7 @@ are printed once at the end."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -53,6 +54,7 @@ class RunProgress:
         self.tasks: dict[str, TaskID] = {}
         self.items = 0
         self.rejected = 0
+        self.lock = threading.Lock()  # batches finish in their tasks' threads
 
     def __enter__(self) -> RunProgress:
         if self.live:
@@ -70,6 +72,10 @@ class RunProgress:
         self.tasks[operation] = self.bars.add_task(operation, total=total or None, rejected=0)
 
     def finished(self, operation: str, batch: Any, result: Any) -> None:
+        with self.lock:
+            self._finished(operation, batch, result)
+
+    def _finished(self, operation: str, batch: Any, result: Any) -> None:
         task = self.tasks[operation]
         rejected = int(result.counts.get("rejected", 0))
         self.bars.advance(task, batch.size)

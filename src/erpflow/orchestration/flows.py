@@ -44,7 +44,7 @@ log = structlog.stdlib.get_logger("erpflow.flow")
 
 
 class Watcher(Protocol):
-    """Told, in the flow's thread, when an operation starts and as each of its batches finishes."""
+    """Told when an operation starts (in the flow's thread) and as each of its batches finishes (in its task's)."""
 
     def started(self, operation: str, batches: Sequence[BatchPlan]) -> None: ...
 
@@ -101,13 +101,20 @@ def run_batch(
         result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force, rules)
     if result.status == BatchOutcome.FAILED and result.retryable:
         raise TransientBatchFailure(result)
+    _tell(operation, batch, result)
     return result
 
 
-def _outcome(future: Any) -> engine.BatchResult:
+def _tell(operation: str, batch: BatchPlan, result: engine.BatchResult) -> None:
+    for watcher in watchers:
+        watcher.finished(operation, batch, result)
+
+
+def _outcome(future: Any, operation: str, batch: BatchPlan) -> engine.BatchResult:
     try:
         return future.result()
     except TransientBatchFailure as exc:  # retries exhausted
+        _tell(operation, batch, exc.result)
         return exc.result
 
 
@@ -158,10 +165,7 @@ def _operation(
             )
             for b in window
         ]
-        for batch, future in zip(window, futures, strict=True):
-            results.append(_outcome(future))
-            for watcher in watchers:
-                watcher.finished(ctx.operation, batch, results[-1])
+        results += [_outcome(f, ctx.operation, b) for b, f in zip(window, futures, strict=True)]
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
         update_progress_artifact(progress, 100.0 * len(results) / len(batches))
     summary = engine.finish_operation(ledger, ctx, prepared, results)
