@@ -40,7 +40,7 @@ def configure(level: int = logging.INFO) -> None:
 
 def to_file(path: Path) -> logging.Handler:
     """Send every log line that would reach the terminal (Prefect's, erpflow's, warnings) to ``path`` instead;
-    call it after Prefect has set up its logging. The file handler is returned, to be closed by the caller."""
+    call it after Prefect has set up its logging. Answers the file's handler."""
     path.parent.mkdir(parents=True, exist_ok=True)
     file = logging.FileHandler(path, encoding="utf-8")
     file.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"))

@@ -25,7 +25,7 @@ class _Rejected(ProgressColumn):
 
 class _Rate(ProgressColumn):
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
+        speed = task.finished_speed or task.speed or (task.completed / task.elapsed if task.elapsed else None)
         return Text(f"{speed:,.0f} items/s" if speed else "- items/s", style="cyan")
 
 
