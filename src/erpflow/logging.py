@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,23 +40,32 @@ def configure(level: int = logging.INFO) -> None:
     logging.getLogger("erpflow").setLevel(level)
 
 
-def to_file(path: Path) -> logging.Handler:
-    """Send every log line that would reach the terminal (Prefect's, erpflow's, warnings) to ``path`` instead;
-    call it after Prefect has set up its logging. Answers the file's handler."""
+@contextmanager
+def to_file(path: Path) -> Iterator[None]:
+    """While inside, every log line that would reach the terminal (Prefect's, erpflow's) goes to ``path`` instead;
+    enter it after Prefect has set up its logging. The terminal's handlers are put back on the way out."""
     path.parent.mkdir(parents=True, exist_ok=True)
     file = logging.FileHandler(path, encoding="utf-8")
     file.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"))
-    logging.captureWarnings(True)
-    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
-    for logger in loggers:
-        terminal = [h for h in logger.handlers if _to_terminal(h)]
-        for handler in terminal:
+    root = logging.getLogger()
+    loggers = [root, *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    moved = {logger: [h for h in logger.handlers if _to_terminal(h)] for logger in loggers}
+    moved = {logger: handlers for logger, handlers in moved.items() if handlers}
+    for logger, handlers in moved.items():
+        for handler in handlers:
             logger.removeHandler(handler)
-        if terminal and file not in logger.handlers:
-            logger.addHandler(file)
-    if file not in logging.getLogger().handlers:
-        logging.getLogger().addHandler(file)
-    return file
+        logger.addHandler(file)
+    if root not in moved:
+        root.addHandler(file)
+    try:
+        yield
+    finally:
+        for logger in {root, *moved}:
+            logger.removeHandler(file)
+        for logger, handlers in moved.items():
+            for handler in handlers:
+                logger.addHandler(handler)
+        file.close()
 
 
 def _to_terminal(handler: logging.Handler) -> bool:

@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -184,15 +185,12 @@ def _flow(log_file: Path | None, progress: Any, tags: list[str], *args: Any) -> 
     from erpflow.orchestration import flows
 
     logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
-    handler = to_file(log_file) if log_file else None
     flows.watchers.append(progress)
     try:
-        with tagged(*tags):
+        with to_file(log_file) if log_file else nullcontext(), tagged(*tags):
             return flows.run_wave(*args, return_state=True)
     finally:
         flows.watchers.remove(progress)
-        if handler is not None:
-            handler.flush()
 
 
 def _print_status(name: str) -> None:
