@@ -44,7 +44,11 @@ def test_a_successful_run_shows_progress_bars_and_a_summary_and_logs_to_a_file(
     assert "ERROR" not in terminal and "Traceback" not in terminal, terminal
     assert {m.group(1) for m in BAR.finditer(terminal)} == {"accounts", "migration", "training"}, terminal
     assert "completed, 1 run(s)" in done.stdout, terminal
-    summary = re.search(r"^pilot: \d+ item\(s\) in \d+ s, \d+ rejected; log: (.+\.log)$", done.stdout, re.MULTILINE)
+    summary = re.search(
+        r"^pilot: \d+ item\(s\) in \d+ s \(0 in batches already done, skipped\), \d+ rejected; log: (.+\.log)$",
+        done.stdout,
+        re.MULTILINE,
+    )
     assert summary, terminal
     assert "Flow run" not in terminal and "erpflow.application.engine" not in terminal, terminal
     logged = Path(summary.group(1)).read_text()

@@ -28,4 +28,4 @@ def test_outside_a_terminal_each_batch_is_a_line_and_the_bars_are_printed_at_the
     assert lines[0] == "accounts: batch done [bold]lyon-1[/]: 3/5 items, 1 rejected"
     assert lines[1] == "accounts: batch skipped lyon-2: 5/5 items, 1 rejected"
     assert lines[2].startswith("accounts ━") and " 5/5 1 rejected " in lines[2] and "items/s" in lines[2]
-    assert (progress.items, progress.rejected) == (5, 1)
+    assert (progress.items, progress.rejected, progress.skipped) == (5, 1, 2)

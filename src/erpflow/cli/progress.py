@@ -54,6 +54,7 @@ class RunProgress:
         self.tasks: dict[str, TaskID] = {}
         self.items = 0
         self.rejected = 0
+        self.skipped = 0  # items of batches already done, skipped by this run
         self.lock = threading.Lock()  # batches finish in their tasks' threads
 
     def __enter__(self) -> RunProgress:
@@ -82,6 +83,7 @@ class RunProgress:
         self.bars.update(task, rejected=self.bars.tasks[task].fields["rejected"] + rejected)
         self.items += batch.size
         self.rejected += rejected
+        self.skipped += batch.size if result.status == "skipped" else 0
         if not self.live:
             done = self.bars.tasks[task]
             self.console.print(

@@ -164,7 +164,8 @@ def _run(
     _print_status(prepared.name)
     seconds = (datetime.now(UTC) - started).total_seconds()
     out.print(
-        f"[bold]{escape(prepared.name)}[/]: {progress.items} item(s) in {seconds:.0f} s, "
+        f"[bold]{escape(prepared.name)}[/]: {progress.items} item(s) in {seconds:.0f} s "
+        f"({progress.skipped} in batches already done, skipped), "
         f"{progress.rejected} rejected" + (f"; log: {escape(str(log_file))}" if log_file else ""),
         highlight=False,
         soft_wrap=True,
