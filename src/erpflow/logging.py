@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -34,3 +38,37 @@ def configure(level: int = logging.INFO) -> None:
         cache_logger_on_first_use=True,
     )
     logging.getLogger("erpflow").setLevel(level)
+
+
+@contextmanager
+def to_file(path: Path) -> Iterator[None]:
+    """While inside, every log line that would reach the terminal (Prefect's, erpflow's) goes to ``path`` instead;
+    enter it after Prefect has set up its logging. The terminal's handlers are put back on the way out."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    file = logging.FileHandler(path, encoding="utf-8")
+    file.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"))
+    root = logging.getLogger()
+    loggers = [root, *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    moved = {logger: [h for h in logger.handlers if _to_terminal(h)] for logger in loggers}
+    moved = {logger: handlers for logger, handlers in moved.items() if handlers}
+    for logger, handlers in moved.items():
+        for handler in handlers:
+            logger.removeHandler(handler)
+        logger.addHandler(file)
+    if root not in moved:
+        root.addHandler(file)
+    try:
+        yield
+    finally:
+        for logger in {root, *moved}:
+            logger.removeHandler(file)
+        for logger, handlers in moved.items():
+            for handler in handlers:
+                logger.addHandler(handler)
+        file.close()
+
+
+def _to_terminal(handler: logging.Handler) -> bool:
+    if not isinstance(handler, logging.StreamHandler) or isinstance(handler, logging.FileHandler):
+        return False
+    return handler.stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)

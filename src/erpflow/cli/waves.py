@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,6 +60,10 @@ Only = Annotated[str | None, typer.Option("--only", help="run this operation alo
 Force = Annotated[bool, typer.Option("--force", help="run batches already done again (needs --reason)")]
 Reason = Annotated[str, typer.Option("--reason", help="why batches are forced; recorded with who forced them")]
 Actor = Annotated[str | None, typer.Option(help="who runs the wave (default: ERPFLOW_ACTOR or the user)")]
+Verbose = Annotated[
+    bool,
+    typer.Option("--verbose", help="log lines (Prefect's, erpflow's) on the terminal, not in a log file"),
+]
 
 
 @app.command()
@@ -70,9 +75,10 @@ def run(
     only: Only = None,
     force: Force = False,
     reason: Reason = "",
+    verbose: Verbose = False,
 ) -> None:
     """Run a wave plan as a Prefect flow; batches already done are skipped, an interrupted wave goes on."""
-    _run(path, actor, start_from, only, force, reason)
+    _run(path, actor, start_from, only, force, reason, verbose)
 
 
 @app.command()
@@ -84,6 +90,7 @@ def resume(
     only: Only = None,
     force: Force = False,
     reason: Reason = "",
+    verbose: Verbose = False,
 ) -> None:
     """Go on with a wave by name, with the plan file of its last run; batches already done are skipped."""
     from erpflow.application.waves import view
@@ -96,10 +103,12 @@ def resume(
     if recorded.state == WaveState.COMPLETED and not (start_from or only or force):
         out.print(escape(f"Wave {wave} is complete: nothing to resume."), highlight=False)
         return
-    _run(Path(recorded.plan_path), actor, start_from, only, force, reason)
+    _run(Path(recorded.plan_path), actor, start_from, only, force, reason, verbose)
 
 
-def _run(path: Path, actor: str | None, start_from: str | None, only: str | None, force: bool, reason: str) -> None:
+def _run(
+    path: Path, actor: str | None, start_from: str | None, only: str | None, force: bool, reason: str, verbose: bool
+) -> None:
     from datetime import UTC, datetime
 
     from erpflow.application.engine import check_predecessor, operations_to_run
@@ -107,8 +116,10 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     from erpflow.application.waves import find
     from erpflow.audit.anchors import check_head
     from erpflow.cli.interrupt import exit_code, stop_on_signals
+    from erpflow.cli.progress import RunProgress
     from erpflow.model.context import check_actor
     from erpflow.model.errors import CommandRefused
+    from erpflow.operations.batches import slug
 
     if actor is not None:
         check_actor(actor)
@@ -134,9 +145,14 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     prepare_prefect_env(settings, own_server=True)  # before Prefect is imported: its home, its own server
     from prefect.exceptions import ExternalSignal
 
-    with stop_on_signals():
+    started = datetime.now(UTC)
+    log_file = None if verbose else settings.home / "logs" / f"{slug(prepared.name)}-{started:%Y%m%dT%H%M%S}.log"
+    progress = RunProgress(err, live=False if verbose else None)
+    with stop_on_signals(), progress:
         try:
-            state = _flow(settings, prepared.tags(), str(path), actor, start_from, only, reason if force else "")
+            state = _flow(
+                log_file, progress, prepared.tags(), str(path), actor, start_from, only, reason if force else ""
+            )
         except (KeyboardInterrupt, ExternalSignal) as exc:
             name, code = escape(prepared.name), exit_code(exc)
             err.print(
@@ -149,6 +165,14 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
     if state.is_failed() and isinstance(failure := state.result(raise_on_failure=False), CommandRefused):
         raise failure
     _print_status(prepared.name)
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    out.print(
+        f"[bold]{escape(prepared.name)}[/]: {progress.items} item(s) in {seconds:.0f} s "
+        f"({progress.skipped} in batches already done, skipped), "
+        f"{progress.rejected} rejected" + (f"; log: {escape(str(log_file))}" if log_file else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
     if not state.is_completed():
         err.print(
             f"[bold red]wave {escape(prepared.name)} did not complete:[/] {escape(str(state.message))}", highlight=False
@@ -156,15 +180,21 @@ def _run(path: Path, actor: str | None, start_from: str | None, only: str | None
         raise typer.Exit(1)
 
 
-def _flow(settings: Any, tags: list[str], *args: Any) -> Any:
-    """The wave's flow run, in this process (its Prefect environment prepared); its final Prefect state."""
+def _flow(log_file: Path | None, progress: Any, tags: list[str], *args: Any) -> Any:
+    """The wave's flow run, in this process (its Prefect environment prepared), its progress told to ``progress``
+    and its log lines written to ``log_file`` (None: the terminal); its final Prefect state."""
     from prefect import tags as tagged
 
-    from erpflow.orchestration.flows import run_wave
+    from erpflow.logging import to_file
+    from erpflow.orchestration import flows
 
     logging.getLogger("prefect.server").setLevel(logging.CRITICAL)
-    with tagged(*tags):
-        return run_wave(*args, return_state=True)
+    flows.watchers.append(progress)
+    try:
+        with to_file(log_file) if log_file else nullcontext(), tagged(*tags):
+            return flows.run_wave(*args, return_state=True)
+    finally:
+        flows.watchers.remove(progress)
 
 
 def _print_status(name: str) -> None:

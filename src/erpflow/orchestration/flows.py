@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import structlog
@@ -40,6 +41,17 @@ from erpflow.settings import Settings, load_settings
 from erpflow.targets.bundle import Targets
 
 log = structlog.stdlib.get_logger("erpflow.flow")
+
+
+class Watcher(Protocol):
+    """Told when an operation starts (in the flow's thread) and as each of its batches finishes (in its task's)."""
+
+    def started(self, operation: str, batches: Sequence[BatchPlan]) -> None: ...
+
+    def finished(self, operation: str, batch: BatchPlan, result: engine.BatchResult) -> None: ...
+
+
+watchers: list[Watcher] = []  # the terminal's progress display, when the CLI runs the flow in its own process
 
 
 class OperationFailed(ErpflowError):
@@ -89,13 +101,20 @@ def run_batch(
         result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force, rules)
     if result.status == BatchOutcome.FAILED and result.retryable:
         raise TransientBatchFailure(result)
+    _tell(operation, batch, result)
     return result
 
 
-def _outcome(future: Any) -> engine.BatchResult:
+def _tell(operation: str, batch: BatchPlan, result: engine.BatchResult) -> None:
+    for watcher in watchers:
+        watcher.finished(operation, batch, result)
+
+
+def _outcome(future: Any, operation: str, batch: BatchPlan) -> engine.BatchResult:
     try:
         return future.result()
     except TransientBatchFailure as exc:  # retries exhausted
+        _tell(operation, batch, exc.result)
         return exc.result
 
 
@@ -122,6 +141,8 @@ def _operation(
         ask_for_confirmations(ledger, ctx, batches, targets)
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
     engine.start_operation(ledger, ctx, batches)
+    for watcher in watchers:
+        watcher.started(ctx.operation, batches)
     progress = create_progress_artifact(
         0.0, key=slug(f"{ctx.wave}-{ctx.operation}"), description=f"{ctx.wave}: {ctx.operation}"
     )
@@ -144,7 +165,7 @@ def _operation(
             )
             for b in window
         ]
-        results += [_outcome(future) for future in futures]
+        results += [_outcome(f, ctx.operation, b) for b, f in zip(window, futures, strict=True)]
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
         update_progress_artifact(progress, 100.0 * len(results) / len(batches))
     summary = engine.finish_operation(ledger, ctx, prepared, results)
