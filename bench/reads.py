@@ -1,10 +1,11 @@
 """Per-wave reads: the CLI's read commands on one wave, in a store crowded with other waves vs the wave alone.
 
-The wave is a real pilot run (300 people, the whole cycle; `erpflow run deployments/plans/pilot.yaml`, about
-40 s), or the store of one given with ``--wave-home``. Its stored events are copied, with their wave, after
-``others`` events of other waves written through the ledger as bench/ledger.py writes them; the store holding
-the wave alone is a copy of the run's own store. Each command runs in-process through typer's CliRunner, as
-`erpflow COMMAND` runs it; rounds alternate between the two stores and the best of each side counts.
+The wave is a real pilot run (an HR export of 300 people, 100 of them at the wave's site, and the whole
+cycle; `erpflow run deployments/plans/pilot.yaml`, 15-40 s), or the store of one given with ``--wave-home``. Its
+stored events are copied, with their wave, after ``others`` events of other waves written through the ledger as
+bench/ledger.py writes them; the store holding the wave alone is a copy of the run's own store. Each command
+runs in-process through typer's CliRunner, as `erpflow COMMAND` runs it; rounds alternate between the two stores
+and the best of each side counts.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def _crowd(source: Path, home: Path, others: int) -> int:
     from eventsourcing.persistence import StoredEvent
 
     from erpflow.application.ledger import Ledger
+    from erpflow.projections.items import update
     from erpflow.settings import Settings
 
     ledger = Ledger(Settings(home=home))
@@ -56,6 +58,7 @@ def _crowd(source: Path, home: Path, others: int) -> int:
     old.close()
     ledger.recorder.insert_events([StoredEvent(originator_id=UUID(r[0]), originator_version=r[1], topic=r[2],
                                                state=r[3]) for r in rows], waves=[r[4] for r in rows])
+    update(ledger)  # the items read model as the runs of these waves leave it when they complete
     return total + len(rows)
 
 
@@ -68,7 +71,7 @@ def _moment(home: Path) -> str:
     return events[len(events) // 2].timestamp.isoformat()
 
 
-def reads(folder: Path, tryton_template: Path | None, others: int = 1_000_002, rounds: int = 3,
+def reads(folder: Path, tryton_template: Path | None, others: int = 1_000_002, rounds: int = 7,
           wave_home: Path | None = None) -> list[Figure]:
     from typer.testing import CliRunner
 
@@ -78,7 +81,8 @@ def reads(folder: Path, tryton_template: Path | None, others: int = 1_000_002, r
     alone, crowded = folder / "reads-alone", folder / "reads-crowded"
     _copy_store(source, alone)
     total = _crowd(source, crowded, others)
-    say(f"  reads: {total:,} events in the crowded store")
+    own = total - others // 3 * 3
+    say(f"  reads: {total:,} events in the crowded store, {own} of them the wave's")
     at = _moment(alone)
     commands = [("history", ["history", WAVE]), ("status", ["status", WAVE]), ("items", ["items", WAVE]),
                 ("show --at", ["show", WAVE, "--at", at]), ("report", ["report", WAVE])]
@@ -90,8 +94,8 @@ def reads(folder: Path, tryton_template: Path | None, others: int = 1_000_002, r
         assert result.exit_code == 0, (args, result.output)
         return result.output
 
-    # the first `items` on each store brings the items read model up to date (on the crowded store: every
-    # event of the other waves, once); timed apart, it is not the steady state the goal is about
+    # the first `items` on each store brings the wave's rows of the items read model up to date (tracked per wave,
+    # from its first event); timed apart
     first = {home: timed(lambda home=home: invoke(home, ["items", WAVE])) for home in (alone, crowded)}
     best: dict[tuple[str, Path], float] = {}
     outputs: dict[tuple[str, Path], str] = {}
@@ -113,11 +117,11 @@ def reads(folder: Path, tryton_template: Path | None, others: int = 1_000_002, r
         lines = [len(outputs[name, home].splitlines()) for home in (alone, crowded)]
         assert lines[0] == lines[1], f"`{name}` differs between the stores: {lines}"
         seconds, baseline = best[name, crowded], best[name, alone]
-        figures.append(Figure("Per-wave reads", f"`erpflow {name}` of the 300-person pilot wave "
-                              f"({others:,} events of other waves in the store), SQLite", seconds, baseline,
+        figures.append(Figure("Per-wave reads", f"`erpflow {name}` of the pilot wave (300 people, {own} events) "
+                              f"beside {others:,} events of other waves, SQLite", seconds, baseline,
                               f"the same on a store holding the wave alone (best of {rounds})", "s",
                               "< 1 s and <= 1.2x", seconds < 1 and seconds / baseline <= 1.2))
-    figures.append(Figure("Per-wave reads", f"first `erpflow items` after {others:,} events of other waves "
-                          "(the items read model catches up on them once), SQLite", first[crowded], first[alone],
+    figures.append(Figure("Per-wave reads", f"first `erpflow items` of the wave beside {others:,} events of other "
+                          "waves (its rows of the read model brought up to date), SQLite", first[crowded], first[alone],
                           "the same on a store holding the wave alone", "s", "", None))
     return figures
