@@ -233,15 +233,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="where the report goes")
     parser.add_argument(
         "--only",
-        choices=["all", "ledger"],
+        choices=["all", "ledger", "reads"],
         default="all",
-        help="ledger: append and replay figures alone (no Tryton, no Prefect)",
+        help="ledger: append and replay figures alone (no Tryton, no Prefect); reads: the per-wave "
+        "read commands in a crowded store",
     )
     parser.add_argument(
         "--events",
         type=int,
         default=1_000_002,
-        help="the largest store for replay and for the append cost as the store grows",
+        help="the largest store for replay and for the append cost as the store grows, and the "
+        "events of other waves beside the wave read",
+    )
+    parser.add_argument(
+        "--wave-home",
+        type=Path,
+        default=None,
+        help="reads: an ERPFLOW_HOME holding the pilot wave already run (default: run it)",
     )
     args = parser.parse_args()
     from erpflow.orchestration.prefect_env import prepare_prefect_env
@@ -261,17 +269,28 @@ def main() -> None:
             )
 
         events = 3_000 if args.smoke else 100_002
-        for figure in transcoders(*((300, 1) if args.smoke else ())):
-            run(figure)
-        run(append_sqlite(events, folder))
-        run(append_postgres(events))
-        largest = 3_000 if args.smoke else args.events
-        for size in sorted({min(events, largest), largest}):
-            replayed, home = replay(size, folder)
-            for figure in replayed:
+        if args.only in ("all", "ledger"):
+            for figure in transcoders(*((300, 1) if args.smoke else ())):
                 run(figure)
-        run(append_flat(home, largest, folder, *((300, 3_000, 1) if args.smoke else ())))
-        run(append_flat_postgres(largest, *((300, 3_000, 1) if args.smoke else ())))
+            run(append_sqlite(events, folder))
+            run(append_postgres(events))
+            largest = 3_000 if args.smoke else args.events
+            for size in sorted({min(events, largest), largest}):
+                replayed, home = replay(size, folder)
+                for figure in replayed:
+                    run(figure)
+            run(append_flat(home, largest, folder, *((300, 3_000, 1) if args.smoke else ())))
+            run(append_flat_postgres(largest, *((300, 3_000, 1) if args.smoke else ())))
+        if args.only in ("all", "reads") and (args.wave_home or not args.smoke):
+            from bench.reads import reads
+
+            for figure in reads(
+                folder,
+                None if args.wave_home else template(),
+                3_000 if args.smoke else args.events,
+                wave_home=args.wave_home,
+            ):
+                run(figure)
         if args.only == "all":
             run(cold_status(folder))
         if not args.smoke and args.only == "all":
@@ -302,6 +321,7 @@ def main() -> None:
         + (" --smoke" if args.smoke else "")
         + (f" --only {args.only}" if args.only != "all" else "")
         + (f" --events {args.events}" if args.events != 1_000_002 and not args.smoke else "")
+        + (f" --wave-home {args.wave_home}" if args.wave_home else "")
     )
     command = "make bench" if command == "python -m bench" else command
     args.out.write_text(report(figures, command, time.perf_counter() - started))

@@ -1,19 +1,22 @@
-"""The items read model: updated from the tracked position, rebuilt from zero to the same rows."""
+"""The items read model: updated from the tracked position, rebuilt from zero to the same rows; one wave brought up
+to date from its own events, whatever the others wrote."""
 
 from __future__ import annotations
 
 from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
-from erpflow.projections.items import items, rebuild, update
+from erpflow.projections import items as model
+from erpflow.projections.items import items, rebuild, update, update_wave
 from erpflow.settings import Settings
 
 CTX = {"wave": "pilot", "actor": "alice", "flow_run_id": "run-1", "operation": "accounts", "code_version": "0.1.0"}
 
 
-def succeeded(key: str, outcomes: list[dict]) -> Batch:
-    batch = Batch(wave="pilot", operation="accounts", key=key, items=len(outcomes), digest="d", details={}, ctx=CTX)
-    batch.attempt("run-1", CTX)
-    batch.succeed(outcomes, CTX)
+def succeeded(key: str, outcomes: list[dict], wave: str = "pilot") -> Batch:
+    ctx = {**CTX, "wave": wave}
+    batch = Batch(wave=wave, operation="accounts", key=key, items=len(outcomes), digest="d", details={}, ctx=ctx)
+    batch.attempt("run-1", ctx)
+    batch.succeed(outcomes, ctx)
     return batch
 
 
@@ -50,4 +53,36 @@ def test_update_applies_only_what_came_after_and_rebuild_gives_the_same_rows(set
     assert rebuild(ledger) == 9
     assert items(ledger, "pilot") == live
     assert update(ledger) == 9  # nothing new: nothing applied twice
+    assert items(ledger, "pilot") == live
+
+
+def test_one_wave_is_brought_up_to_date_from_its_own_events_alone(settings: Settings, monkeypatch):
+    ledger = Ledger(settings)
+    ledger.save(
+        succeeded("b1", [{"ref": "alice", "status": "created", "erp_id": 7, "source": "hr.csv:2"}]),
+        succeeded("o1", [{"ref": "zoe", "status": "created", "erp_id": 1, "source": "hr.csv:2"}], "other"),
+    )
+    assert update_wave(ledger, "pilot") == 3
+    assert [(r["ref"], r["status"]) for r in items(ledger, "pilot")] == [("alice", "created")]
+    assert items(ledger, "other") == []  # another wave's events are not read
+
+    forced = ledger.batch("pilot", "accounts", "b1")
+    forced.force("groups changed by hand", CTX)
+    forced.attempt("run-2", CTX)
+    forced.succeed([{"ref": "alice", "status": "updated", "erp_id": 7, "source": "hr.csv:2"}], CTX)
+    ledger.save(forced)
+    ledger.save(succeeded("o2", [{"ref": "yves", "status": "created", "erp_id": 2, "source": "hr.csv:3"}], "other"))
+    with monkeypatch.context() as patched:  # never the whole log's pages
+        patched.setattr(model, "pages", lambda *a, **k: (_ for _ in ()).throw(AssertionError("the whole log read")))
+        wave_only = update_wave(ledger, "pilot")
+    assert wave_only == 9 and [(r["ref"], r["status"]) for r in items(ledger, "pilot")] == [("alice", "updated")]
+
+    # the whole log applied after the wave's own update, from an earlier position: a row keeps its latest outcome
+    assert update(ledger) == 12
+    live = items(ledger, "pilot")
+    assert [(r["ref"], r["status"], r["position"]) for r in live] == [("alice", "updated", 9)]
+    assert {r["ref"] for r in items(ledger, "other")} == {"zoe", "yves"}
+    assert update_wave(ledger, "pilot") == 9  # nothing new for the wave: nothing applied again
+    assert items(ledger, "pilot") == live
+    assert rebuild(ledger) == 12 and update_wave(ledger, "pilot") == 9
     assert items(ledger, "pilot") == live

@@ -209,9 +209,9 @@ class Ledger(Application):
                 return
             start = notifications[-1].id + 1
 
-    def wave_records(self, name: str, page: int = 1000) -> Iterator[Notification]:
-        """The stored records of one wave, in order, read through the wave index (never the whole log)."""
-        after = 0
+    def wave_records(self, name: str, page: int = 1000, after: int = 0) -> Iterator[Notification]:
+        """The stored records of one wave (after position ``after``), in order, read through the wave index (never
+        the whole log)."""
         while True:
             with self._storage():
                 notifications = self.chain.select_wave(name, after, page)

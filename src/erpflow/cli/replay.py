@@ -73,13 +73,14 @@ def items(
     operation: Annotated[str | None, typer.Option(help="only this operation")] = None,
     status: Annotated[str | None, typer.Option(help="created, updated, unchanged, sent or rejected")] = None,
 ) -> None:
-    """Each item of a wave with its latest outcome, from the items read model (brought up to date first)."""
+    """Each item of a wave with its latest outcome, from the items read model (the wave's rows brought up to date
+    first, from its own events)."""
     from erpflow.projections.items import items as rows
-    from erpflow.projections.items import update
+    from erpflow.projections.items import update_wave
 
     ledger = open_ledger()
     ledger.wave(wave)
-    update(ledger)
+    update_wave(ledger, wave)
     table = Rows("operation", "item", "status", "ERP id", "reason", "source", "position")
     for row in rows(ledger, wave, operation, status):
         table.add_row(

@@ -1,7 +1,9 @@
 """The items read model: one row per item of every batch that succeeded, with its latest outcome.
 
 Built from the notification log and tracking its position, in the same transaction as its rows: `update` reads
-only what came after, `rebuild` starts again from zero and must give the same rows.
+only what came after, `rebuild` starts again from zero and must give the same rows. `update_wave` brings one
+wave's rows up to date from that wave's own events, read through the wave index with a position tracked per wave:
+what other waves wrote since is never read. A row keeps the outcome of its latest position, whichever applies it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ SCHEMA = (
 UPSERT = (
     f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
     "ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
-    "erp_id = excluded.erp_id, reason = excluded.reason, position = excluded.position"
+    "erp_id = excluded.erp_id, reason = excluded.reason, position = excluded.position "
+    "WHERE excluded.position >= erpflow_items.position"
+)
+TRACK = (
+    "INSERT INTO erpflow_tracking (projection, position) VALUES (?, ?) ON CONFLICT (projection) "
+    "DO UPDATE SET position = excluded.position"
 )
 
 
@@ -72,12 +79,23 @@ def update(ledger: Ledger) -> int:
                     rows += _rows(stored[0], stored[4])
             position = page[-1][0]
         cursor.executemany(UPSERT, rows)
-        cursor.execute(
-            "INSERT INTO erpflow_tracking (projection, position) VALUES (?, ?) ON CONFLICT (projection) "
-            "DO UPDATE SET position = excluded.position",
-            NAME,
-            position,
-        )
+        cursor.execute(TRACK, NAME, position)
+    return position
+
+
+def update_wave(ledger: Ledger, wave: str) -> int:
+    """Apply the wave's own events after the position tracked for it; the new position."""
+    tables = _tables(ledger)
+    with tables.transaction() as cursor:
+        found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", f"{NAME}:{wave}")
+        position = found[0][0] if found else 0
+        rows = []
+        for record in ledger.wave_records(wave, after=position):
+            if record.topic == SUCCEEDED:
+                rows += _rows(record.id, record.state)
+            position = record.id
+        cursor.executemany(UPSERT, rows)
+        cursor.execute(TRACK, f"{NAME}:{wave}", position)
     return position
 
 
@@ -86,7 +104,7 @@ def rebuild(ledger: Ledger) -> int:
     tables = _tables(ledger)
     with tables.transaction() as cursor:
         cursor.execute("DELETE FROM erpflow_items")
-        cursor.execute("DELETE FROM erpflow_tracking WHERE projection = ?", NAME)
+        cursor.execute("DELETE FROM erpflow_tracking WHERE projection = ? OR projection LIKE ?", NAME, f"{NAME}:%")
     return update(ledger)
 
 
