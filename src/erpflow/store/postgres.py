@@ -12,7 +12,7 @@ from typing import Any
 from eventsourcing import postgres as library
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Identifier
 
 from erpflow.store.chained import CHAIN, WAVES, ChainedRecorder
 
@@ -32,6 +32,31 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         self.chain_table, self.waves_table = f"{schema}.{CHAIN}", f"{schema}.{WAVES}"
         self.log_table = f'{schema}."{events_table_name}"'
         self.sql_create_statements += [SQL(statement).format() for statement in self.chain_statements()]
+        # The library sends a save as one array of its composite type, dumped as text: every state's bytes go
+        # through a regular-expression escape. Four arrays in binary carry the same rows for a fraction of that.
+        self.insert_events_statement = SQL(
+            "INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])"
+            " RETURNING notification_id"
+        ).format(
+            schema=Identifier(datastore.schema),
+            table=Identifier(events_table_name),
+            id_type=Identifier(datastore.originator_id_type),
+        )
+
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        """The library's insert (table lock, notification, then the rows), the rows sent as binary arrays."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_events_statement,
+            (
+                [stored.originator_id for stored in stored_events],
+                [stored.originator_version for stored in stored_events],
+                [stored.topic for stored in stored_events],
+                [stored.state for stored in stored_events],
+            ),
+        )
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
