@@ -117,6 +117,10 @@ class ChainedRecorder:
             )
             chain.append((notification_id, digest))
             index.append((notification_id, wave))
+        self._insert_rows(c, chain, index)
+
+    def _insert_rows(self, c: Any, chain: list[tuple[int, str]], index: list[tuple[int, str]]) -> None:
+        """Insert the chain rows (position, digest) and the wave rows (position, wave)."""
         q = self.placeholder
         if chain:
             c.executemany(f"INSERT INTO {self.chain_table} (position, digest) VALUES ({q}, {q})", chain)
