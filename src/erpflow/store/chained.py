@@ -94,10 +94,17 @@ class ChainedRecorder:
             start = records[-1].id
 
     def _append(
-        self, c: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int], waves: Sequence[str] | None
+        self,
+        c: Any,
+        stored_events: Sequence[StoredEvent],
+        ids: Sequence[int],
+        waves: Sequence[str] | None,
+        heads: tuple[int, str, int] | None = None,
     ) -> None:
-        """Write the chain and wave rows of the records just inserted, and of any earlier ones left without."""
-        position, digest, indexed = self._heads(c)
+        """Write the chain and wave rows of the records just inserted, and of any earlier ones left without.
+
+        ``heads`` are those `_heads` would read, when the caller read them already in the same transaction."""
+        position, digest, indexed = heads if heads is not None else self._heads(c)
         chain: list[tuple[int, str]] = []
         index: list[tuple[int, str]] = []
         first = ids[0] if ids else None
@@ -117,6 +124,10 @@ class ChainedRecorder:
             )
             chain.append((notification_id, digest))
             index.append((notification_id, wave))
+        self._insert_rows(c, chain, index)
+
+    def _insert_rows(self, c: Any, chain: list[tuple[int, str]], index: list[tuple[int, str]]) -> None:
+        """Insert the chain rows (position, digest) and the wave rows (position, wave)."""
         q = self.placeholder
         if chain:
             c.executemany(f"INSERT INTO {self.chain_table} (position, digest) VALUES ({q}, {q})", chain)

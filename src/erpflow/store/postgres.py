@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing import postgres as library
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import Notification, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg.sql import SQL
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL, Identifier
 
-from erpflow.store.chained import CHAIN, WAVES, ChainedRecorder
+from erpflow.store.chained import CHAIN, GENESIS, WAVES, ChainedRecorder
 
 
 class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
@@ -32,13 +33,73 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         self.chain_table, self.waves_table = f"{schema}.{CHAIN}", f"{schema}.{WAVES}"
         self.log_table = f'{schema}."{events_table_name}"'
         self.sql_create_statements += [SQL(statement).format() for statement in self.chain_statements()]
+        # The library sends a save as one array of its composite type, dumped as text: every state's bytes go
+        # through a regular-expression escape. Four arrays in binary carry the same rows for a fraction of that.
+        self.insert_events_statement = SQL(
+            "INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])"
+            " RETURNING notification_id, {heads}"
+        ).format(
+            schema=Identifier(datastore.schema),
+            table=Identifier(events_table_name),
+            id_type=Identifier(datastore.originator_id_type),
+            # The chain's and the index's heads, read by the insert itself (after the table lock, in its
+            # snapshot): one round trip a save fewer than a SELECT of its own.
+            heads=SQL(
+                ", ".join(
+                    f"(SELECT {column} FROM {table} ORDER BY position DESC LIMIT 1) AS {name}"
+                    for column, table, name in (
+                        ("position", self.chain_table, "chained"),
+                        ("digest", self.chain_table, "digest"),
+                        ("position", self.waves_table, "indexed"),
+                    )
+                )
+            ).format(),
+        )
+
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        """The library's insert (table lock, notification, then the rows), the rows sent as binary arrays."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self.insert_events_statement,
+            (
+                [stored.originator_id for stored in stored_events],
+                [stored.originator_version for stored in stored_events],
+                [stored.topic for stored in stored_events],
+                [stored.state for stored in stored_events],
+            ),
+        )
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        self._append(curs, stored_events, ids or [], kwargs.get("waves"))
+        # The library reads the ids as one dict a row; plain tuples cost a fraction of that.
+        factory, curs.row_factory = curs.row_factory, tuple_row
+        try:
+            rows = curs.fetchall()
+        finally:
+            curs.row_factory = factory
+        ids = [row[0] for row in rows]
+        if len(ids) != len(stored_events):
+            msg = f"Couldn't get all notification IDs (got {len(ids)}, expected {len(stored_events)})"
+            raise ProgrammingError(msg)
+        heads = (rows[0][1] or 0, rows[0][2] or GENESIS, rows[0][3] or 0) if rows else None
+        self._append(curs, stored_events, ids, kwargs.get("waves"), heads)
         return ids
+
+    def _insert_rows(self, c: Any, chain: list[tuple[int, str]], index: list[tuple[int, str]]) -> None:
+        """One statement each, the columns as binary arrays: an executemany sends one statement a row."""
+        if chain:
+            c.execute(
+                f"INSERT INTO {self.chain_table} (position, digest) SELECT * FROM unnest(%b::bigint[], %b::text[])",
+                ([position for position, _ in chain], [digest for _, digest in chain]),
+            )
+        if index:
+            c.execute(
+                f"INSERT INTO {self.waves_table} (position, wave) SELECT * FROM unnest(%b::bigint[], %b::text[])",
+                ([position for position, _ in index], [wave for _, wave in index]),
+            )
 
     def _reading(self) -> Any:
         return self.datastore.transaction(commit=False)
