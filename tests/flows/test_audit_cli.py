@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from erpflow.application.ledger import Ledger
-from erpflow.audit.chain import ChainStore
 from erpflow.cli import app
 
 from .conftest import WaveRun, small_pilot
@@ -63,7 +62,7 @@ def test_verify_passes_on_the_pilot_and_its_export_checks_with_the_standard_libr
     manifest = json.loads((tmp_path / "audit" / "manifest.json").read_text())
     events = cli(home, "history", "pilot", "--json").stdout.splitlines()
     assert manifest["wave"] == "pilot" and manifest["events"] == len(events)
-    head = ChainStore(Ledger(pilot.settings).store_env).head()
+    head = Ledger(pilot.settings).chain.chain_head()
     assert manifest["chain_head"] == {"position": head[0], "digest": head[1]}
     assert head[0] == max(json.loads(line)["position"] for line in events) and verified.stdout.startswith(
         f"verified: {head[0]} events"

@@ -10,7 +10,6 @@ from pathlib import Path
 import psycopg
 
 from erpflow.application.ledger import Ledger
-from erpflow.audit.chain import ChainStore
 from erpflow.audit.export import export
 from erpflow.audit.seals import verify
 from erpflow.model.batch import Batch
@@ -103,7 +102,7 @@ def test_an_export_checks_with_the_standard_library_alone(settings: Settings, tm
     manifest = export(ledger, "pilot", tmp_path / "export")
     assert manifest["events"] == 12 and manifest["chain_head"] == {
         "position": 12,
-        "digest": ChainStore(ledger.store_env).head()[1],
+        "digest": ledger.chain.chain_head()[1],
     }
     check = [sys.executable, "-I", "-S", str(REPO / "docs" / "verify-export.py"), str(tmp_path / "export")]
     done = subprocess.run(check, capture_output=True, text=True)
