@@ -32,6 +32,7 @@ from erpflow.model.wave import Wave
 from erpflow.settings import Settings
 from erpflow.store.chained import ChainedRecorder
 from erpflow.store.files import check_sqlite_store, diagnose
+from erpflow.store.tables import connect_postgres
 
 SQLITE, POSTGRES = "erpflow.store.sqlite", "erpflow.store.postgres"
 DAMAGED = "the event store is damaged: {}; run `erpflow verify`"
@@ -77,15 +78,7 @@ def _creating_tables(env: dict[str, str]) -> Iterator[None]:
     import psycopg
 
     try:
-        conn = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=10,
-            autocommit=True,
-        )
+        conn = connect_postgres(env, connect_timeout=10, autocommit=True)
     except psycopg.Error as exc:
         raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
     with conn:

@@ -8,6 +8,20 @@ from contextlib import closing, contextmanager
 from typing import Any
 
 
+def connect_postgres(env: dict[str, str], **options: Any) -> Any:
+    """A psycopg connection to the event store's PostgreSQL database, as eventsourcing's environment names it."""
+    import psycopg
+
+    return psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        **options,
+    )
+
+
 class StoreTables:
     """Plain SQL on the event store's database; ``?`` placeholders on both SQLite and PostgreSQL."""
 
@@ -17,17 +31,7 @@ class StoreTables:
 
     def _connect(self) -> Any:
         if self.postgres:
-            import psycopg
-
-            env = self.env
-            return psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"] or None,
-                options=f"-c search_path={env['POSTGRES_SCHEMA'] or 'public'}",
-            )
+            return connect_postgres(self.env, options=f"-c search_path={self.env['POSTGRES_SCHEMA'] or 'public'}")
         return sqlite3.connect(self.env["SQLITE_DBNAME"], timeout=30, isolation_level=None)
 
     @contextmanager
