@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def erpflow(prefect_url: str, tryton_template: Path, tmp_path: Path):
     """Runs the erpflow command in a subprocess with its own home, against the session's Prefect server."""
     home = tmp_path / "home"
 
-    def run(*args: str, fault: str | None = None, store: str = "", background: bool = False):
+    def run(*args: str, fault: str | None = None, store: str = "", background: bool = False, **extra: str):
         env = {
             **os.environ,
             "ERPFLOW_HOME": str(home),
@@ -52,6 +53,7 @@ def erpflow(prefect_url: str, tryton_template: Path, tmp_path: Path):
             "ERPFLOW_ACTOR": "integrator",
             "ERPFLOW_EVENT_STORE": store,
             "COLUMNS": "200",
+            **extra,
         }
         env.pop("ERPFLOW_FAULT", None)
         if fault:
@@ -149,8 +151,17 @@ def test_a_wave_killed_at_each_operation_resumes_with_nothing_done_twice_or_lost
 
 def test_two_runs_of_one_wave_at_once_exactly_one_proceeds(erpflow, tmp_path):
     plan = small_pilot(tmp_path)
-    runs = [erpflow("run", str(plan), background=True) for _ in range(2)]
-    results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
+    release = tmp_path / "release"
+    first = erpflow(
+        "run", str(plan), background=True, fault="accounts:before-write:hold", ERPFLOW_FAULT_RELEASE=str(release)
+    )
+    deadline = time.monotonic() + 240
+    while not release.with_suffix(".held").exists():  # the first run holds the wave, mid-way through a batch
+        assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+        time.sleep(0.1)
+    second = erpflow("run", str(plan))
+    release.touch()
+    results = [(first.wait(timeout=300), *first.communicate()), (second.returncode, second.stdout, second.stderr)]
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 2], results
     refused = next(stderr for code, _, stderr in results if code == 2)
