@@ -23,6 +23,7 @@ from eventsourcing.persistence import (
     Recording,
 )
 
+from erpflow.interrupts import shielded
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
@@ -163,7 +164,7 @@ class Ledger(Application):
             ) from None
 
     def save(self, *aggregates: Any, **kwargs: Any) -> Any:
-        with self._storage():
+        with shielded(), self._storage():  # a stop signal waits for the write's end: never half a transaction
             return super().save(*aggregates, **kwargs)
 
     def _get(self, aggregate_id: UUID) -> Any | None:

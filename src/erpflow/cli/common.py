@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from erpflow.cli.interrupt import exit_code
+from erpflow.interrupts import exit_code
 from erpflow.model.errors import ErpflowError
 
 app = typer.Typer(

@@ -115,8 +115,8 @@ def _run(
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
     from erpflow.audit.anchors import check_head
-    from erpflow.cli.interrupt import exit_code, stop_on_signals
     from erpflow.cli.progress import RunProgress
+    from erpflow.interrupts import exit_code, stop_on_signals
     from erpflow.model.context import check_actor
     from erpflow.model.errors import CommandRefused
     from erpflow.operations.batches import slug
