@@ -112,6 +112,7 @@ def _run(
     from datetime import UTC, datetime
 
     from erpflow.application.engine import check_predecessor, operations_to_run
+    from erpflow.application.preflight import check_target
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
     from erpflow.audit.anchors import check_head
@@ -131,6 +132,7 @@ def _run(
     check_predecessor(ledger, prepared)
     check_head(ledger, settings)
     operations_to_run(ledger, prepared, start_from, only)
+    check_target(prepared, settings)  # the method against the target, before any write
     wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:
         why = wave.taken_over_because(datetime.now(UTC))
