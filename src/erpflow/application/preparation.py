@@ -61,6 +61,14 @@ def _check_roles(plan: WavePlan, method: Method, path: Path, lines: Lines) -> No
                 line=line_of(lines, loc),
                 field=".".join(loc),
             )
+    if plan.accounts.columns.language is not None and not method.invitations:
+        loc = ("accounts", "columns", "language")
+        raise InputError(
+            str(path),
+            "the method ships no invitation templates (invitations/LANG) for a person's language to choose",
+            line=line_of(lines, loc),
+            field=".".join(loc),
+        )
     language = plan.training.mail.language
     if language and language not in method.invitations:
         loc = ("training", "mail", "language")

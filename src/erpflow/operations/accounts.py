@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
 from erpflow.inputs.coverage import check_sites
-from erpflow.inputs.mapping import Fields, FromColumn, LeaveOut, Refused
+from erpflow.inputs.languages import Languages
+from erpflow.inputs.mapping import Fields, Filled, FromColumn, LeaveOut, Refused
 from erpflow.inputs.method import Method
 from erpflow.inputs.plan import WavePlan
 from erpflow.inputs.sources import Row, Table, read_table
@@ -36,6 +37,7 @@ class Person(BaseModel):
     site: Text
     role: str = Field(description="role id in domain/roles.yaml")
     source: str = ""
+    language: str = Field("", description="a language of the method's invitations; empty: the plan's")
 
     @field_validator("login")
     @classmethod
@@ -58,12 +60,18 @@ def _names(plan: WavePlan) -> dict[str, str]:
 
 
 def people(
-    plan: WavePlan, table: Table, today: date | None = None, left: Counter[str] | None = None
+    plan: WavePlan,
+    table: Table,
+    today: date | None = None,
+    left: Counter[str] | None = None,
+    languages: Languages | None = None,
 ) -> list[tuple[str, Person | ItemOutcome]]:
     """The HR rows of the wave's sites with their site, each a valid Person or a rejection; rows a leave_out rule
-    drops are counted in ``left`` (by rule). Every row is filled, in file order, so clashes number the same."""
+    drops are counted in ``left`` (by rule). Every row is filled, in file order, so clashes number the same.
+    ``languages``: those of the method's invitations, which a language column must name."""
     columns = _names(plan)
-    fields = Fields(dict(plan.accounts.columns), plan.accounts.leave_out, today)
+    fields = Fields(_filled(plan), plan.accounts.leave_out, today)
+    languages = languages or Languages(())
     screen = Screen(table, "login")
     result: list[tuple[str, Person | ItemOutcome]] = []
     for row in table.rows:
@@ -84,8 +92,12 @@ def people(
             if left is not None:
                 left[describe(rule)] += 1
             continue
-        result.append((site, refused or _person(plan, screen, row, values, login)))
+        result.append((site, refused or _person(plan, screen, row, values, login, languages)))
     return result
+
+
+def _filled(plan: WavePlan) -> dict[str, Filled]:
+    return {name: how for name, how in plan.accounts.columns if how is not None}
 
 
 def describe(rule: LeaveOut) -> str:
@@ -100,11 +112,21 @@ def left_out(plan: WavePlan, table: Table) -> Counter[str]:
     return left
 
 
-def _person(plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str) -> Person | ItemOutcome:
+def _person(
+    plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str, languages: Languages
+) -> Person | ItemOutcome:
     columns = _names(plan)
     job = row.values[plan.accounts.columns.role].strip()
     if job not in plan.accounts.roles:
         return screen.reject(row, login, f"{columns['role']}: unknown role {job!r}")
+    said = values.get("language", "")
+    if said:
+        language = languages.read(said)
+        if language is None:
+            shipped = ", ".join(languages.shipped) or "none"
+            why = f"{said!r} is no language of the invitations ({shipped})"
+            return screen.reject(row, login, f"{columns['language']}: {why}")
+        values = {**values, "language": language}
     values = {k: v for k, v in values.items() if k not in ("login", "role", "site")}
     site = row.values[plan.accounts.columns.site].strip()
     try:
@@ -135,7 +157,7 @@ def prepared_people(preparing: Preparing) -> list[tuple[str, Person | ItemOutcom
         plan = preparing.plan
         hr = read_table(plan.accounts.source, required=plan.accounts.read_columns(), options=plan.accounts)
         preparing.inputs[str(plan.accounts.source)] = hr.digest
-        preparing.shared["people"] = people(plan, hr)
+        preparing.shared["people"] = people(plan, hr, languages=Languages(preparing.method.invitations))
         check_sites(
             plan,
             preparing.path,
