@@ -84,3 +84,49 @@ def test_a_run_creates_the_derived_logins_with_clashes_numbered(cli, tmp_path: P
     for login in ("egarcon", "egarcon2", "andiaye"):
         assert f'"{login}"' in history
     assert '"alegoff"' not in history and '"ndoeuf"' not in history
+
+
+@pytest.mark.prefect
+@pytest.mark.tryton
+def test_rows_left_out_are_counted_per_rule_by_plan_run_status_and_report(cli, tmp_path: Path):
+    plan, _ = project(tmp_path)
+    demo = tmp_path / "demo"
+    customers = (demo / "legacy_customers.csv").read_text(encoding="utf-8").splitlines()[:6]
+    closed = ["", "15/01/2019", "", "", "31/12/2099"]  # one customer closed long ago is left out
+    write_csv(
+        demo / "legacy_customers.csv",
+        [
+            [*customers[0].split(","), "Fermé le"],
+            *[[*c.split(","), d] for c, d in zip(customers[1:], closed, strict=True)],
+        ],
+        encoding="utf-8",
+        delimiter=";",
+    )
+    products = demo / "legacy_products.csv"
+    products.write_bytes(b"".join(products.read_bytes().splitlines(keepends=True)[:6]))
+    data = yaml.safe_load(plan.read_text())
+    data["migration"]["datasets"][0].update(
+        date_format="dd/mm/yyyy", leave_out=[{"column": "Fermé le", "before": "today"}]
+    )
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    expected = [
+        {"section": "accounts", "rule": "'Date de sortie' before today", "rows": 1},
+        {"section": "accounts", "rule": '"Date d\'entrée" after 2030-01-01', "rows": 1},
+        {"section": "migration.customers", "rule": "'Fermé le' before today", "rows": 1},
+    ]
+    assert json.loads(invoke("plan", "--json", str(plan)).stdout)["left_out"] == expected
+    result = cli("run", str(plan))
+    assert result.exit_code == 0, result.output
+    status = cli("status", "pilot").stdout
+    assert "customers: read 5 = loaded 4 + rejected 0 + left out 1  balanced" in " ".join(status.split("\n"))
+    for gone in expected:
+        assert f"left out {gone['rows']} rows of {gone['section']} ({gone['rule']})" in status
+    report = cli("report", "pilot").stdout
+    assert "rows left out by the plan" in report and "'Fermé le' before today" in report
+    events = [json.loads(line) for line in cli("history", "pilot", "--json").stdout.splitlines()]
+    [recorded] = [e for e in events if e["type"].endswith("RowsLeftOut")]
+    assert recorded["data"]["counts"] == {
+        "accounts": {"'Date de sortie' before today": 1, '"Date d\'entrée" after 2030-01-01': 1},
+        "migration.customers": {"'Fermé le' before today": 1},
+    }
+    assert "Goff" not in json.dumps(recorded) and "Dœuf" not in json.dumps(recorded)  # counts, no person

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ class PreparedWave:
     inputs: dict[str, str]  # file -> sha256, for the plan, the method files and every source
     batches: dict[str, list[BatchPlan]]  # operation -> batches, in the cycle's order
     rows: dict[str, int]  # dataset -> rows read from its source (migration)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)  # section -> leave_out rule -> rows
 
     @property
     def name(self) -> str:
@@ -91,4 +92,4 @@ def prepare(path: Path, method_folder: Path | None = None) -> PreparedWave:
     preparing = Preparing(plan, path.resolve(), lines, method, folder)
     batches = {op: registry.get(op).prepare(preparing) for op in method.cycle.order}
     inputs = {str(path.resolve()): file_digest(path), **method.files, **preparing.inputs}
-    return PreparedWave(plan, path.resolve(), method, inputs, batches, preparing.rows)
+    return PreparedWave(plan, path.resolve(), method, inputs, batches, preparing.rows, preparing.left_out)

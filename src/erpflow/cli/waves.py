@@ -222,7 +222,13 @@ def _print_status(name: str) -> None:
     out.print(table)
     for dataset, r in status.reconciliations.items():
         mark = "[green]balanced[/]" if r["balanced"] else "[bold red]NOT balanced[/]"
-        out.print(f"  {escape(dataset)}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}  {mark}")
+        left = f" + left out {r['left_out']}" if r.get("left_out") else ""
+        out.print(
+            f"  {escape(dataset)}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}{left}  {mark}"
+        )
+    for section, rules in status.left_out.items():
+        for rule, rows in rules.items():
+            out.print(f"  left out {rows} rows of {escape(section)} ({escape(rule)})", highlight=False)
 
 
 @app.command()

@@ -88,6 +88,14 @@ class LeaveOut(Strict):
             raise ValueError("give one of before or after")
         return self
 
+    def describe(self) -> str:
+        """The rule in words, naming no row: "'Date de sortie' before today"."""
+        return (
+            f"{self.column!r} before {self.before}"
+            if self.before is not None
+            else f"{self.column!r} after {self.after}"
+        )
+
     def leaves_out(self, cell: str, today: date) -> bool:
         """Whether the row goes; raises Refused when the cell is not a date."""
         if not cell.strip():

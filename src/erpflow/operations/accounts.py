@@ -11,7 +11,7 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationEr
 
 from erpflow.inputs.coverage import check_sites
 from erpflow.inputs.languages import Languages
-from erpflow.inputs.mapping import Fields, Filled, FromColumn, LeaveOut, Refused
+from erpflow.inputs.mapping import Fields, Filled, FromColumn, Refused
 from erpflow.inputs.method import Method
 from erpflow.inputs.plan import WavePlan
 from erpflow.inputs.sources import Row, Table, read_table
@@ -90,7 +90,7 @@ def people(
             refused = screen.reject(row, login, problem)
         if refused is None and rule is not None:
             if left is not None:
-                left[describe(rule)] += 1
+                left[rule.describe()] += 1
             continue
         result.append((site, refused or _person(plan, screen, row, values, login, languages)))
     return result
@@ -98,18 +98,6 @@ def people(
 
 def _filled(plan: WavePlan) -> dict[str, Filled]:
     return {name: how for name, how in plan.accounts.columns if how is not None}
-
-
-def describe(rule: LeaveOut) -> str:
-    """A leave_out rule in words: "'Date de sortie' before today"."""
-    return f"{rule.column!r} before {rule.before}" if rule.before is not None else f"{rule.column!r} after {rule.after}"
-
-
-def left_out(plan: WavePlan, table: Table) -> Counter[str]:
-    """Rows of the wave's sites a leave_out rule drops, by rule."""
-    left: Counter[str] = Counter()
-    people(plan, table, left=left)
-    return left
 
 
 def _person(
@@ -157,7 +145,9 @@ def prepared_people(preparing: Preparing) -> list[tuple[str, Person | ItemOutcom
         plan = preparing.plan
         hr = read_table(plan.accounts.source, required=plan.accounts.read_columns(), options=plan.accounts)
         preparing.inputs[str(plan.accounts.source)] = hr.digest
-        preparing.shared["people"] = people(plan, hr, languages=Languages(preparing.method.invitations))
+        left: Counter[str] = Counter()
+        preparing.shared["people"] = people(plan, hr, left=left, languages=Languages(preparing.method.invitations))
+        preparing.left_out["accounts"] = dict(left)
         check_sites(
             plan,
             preparing.path,

@@ -24,8 +24,9 @@ Recorded = Callable[[str], Batch | None]  # batch key -> its aggregate, if any
 
 @dataclass
 class Preparing:
-    """A plan and its method; operations add the files they read (path -> sha256), rows read per dataset,
-    and what they share (``shared``, e.g. the people of the HR export for accounts and training)."""
+    """A plan and its method; operations add the files they read (path -> sha256), rows read per dataset, rows
+    each leave_out rule drops, and what they share (``shared``, e.g. the people of the HR export for accounts and
+    training)."""
 
     plan: WavePlan
     path: Path
@@ -35,6 +36,7 @@ class Preparing:
     inputs: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)  # section -> leave_out rule -> rows
 
     def error(self, message: str, *loc: str) -> InputError:
         """An input error naming the plan, and the line and field of ``loc`` in it."""
