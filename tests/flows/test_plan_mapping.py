@@ -130,3 +130,41 @@ def test_rows_left_out_are_counted_per_rule_by_plan_run_status_and_report(cli, t
         "migration.customers": {"'Fermé le' before today": 1},
     }
     assert "Goff" not in json.dumps(recorded) and "Dœuf" not in json.dumps(recorded)  # counts, no person
+
+
+@pytest.mark.prefect
+@pytest.mark.tryton
+def test_a_derived_login_passes_over_an_account_someone_else_holds_and_stays_the_same_on_a_rerun(cli, tmp_path: Path):
+    import sqlite3
+
+    from erpflow.inputs.plan import load_plan
+    from erpflow.settings import Settings
+    from erpflow.targets.bundle import Targets
+
+    plan, _ = project(tmp_path)
+    for name, rows in (("legacy_customers.csv", 5), ("legacy_products.csv", 5)):
+        path = tmp_path / "demo" / name
+        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[: rows + 1]))
+    settings = Settings(home=Path(cli.env["ERPFLOW_HOME"]), tryton_template=Path(cli.env["ERPFLOW_TRYTON_TEMPLATE"]))
+    erp = Targets(load_plan(plan)[0], settings).erp
+    with erp._session():  # Éric Garçon's account, made by hand before erpflow came
+        erp._call("res.user", "create", [{"login": "egarcon", "name": "Éric Garçon", "email": "eric@acme.example"}])
+
+    def accounts() -> dict[str, str]:
+        with sqlite3.connect(erp.database.path) as db:
+            return dict(db.execute("SELECT login, name FROM res_user WHERE login LIKE 'egarcon%'").fetchall())
+
+    planned = json.loads(invoke("plan", "--json", str(plan), home=Path(cli.env["ERPFLOW_HOME"])).stdout)
+    assert planned["operations"]["accounts"]["to_send"] == 3
+    result = cli("run", str(plan))
+    assert result.exit_code == 0, result.output
+    assert accounts() == {"egarcon": "Éric Garçon", "egarcon2": "Élodie Garçon", "egarcon3": "Étienne GARÇON"}
+    with erp._session():  # Éric's account renamed: egarcon is free now, but Élodie keeps the login she got
+        [eric] = erp._call("res.user", "search", [("login", "=", "egarcon")])
+        erp._call("res.user", "write", [eric], {"login": "eric.garcon"})
+    result = cli("run", str(plan), "--force", "--reason", "the same wave again")
+    assert result.exit_code == 0, result.output
+    assert accounts() == {"egarcon2": "Élodie Garçon", "egarcon3": "Étienne GARÇON"}
+    history = cli("history", "pilot", "--json").stdout
+    assert '"egarcon2"' in history and '"egarcon3"' in history
+    assert "no account of erpflow's" not in history  # everyone invited under the login they got

@@ -12,6 +12,7 @@ from erpflow.inputs.plan import WavePlan, load_plan
 from erpflow.inputs.yamlfile import Lines, line_of
 from erpflow.model.errors import InputError
 from erpflow.operations import registry
+from erpflow.operations.accounts import Find
 from erpflow.operations.base import Preparing
 from erpflow.operations.batches import BatchPlan
 
@@ -82,14 +83,19 @@ def _check_roles(plan: WavePlan, method: Method, path: Path, lines: Lines) -> No
         )
 
 
-def prepare(path: Path, method_folder: Path | None = None) -> PreparedWave:
+def prepare(path: Path, method_folder: Path | None = None, accounts: Find | None = None) -> PreparedWave:
     """Validate the plan, the method and every source; plan every batch of every operation of the cycle.
-    Touches nothing."""
+    Writes nothing. A login derived by a unique template asks the target which logins are held (``accounts``,
+    default: the target the plan and the environment's settings name), once per batch."""
     plan, lines = load_plan(path)
     folder = find_method(path, method_folder)
     method = load_method(folder, registry.ids())
     _check_roles(plan, method, path, lines)
-    preparing = Preparing(plan, path.resolve(), lines, method, folder)
+    if accounts is None:
+        from erpflow.application.preflight import existing_accounts
+
+        accounts = existing_accounts(plan, method.roles.guard)
+    preparing = Preparing(plan, path.resolve(), lines, method, folder, accounts=accounts)
     batches = {op: registry.get(op).prepare(preparing) for op in method.cycle.order}
     inputs = {str(path.resolve()): file_digest(path), **method.files, **preparing.inputs}
     return PreparedWave(plan, path.resolve(), method, inputs, batches, preparing.rows, preparing.left_out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,10 +12,11 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationEr
 
 from erpflow.inputs.coverage import check_sites
 from erpflow.inputs.languages import Languages
-from erpflow.inputs.mapping import Fields, Filled, FromColumn, Refused
+from erpflow.inputs.mapping import Fields, Filled, FromColumn, FromTemplate, Refused, fold, numbered
 from erpflow.inputs.method import Method
 from erpflow.inputs.plan import WavePlan
 from erpflow.inputs.sources import Row, Table, read_table
+from erpflow.model.accounts import Holder
 from erpflow.model.items import ItemOutcome, UserSpec
 from erpflow.operations.base import Defaults, Preparing
 from erpflow.operations.batches import BatchPlan, chunked, keyed, slug, split
@@ -59,22 +61,63 @@ def _names(plan: WavePlan) -> dict[str, str]:
     }
 
 
+Find = Callable[[Sequence[str]], dict[str, Holder]]  # login prefixes -> the target's accounts starting with them
+
+
+class TargetLogins:
+    """Logins the target holds, asked a batch of rows at a time: an account is the row's person's when erpflow
+    manages it (or the plan adopts it) under the person's name, and their e-mail when the HR export gives one."""
+
+    def __init__(self, find: Find, adopt: Collection[str] = (), email_given: bool = False):
+        self.find, self.adopt, self.email_given = find, frozenset(adopt), email_given
+        self.known: dict[str, Holder] = {}
+        self.asked: set[str] = set()
+
+    def prefetch(self, field: str, texts: Collection[str]) -> None:
+        new = [t.lower() for t in dict.fromkeys(texts) if t.lower() not in self.asked]
+        if field == "login" and new:
+            self.known.update({login.lower(): h for login, h in self.find(new).items()})
+            self.asked.update(new)
+
+    def held(self, field: str, text: str, filled: Mapping[str, str]) -> dict[str, bool]:
+        self.prefetch(field, [text])
+        text = text.lower()
+        return {login: self._theirs(h, filled) for login, h in self.known.items() if numbered(text, login)}
+
+    def _theirs(self, holder: Holder, filled: Mapping[str, str]) -> bool:
+        name = fold(f"{filled.get('first_name', '')} {filled.get('last_name', '')}")
+        same_email = not self.email_given or holder.email.lower() == filled.get("email", "").strip().lower()
+        return (holder.managed or holder.login.lower() in self.adopt) and fold(holder.name) == name and same_email
+
+
 def people(
     plan: WavePlan,
     table: Table,
     today: date | None = None,
     left: Counter[str] | None = None,
     languages: Languages | None = None,
+    find: Find | None = None,
 ) -> list[tuple[str, Person | ItemOutcome]]:
     """The HR rows of the wave's sites with their site, each a valid Person or a rejection; rows a leave_out rule
     drops are counted in ``left`` (by rule). Every row is filled, in file order, so clashes number the same.
-    ``languages``: those of the method's invitations, which a language column must name."""
+    ``languages``: those of the method's invitations, which a language column must name. ``find``: the target's
+    accounts, asked once per batch_size rows, so that a derived login (a unique template) passes over a login
+    someone else holds there, and gives a person the account they already have."""
     columns = _names(plan)
-    fields = Fields(_filled(plan), plan.accounts.leave_out, today)
+    filled = _filled(plan)
+    derived = filled["login"]
+    claims = None
+    if find is not None and isinstance(derived, FromTemplate) and derived.unique:
+        email_given = not isinstance(filled["email"], FromTemplate)
+        claims = TargetLogins(find, plan.accounts.adopt, email_given)
+    fields = Fields(filled, plan.accounts.leave_out, today, claims)
     languages = languages or Languages(())
     screen = Screen(table, "login")
     result: list[tuple[str, Person | ItemOutcome]] = []
-    for row in table.rows:
+    size = plan.accounts.batch_size
+    for index, row in enumerate(table.rows):
+        if index % size == 0:
+            fields.prefetch([r.values for r in table.rows[index : index + size]])
         problem, values, rule = "", {}, None
         try:
             values = fields.fill(row.values)
@@ -146,7 +189,8 @@ def prepared_people(preparing: Preparing) -> list[tuple[str, Person | ItemOutcom
         hr = read_table(plan.accounts.source, required=plan.accounts.read_columns(), options=plan.accounts)
         preparing.inputs[str(plan.accounts.source)] = hr.digest
         left: Counter[str] = Counter()
-        preparing.shared["people"] = people(plan, hr, left=left, languages=Languages(preparing.method.invitations))
+        languages = Languages(preparing.method.invitations)
+        preparing.shared["people"] = people(plan, hr, left=left, languages=languages, find=preparing.accounts)
         preparing.left_out["accounts"] = dict(left)
         check_sites(
             plan,
