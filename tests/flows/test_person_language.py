@@ -3,6 +3,7 @@ an empty cell takes the plan's language, a value that names no language of the i
 
 from __future__ import annotations
 
+import json
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -94,3 +95,19 @@ def test_each_trainee_of_one_wave_is_invited_in_their_own_language(cli, tmp_path
             assert subject.startswith(f"Training: {title}, ") and " à " not in subject, subject
             assert body.startswith(f"Hello {name},\n") and "When: " in body, body
             assert (summary, description.split(" with ")[0]) == (title, f'Training "{title}"')
+
+
+def test_inspect_maps_a_langue_column_and_the_pasted_section_passes_plan(tmp_path: Path):
+    from .test_inspect_cli import suggested
+
+    plan, hr = project(tmp_path, ["FR", "anglais", "", "en_GB"])
+    result = invoke("inspect", str(hr))
+    assert result.exit_code == 0, result.output
+    accounts = suggested(result.stdout)["accounts"]
+    assert accounts["columns"]["language"] == "Langue"
+    data = yaml.safe_load(plan.read_text())
+    data["accounts"] = {**accounts, "source": "../demo/hr_export.csv", "roles": {"Comptable": "accountant"}}
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    planned = invoke("plan", "--json", str(plan))
+    assert planned.exit_code == 0, planned.output
+    assert json.loads(planned.stdout)["operations"]["accounts"]["to_send"] == 4

@@ -168,3 +168,17 @@ def test_a_derived_login_passes_over_an_account_someone_else_holds_and_stays_the
     history = cli("history", "pilot", "--json").stdout
     assert '"egarcon2"' in history and '"egarcon3"' in history
     assert "no account of erpflow's" not in history  # everyone invited under the login they got
+
+
+def test_derived_logins_against_a_tryton_server_that_cannot_be_reached_stop_plan_with_one_line(
+    tmp_path: Path, closed_port: int
+):
+    from .test_cli import assert_user_error
+
+    plan, _ = project(tmp_path)
+    data = yaml.safe_load(plan.read_text())
+    data["target"]["url"] = f"http://127.0.0.1:{closed_port}/"
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    assert_user_error(
+        invoke("plan", str(plan), home=tmp_path / "home"), "cannot reach the target to number the derived logins"
+    )
