@@ -123,6 +123,9 @@ def test_rows_left_out_are_counted_per_rule_by_plan_run_status_and_report(cli, t
         assert f"left out {gone['rows']} rows of {gone['section']} ({gone['rule']})" in status
     report = cli("report", "pilot").stdout
     assert "rows left out by the plan" in report and "'Fermé le' before today" in report
+    assert cli("report", "pilot", "--html", str(tmp_path / "report.html")).exit_code == 0
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'id="left-out"' in page and "&#39;Fermé le&#39; before today" in page
     events = [json.loads(line) for line in cli("history", "pilot", "--json").stdout.splitlines()]
     [recorded] = [e for e in events if e["type"].endswith("RowsLeftOut")]
     assert recorded["data"]["counts"] == {
