@@ -106,7 +106,10 @@ def test_refusals_come_in_file_and_line_order_and_as_json(tmp_path: Path):
     assert hr["detected"] == ["encoding", "delimiter", "header_row"]
 
 
-def test_legacy_workbooks_and_csv_with_title_rows_decimals_as_text_and_dates(tmp_path: Path):
+def legacy_project(tmp_path: Path) -> Path:
+    """The pilot whose customers are a UTF-8 CSV with a BOM and a title row, dd/mm/yyyy dates, and whose products are
+    a workbook with a title row, numbers as text with ',' decimals and Excel dates."""
+
     def legacy_sources(data: dict) -> None:
         customers, _, products = data["migration"]["datasets"]
         customers.update(source="../demo/clients.csv", header_row=2, delimiter=";", date_format="dd/mm/yyyy")
@@ -141,6 +144,12 @@ def test_legacy_workbooks_and_csv_with_title_rows_decimals_as_text_and_dates(tmp
         title="Articles - ancien logiciel",
         sheet="Articles",
     )
+    return plan
+
+
+def test_legacy_workbooks_and_csv_with_title_rows_decimals_as_text_and_dates(tmp_path: Path):
+    plan = legacy_project(tmp_path)
+    demo = tmp_path / "demo"
     result = invoke("plan", "--json", str(plan))
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)

@@ -84,3 +84,104 @@ def test_a_run_creates_the_derived_logins_with_clashes_numbered(cli, tmp_path: P
     for login in ("egarcon", "egarcon2", "andiaye"):
         assert f'"{login}"' in history
     assert '"alegoff"' not in history and '"ndoeuf"' not in history
+
+
+@pytest.mark.prefect
+@pytest.mark.tryton
+def test_rows_left_out_are_counted_per_rule_by_plan_run_status_and_report(cli, tmp_path: Path):
+    plan, _ = project(tmp_path)
+    demo = tmp_path / "demo"
+    customers = (demo / "legacy_customers.csv").read_text(encoding="utf-8").splitlines()[:6]
+    closed = ["", "15/01/2019", "", "", "31/12/2099"]  # one customer closed long ago is left out
+    write_csv(
+        demo / "legacy_customers.csv",
+        [
+            [*customers[0].split(","), "Fermé le"],
+            *[[*c.split(","), d] for c, d in zip(customers[1:], closed, strict=True)],
+        ],
+        encoding="utf-8",
+        delimiter=";",
+    )
+    products = demo / "legacy_products.csv"
+    products.write_bytes(b"".join(products.read_bytes().splitlines(keepends=True)[:6]))
+    data = yaml.safe_load(plan.read_text())
+    data["migration"]["datasets"][0].update(
+        date_format="dd/mm/yyyy", leave_out=[{"column": "Fermé le", "before": "today"}]
+    )
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    expected = [
+        {"section": "accounts", "rule": "'Date de sortie' before today", "rows": 1},
+        {"section": "accounts", "rule": '"Date d\'entrée" after 2030-01-01', "rows": 1},
+        {"section": "migration.customers", "rule": "'Fermé le' before today", "rows": 1},
+    ]
+    assert json.loads(invoke("plan", "--json", str(plan)).stdout)["left_out"] == expected
+    result = cli("run", str(plan))
+    assert result.exit_code == 0, result.output
+    status = cli("status", "pilot").stdout
+    assert "customers: read 5 = loaded 4 + rejected 0 + left out 1  balanced" in " ".join(status.split("\n"))
+    for gone in expected:
+        assert f"left out {gone['rows']} rows of {gone['section']} ({gone['rule']})" in status
+    report = cli("report", "pilot").stdout
+    assert "rows left out by the plan" in report and "'Fermé le' before today" in report
+    assert cli("report", "pilot", "--html", str(tmp_path / "report.html")).exit_code == 0
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'id="left-out"' in page and "&#39;Fermé le&#39; before today" in page
+    events = [json.loads(line) for line in cli("history", "pilot", "--json").stdout.splitlines()]
+    [recorded] = [e for e in events if e["type"].endswith("RowsLeftOut")]
+    assert recorded["data"]["counts"] == {
+        "accounts": {"'Date de sortie' before today": 1, '"Date d\'entrée" after 2030-01-01': 1},
+        "migration.customers": {"'Fermé le' before today": 1},
+    }
+    assert "Goff" not in json.dumps(recorded) and "Dœuf" not in json.dumps(recorded)  # counts, no person
+
+
+@pytest.mark.prefect
+@pytest.mark.tryton
+def test_a_derived_login_passes_over_an_account_someone_else_holds_and_stays_the_same_on_a_rerun(cli, tmp_path: Path):
+    import sqlite3
+
+    from erpflow.inputs.plan import load_plan
+    from erpflow.settings import Settings
+    from erpflow.targets.bundle import Targets
+
+    plan, _ = project(tmp_path)
+    for name, rows in (("legacy_customers.csv", 5), ("legacy_products.csv", 5)):
+        path = tmp_path / "demo" / name
+        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[: rows + 1]))
+    settings = Settings(home=Path(cli.env["ERPFLOW_HOME"]), tryton_template=Path(cli.env["ERPFLOW_TRYTON_TEMPLATE"]))
+    erp = Targets(load_plan(plan)[0], settings).erp
+    with erp._session():  # Éric Garçon's account, made by hand before erpflow came
+        erp._call("res.user", "create", [{"login": "egarcon", "name": "Éric Garçon", "email": "eric@acme.example"}])
+
+    def accounts() -> dict[str, str]:
+        with sqlite3.connect(erp.database.path) as db:
+            return dict(db.execute("SELECT login, name FROM res_user WHERE login LIKE 'egarcon%'").fetchall())
+
+    planned = json.loads(invoke("plan", "--json", str(plan), home=Path(cli.env["ERPFLOW_HOME"])).stdout)
+    assert planned["operations"]["accounts"]["to_send"] == 3
+    result = cli("run", str(plan))
+    assert result.exit_code == 0, result.output
+    assert accounts() == {"egarcon": "Éric Garçon", "egarcon2": "Élodie Garçon", "egarcon3": "Étienne GARÇON"}
+    with erp._session():  # Éric's account renamed: egarcon is free now, but Élodie keeps the login she got
+        [eric] = erp._call("res.user", "search", [("login", "=", "egarcon")])
+        erp._call("res.user", "write", [eric], {"login": "eric.garcon"})
+    result = cli("run", str(plan), "--force", "--reason", "the same wave again")
+    assert result.exit_code == 0, result.output
+    assert accounts() == {"egarcon2": "Élodie Garçon", "egarcon3": "Étienne GARÇON"}
+    history = cli("history", "pilot", "--json").stdout
+    assert '"egarcon2"' in history and '"egarcon3"' in history
+    assert "no account of erpflow's" not in history  # everyone invited under the login they got
+
+
+def test_derived_logins_against_a_tryton_server_that_cannot_be_reached_stop_plan_with_one_line(
+    tmp_path: Path, closed_port: int
+):
+    from .test_cli import assert_user_error
+
+    plan, _ = project(tmp_path)
+    data = yaml.safe_load(plan.read_text())
+    data["target"]["url"] = f"http://127.0.0.1:{closed_port}/"
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    assert_user_error(
+        invoke("plan", str(plan), home=tmp_path / "home"), "cannot reach the target to number the derived logins"
+    )

@@ -87,3 +87,24 @@ def test_an_unknown_erp_group_stops_plan_before_the_embedded_database_exists(try
     result = CliRunner().invoke(app, ["plan", str(plan)], env=env)
     assert_user_error(result, "ERP group 'Acounting' of role 'accountant' does not exist in Tryton")
     assert not list((tmp_path / "home").rglob("*.sqlite"))  # plan created no database
+
+
+@pytest.mark.tryton
+def test_run_checks_the_method_against_the_target_before_any_write(tryton_template: Path, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from erpflow.cli import app
+
+    plan = copy_pilot(tmp_path)
+    roles = tmp_path / "domain" / "roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8").replace("[Accounting]", "[Acounting]", 1), encoding="utf-8")
+    env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template)}
+    result = CliRunner().invoke(app, ["run", str(plan)], env=env)
+    assert_user_error(result, "ERP group 'Acounting' of role 'accountant' does not exist in Tryton")
+    assert not list((tmp_path / "home" / "tryton").rglob("*.sqlite"))  # no Tryton database made
+    assert "no wave named 'pilot'" in CliRunner().invoke(app, ["status", "pilot"], env=env).output
+
+
+def test_run_stops_with_one_line_when_the_tryton_server_cannot_be_reached(tmp_path: Path, closed_port: int):
+    plan = edit_plan(copy_pilot(tmp_path), {"target.url": f"http://127.0.0.1:{closed_port}/"})
+    assert_user_error(invoke("run", str(plan), home=tmp_path / "home"), "cannot reach the target, nothing checked")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_plan_exports import project
+from .test_plan_exports import legacy_project, project
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 
@@ -29,3 +29,28 @@ def test_a_run_on_a_cp1252_export_with_a_title_row_records_the_files_lines_and_i
     message = message_from_bytes(invitation.read_bytes(), policy=policy.default)
     assert message["Subject"].startswith("Formation : ")
     assert message.get_body(("plain",)).get_content().startswith("Bonjour Élodie Garçon")
+
+
+def test_a_run_on_a_bom_csv_and_a_workbook_with_title_rows_records_the_lines_plan_reported(cli, tmp_path: Path):
+    import json
+
+    plan = legacy_project(tmp_path)
+    planned = json.loads(cli("plan", "--json", str(plan)).stdout)
+    reported = {f"{r['file']}:{r['line']}" for r in planned["rejections"] if r["operation"] == "migration"}
+    assert {"articles.xlsx:6", "articles.xlsx:7"} <= reported and any(r.startswith("clients.csv:") for r in reported)
+    result = cli("run", str(plan))
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in cli("history", "pilot", "--json").stdout.splitlines()]
+    recorded = {
+        outcome["source"]
+        for e in events
+        for outcome in e["data"].get("outcomes", [])
+        if isinstance(outcome, dict) and outcome.get("status") == "rejected" and outcome.get("source")
+    }
+    assert reported <= recorded, reported - recorded
+    status = " ".join(cli("status", "pilot").stdout.split())
+    migration = planned["operations"]["migration"]
+    assert "products: read 4 = loaded 2 + rejected 2 balanced" in status
+    customers = sum(1 for r in reported if r.startswith("clients.csv:"))
+    assert f"customers: read 120 = loaded {120 - customers} + rejected {customers} balanced" in status
+    assert migration["items"] == 120 + 40 + 4

@@ -93,3 +93,15 @@ def test_a_wrong_token_or_no_server_is_an_error_without_the_token(scim_server, c
     assert "wr0ng-t0ken" not in str(refused.value)
     with pytest.raises(TargetUnavailable, match="cannot reach the SCIM server"):
         ScimTarget(f"http://127.0.0.1:{closed_port}/v2/", SecretStr("x")).upsert_users([ALICE])
+
+
+def test_holders_answers_the_accounts_under_each_login_prefix_in_one_filter(scim_server):
+    scim = target(scim_server())
+    scim.upsert_users([ALICE, BOB, UserSpec("alice2", "Alice Roux", "alice.roux@acme.example", ("Accounting",))])
+    found = scim.holders(["alice", "carol"])
+    assert sorted(found) == ["alice", "alice2"]
+    assert (found["alice2"].name, found["alice2"].email, found["alice2"].managed) == (
+        "Alice Roux",
+        "alice.roux@acme.example",
+        True,
+    )

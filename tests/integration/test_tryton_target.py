@@ -250,3 +250,22 @@ def test_an_expired_session_fails_one_call_as_unavailable_and_the_next_logs_in_a
     with pytest.raises(TargetUnavailable):
         target.count("res.user")
     assert target.count("res.user") == users
+
+
+def test_holders_answers_the_accounts_under_each_login_prefix_and_whether_erpflow_manages_them(
+    tryton: TrytonTarget, tryton_template: Path
+):
+    from erpflow.model.accounts import mark
+    from erpflow.targets.tryton_file import TrytonFile
+
+    tryton.upsert_users([UserSpec("jdupont2", "Jean Dupont", "jean@acme.example", ("Accounting",))])
+    with tryton._session():
+        tryton._call("res.user", "create", [{"login": "jdupont", "name": "Jacques Dupont"}])
+    found = tryton.holders(["jdupont", "zz"])
+    assert {k: (h.name, h.managed) for k, h in found.items()} == {
+        "jdupont": ("Jacques Dupont", False),
+        "jdupont2": ("Jean Dupont", True),
+    }
+    if isinstance(tryton.database, TrytonDatabase):  # the embedded database's file reads the same
+        assert TrytonFile(tryton.database.path).holders(["jdupont"], mark("default")) == found
+    assert TrytonFile(tryton_template).holders(["jdupont"], mark("default")) == {}

@@ -121,6 +121,23 @@ def test_the_same_reconciliation_again_records_nothing_a_new_one_does():
     assert [type(e).__name__ for e in wave.collect_events()] == ["Reconciled"]
 
 
+def test_rows_left_out_by_the_plan_balance_a_reconciliation_and_are_recorded_once():
+    wave = new_wave()
+    wave.reconcile("customers", 10, 7, 2, CTX, left_out=1)
+    assert wave.reconciliations["customers"] == {
+        "read": 10,
+        "loaded": 7,
+        "rejected": 2,
+        "balanced": True,
+        "left_out": 1,
+    }
+    wave.collect_events()
+    wave.leave_out({"accounts": {"'Sortie' before today": 3}, "migration.products": {}}, CTX)
+    wave.leave_out({"accounts": {"'Sortie' before today": 3}}, CTX)
+    assert [type(e).__name__ for e in wave.collect_events()] == ["RowsLeftOut"]
+    assert wave.rows_left_out == {"accounts": {"'Sortie' before today": 3}}
+
+
 def test_a_batch_succeeds_once_and_counts_its_outcomes():
     batch = new_batch()
     batch.attempt("run-1", CTX)

@@ -169,3 +169,36 @@ def test_configuration_items_come_in_dependency_order():
         "end_date": "2027-12-31",
         "period": "month",
     }
+
+
+def test_derived_logins_ask_the_target_once_per_batch_and_pass_over_accounts_others_hold(tmp_path, plan, method):
+    from erpflow.inputs.mapping import FromTemplate
+    from erpflow.model.accounts import Holder
+
+    columns = plan.accounts.columns.model_copy(
+        update={"login": FromTemplate(template="{{ first_name[:1] | fold }}{{ last_name | fold }}", unique=True)}
+    )
+    small = plan.model_copy(
+        update={"accounts": plan.accounts.model_copy(update={"columns": columns, "batch_size": 2}), "sites": ["Lyon"]}
+    )
+    held = {
+        "jdupont": Holder("jdupont", "Jacques Dupont", "jacques@acme.example", managed=False),  # IT's, by hand
+        "jdupont2": Holder("jdupont2", "Jean Dupont", "jean.dupont@acme.example", managed=True),  # this Jean's
+        "lpetit": Holder("lpetit", "Léa Petit", "autre.lea@acme.example", managed=True),  # another Léa's
+    }
+    asked: list[list[str]] = []
+
+    def find(prefixes):
+        asked.append(list(prefixes))
+        return {login: h for login, h in held.items() if any(login.startswith(p) for p in prefixes)}
+
+    rows = [
+        "1;Dupont;Jean;x;jean.dupont@acme.example;Lyon;Comptable;01/02/2020",
+        "2;Dupont;Julie;x;julie.dupont@acme.example;Lyon;Comptable;01/02/2020",
+        "3;Petit;Léa;x;lea.petit@acme.example;Lyon;Comptable;01/02/2020",
+        "4;Martin;Paul;x;paul.martin@acme.example;Lyon;Comptable;01/02/2020",
+        "5;Dupont;Jean;x;jean.dupont.bis@acme.example;Lyon;Comptable;01/02/2020",
+    ]
+    found = accounts.people(small, hr_table(tmp_path, rows), find=find)
+    assert [p.login for _, p in found] == ["jdupont2", "jdupont3", "lpetit2", "pmartin", "jdupont4"]
+    assert asked == [["jdupont"], ["lpetit", "pmartin"]]  # one question per batch of 2 rows, none for a known prefix

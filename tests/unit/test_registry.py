@@ -63,7 +63,7 @@ def test_migration_after_its_batches_reconciles_each_dataset_from_what_the_ledge
         for b in batches[:2]
     }  # products not done yet
     reconciled = []
-    wave = SimpleNamespace(reconcile=lambda *args: reconciled.append(args))
+    wave = SimpleNamespace(reconcile=lambda *args: reconciled.append(args), rows_left_out={})
     registry.get("migration").after(wave, batches, prepared.rows, done.get, {"wave": "pilot"})
     assert reconciled == [
         ("customers", 120, 115, 5, {"wave": "pilot"}),

@@ -81,6 +81,7 @@ def begin(ledger: Ledger, prepared: PreparedWave, actor: str, run_id: str, lease
         )
     else:
         wave.replan(prepared.digest, prepared.inputs, prepared.snapshot(), ctx.as_dict())
+    wave.leave_out(prepared.left_out, ctx.as_dict())
     runs = waves.runs(ledger, wave) or Runs(wave=wave.name, ctx=ctx.as_dict(), carried=wave.carried.as_runs())
     current = runs.current
     holder_dead = current.run_id is not None and current.lease is not None and lease.holder_gone(current.lease.holder)

@@ -4,11 +4,13 @@ server is asked too (reachable, token accepted), but the groups it lacks are not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from erpflow.inputs.nearmiss import did_you_mean
+from erpflow.inputs.plan import WavePlan
+from erpflow.model.accounts import Holder, Protected
 from erpflow.model.errors import ErpflowError
 from erpflow.model.items import PartySpec
 from erpflow.targets.tryton_db import TEMPLATE
@@ -16,7 +18,7 @@ from erpflow.targets.tryton_db import TEMPLATE
 if TYPE_CHECKING:
     from erpflow.application.preparation import PreparedWave
 
-__all__ = ["Missing", "Unreachable", "check_target", "needed", "preflight"]
+__all__ = ["Missing", "Unreachable", "check_target", "existing_accounts", "needed", "preflight"]
 
 
 class Unreachable(ErpflowError):
@@ -98,6 +100,35 @@ def check_target(prepared: PreparedWave, settings: Any) -> None:
     database = settings.tryton_home / f"{plan.target.database}.sqlite"
     source = database if database.exists() else settings.tryton_template or settings.tryton_home / f"{TEMPLATE}.sqlite"
     return preflight(prepared, TrytonFile(source) if source.exists() else None, scim)
+
+
+def existing_accounts(plan: WavePlan, protected: Protected) -> Callable[[Sequence[str]], dict[str, Holder]]:
+    """The target's accounts by login prefix, read only, opened on the first question: a Tryton or SCIM server is
+    asked, an embedded database is read from its file (none yet: no account); settings from the environment."""
+    from erpflow.settings import load_settings
+
+    opened: dict[str, Any] = {}
+
+    def find(prefixes: Sequence[str]) -> dict[str, Holder]:
+        from erpflow.model.accounts import mark
+        from erpflow.targets.bundle import Targets
+        from erpflow.targets.errors import TargetError
+        from erpflow.targets.tryton_file import TrytonFile
+
+        settings = opened.setdefault("settings", load_settings())
+        try:
+            if plan.target.url is not None or plan.accounts.scim is not None:
+                targets = opened.setdefault("targets", Targets(plan, settings, protected=protected))
+                found: dict[str, Holder] = targets.accounts.holders(prefixes)
+                return found
+            database = settings.tryton_home / f"{plan.target.database}.sqlite"
+            return TrytonFile(database).holders(prefixes, mark(settings.programme)) if database.exists() else {}
+        except TargetError as exc:
+            raise Unreachable(
+                f"cannot reach the target to number the derived logins, nothing checked: {exc}".splitlines()[0]
+            ) from None
+
+    return find
 
 
 def _chart(wanted: str | None, found: set[str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from erpflow.inputs.plan import WavePlan, load_plan
 from erpflow.inputs.yamlfile import Lines, line_of
 from erpflow.model.errors import InputError
 from erpflow.operations import registry
+from erpflow.operations.accounts import Find
 from erpflow.operations.base import Preparing
 from erpflow.operations.batches import BatchPlan
 
@@ -26,6 +27,7 @@ class PreparedWave:
     inputs: dict[str, str]  # file -> sha256, for the plan, the method files and every source
     batches: dict[str, list[BatchPlan]]  # operation -> batches, in the cycle's order
     rows: dict[str, int]  # dataset -> rows read from its source (migration)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)  # section -> leave_out rule -> rows
 
     @property
     def name(self) -> str:
@@ -61,6 +63,14 @@ def _check_roles(plan: WavePlan, method: Method, path: Path, lines: Lines) -> No
                 line=line_of(lines, loc),
                 field=".".join(loc),
             )
+    if plan.accounts.columns.language is not None and not method.invitations:
+        loc = ("accounts", "columns", "language")
+        raise InputError(
+            str(path),
+            "the method ships no invitation templates (invitations/LANG) for a person's language to choose",
+            line=line_of(lines, loc),
+            field=".".join(loc),
+        )
     language = plan.training.mail.language
     if language and language not in method.invitations:
         loc = ("training", "mail", "language")
@@ -73,14 +83,19 @@ def _check_roles(plan: WavePlan, method: Method, path: Path, lines: Lines) -> No
         )
 
 
-def prepare(path: Path, method_folder: Path | None = None) -> PreparedWave:
+def prepare(path: Path, method_folder: Path | None = None, accounts: Find | None = None) -> PreparedWave:
     """Validate the plan, the method and every source; plan every batch of every operation of the cycle.
-    Touches nothing."""
+    Writes nothing. A login derived by a unique template asks the target which logins are held (``accounts``,
+    default: the target the plan and the environment's settings name), once per batch."""
     plan, lines = load_plan(path)
     folder = find_method(path, method_folder)
     method = load_method(folder, registry.ids())
     _check_roles(plan, method, path, lines)
-    preparing = Preparing(plan, path.resolve(), lines, method, folder)
+    if accounts is None:
+        from erpflow.application.preflight import existing_accounts
+
+        accounts = existing_accounts(plan, method.roles.guard)
+    preparing = Preparing(plan, path.resolve(), lines, method, folder, accounts=accounts)
     batches = {op: registry.get(op).prepare(preparing) for op in method.cycle.order}
     inputs = {str(path.resolve()): file_digest(path), **method.files, **preparing.inputs}
-    return PreparedWave(plan, path.resolve(), method, inputs, batches, preparing.rows)
+    return PreparedWave(plan, path.resolve(), method, inputs, batches, preparing.rows, preparing.left_out)

@@ -33,19 +33,13 @@ def refusals(prepared: Any) -> list[dict[str, Any]]:
     return sorted(found, key=lambda item: (files.index(item["file"]), item["line"] is None, item["line"] or 0))
 
 
-def left_out(plan: Any, tables: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows the plan's leave_out rules drop: per rule for the HR export, per dataset for the others."""
-    from erpflow.operations import accounts, migration
-
-    found = [
-        {"section": "accounts", "rule": rule, "rows": rows}
-        for rule, rows in accounts.left_out(plan, tables["accounts"]).items()
+def left_out(prepared: Any) -> list[dict[str, Any]]:
+    """Rows the plan's leave_out rules drop, per section (accounts, migration.DATASET) and rule."""
+    return [
+        {"section": section, "rule": rule, "rows": rows}
+        for section, rules in prepared.left_out.items()
+        for rule, rows in rules.items()
     ]
-    for dataset in plan.migration.datasets:
-        if dataset.leave_out:
-            rows = migration.left_out(dataset, tables[f"migration.{dataset.name}"])
-            found += [{"section": f"migration.{dataset.name}", "rule": "leave_out", "rows": rows}] if rows else []
-    return found
 
 
 def show(prepared: Any) -> None:
@@ -59,7 +53,7 @@ def show(prepared: Any) -> None:
             f"  [yellow]outside the wave[/] {left.rows} rows of site {escape(repr(left.site))}{escape(hint)}",
             highlight=False,
         )
-    for gone in left_out(prepared.plan, tables):
+    for gone in left_out(prepared):
         out.print(
             f"  [yellow]left out[/] {gone['rows']} rows of {escape(gone['section'])} ({escape(gone['rule'])})",
             highlight=False,
@@ -107,7 +101,7 @@ def as_json(prepared: Any) -> None:
             {"site": left.site, "rows": left.rows, "did_you_mean": left.near}
             for left in outside(plan, tables["accounts"])
         ],
-        "left_out": left_out(plan, tables),
+        "left_out": left_out(prepared),
         "rejections": refusals(prepared),
     }
     sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

@@ -112,6 +112,7 @@ def _run(
     from datetime import UTC, datetime
 
     from erpflow.application.engine import check_predecessor, operations_to_run
+    from erpflow.application.preflight import check_target
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
     from erpflow.audit.anchors import check_head
@@ -131,6 +132,7 @@ def _run(
     check_predecessor(ledger, prepared)
     check_head(ledger, settings)
     operations_to_run(ledger, prepared, start_from, only)
+    check_target(prepared, settings)  # the method against the target, before any write
     wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:
         why = wave.taken_over_because(datetime.now(UTC))
@@ -220,7 +222,13 @@ def _print_status(name: str) -> None:
     out.print(table)
     for dataset, r in status.reconciliations.items():
         mark = "[green]balanced[/]" if r["balanced"] else "[bold red]NOT balanced[/]"
-        out.print(f"  {escape(dataset)}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}  {mark}")
+        left = f" + left out {r['left_out']}" if r.get("left_out") else ""
+        out.print(
+            f"  {escape(dataset)}: read {r['read']} = loaded {r['loaded']} + rejected {r['rejected']}{left}  {mark}"
+        )
+    for section, rules in status.left_out.items():
+        for rule, rows in rules.items():
+            out.print(f"  left out {rows} rows of {escape(section)} ({escape(rule)})", highlight=False)
 
 
 @app.command()

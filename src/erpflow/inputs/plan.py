@@ -46,6 +46,9 @@ class AccountColumns(Strict):
     email: Filled
     site: str
     role: str
+    language: Filled | None = Field(
+        None, description="the person's language for invitations (FR, en_GB, Français...); empty: the plan's"
+    )
 
 
 def _adoptable(login: str) -> str:
@@ -74,7 +77,8 @@ class AccountsPlan(SourceOptions):
 
     def read_columns(self) -> list[str]:
         """The HR export's columns the plan reads: those of its fields and of its leave_out rules."""
-        return list(dict.fromkeys([*source_columns(dict(self.columns)), *(r.column for r in self.leave_out)]))
+        fields = {name: how for name, how in self.columns if how is not None}
+        return list(dict.fromkeys([*source_columns(fields), *(r.column for r in self.leave_out)]))
 
 
 class ConfigurationPlan(Strict):

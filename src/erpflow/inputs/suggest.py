@@ -24,6 +24,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "email": ("email", "adresseemail", "adressemail", "mail", "courriel", "emailaddress"),
         "site": ("site", "etablissement", "agence", "location", "lieu", "office"),
         "role": ("fonction", "poste", "role", "jobtitle", "emploi", "intituledeposte", "metier", "job"),
+        "language": ("langue", "language", "languepreferee", "preferredlanguage", "lang", "locale"),
     },
     "party": {
         "key": (
@@ -112,7 +113,7 @@ def guess_columns(kind: str, headers: tuple[str, ...]) -> dict[str, str]:
 
 def _kind(headers: tuple[str, ...]) -> str:
     accounts = guess_columns("accounts", headers)
-    if len(accounts) == len(SYNONYMS["accounts"]):
+    if set(SYNONYMS["accounts"]) - {"language"} <= set(accounts):
         return "accounts"
     product = guess_columns("product", headers)
     return "product" if {"list_price", "cost_price", "uom"} & set(product) else "party"

@@ -36,6 +36,16 @@ class Protected:
 
 
 @dataclass(frozen=True)
+class Holder:
+    """Who holds an existing account, as far as numbering a derived login goes."""
+
+    login: str
+    name: str
+    email: str
+    managed: bool  # erpflow's for this programme
+
+
+@dataclass(frozen=True)
 class Existing:
     """An account the target already holds under a login, as far as ownership goes."""
 

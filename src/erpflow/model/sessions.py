@@ -19,6 +19,7 @@ class Trainee:
     role: str
     site: str
     key_user: bool = False
+    language: str = ""  # the invitation's language; empty: the plan's
 
 
 @dataclass(frozen=True)

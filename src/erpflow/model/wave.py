@@ -136,12 +136,17 @@ class Wave(Aggregate):
     def every_operation_done(self) -> bool:
         return all(self.operations.get(op, {}).get("state") == OperationState.DONE for op in self.cycle)
 
-    def reconcile(self, dataset: str, read: int, loaded: int, rejected: int, ctx: dict[str, str]) -> None:
-        """Record a dataset's counts; the same counts as last recorded record nothing."""
-        balanced = read == loaded + rejected
+    def reconcile(
+        self, dataset: str, read: int, loaded: int, rejected: int, ctx: dict[str, str], left_out: int = 0
+    ) -> None:
+        """Record a dataset's counts (rows read = loaded + rejected + left out by the plan's leave_out rules);
+        the same counts as last recorded record nothing."""
+        balanced = read == loaded + rejected + left_out
         counts = {"read": read, "loaded": loaded, "rejected": rejected, "balanced": balanced}
+        if left_out:
+            counts["left_out"] = left_out
         if self.reconciliations.get(dataset) != counts:
-            self._reconcile(dataset, read, loaded, rejected, balanced, ctx)
+            self._reconcile(dataset, read, loaded, rejected, balanced, ctx, left_out)
 
     class Reconciled(Aggregate.Event):
         dataset: str
@@ -150,12 +155,40 @@ class Wave(Aggregate):
         rejected: int
         balanced: bool
         ctx: dict[str, str]
+        left_out: int = 0
 
     @event(Reconciled)
     def _reconcile(
-        self, dataset: str, read: int, loaded: int, rejected: int, balanced: bool, ctx: dict[str, str]
+        self,
+        dataset: str,
+        read: int,
+        loaded: int,
+        rejected: int,
+        balanced: bool,
+        ctx: dict[str, str],
+        left_out: int = 0,
     ) -> None:
-        self.reconciliations[dataset] = {"read": read, "loaded": loaded, "rejected": rejected, "balanced": balanced}
+        counts = {"read": read, "loaded": loaded, "rejected": rejected, "balanced": balanced}
+        self.reconciliations[dataset] = {**counts, "left_out": left_out} if left_out else counts
+
+    @property
+    def rows_left_out(self) -> dict[str, dict[str, int]]:
+        """Rows the plan's leave_out rules dropped, as last recorded: section -> rule -> rows."""
+        return dict(getattr(self, "_left_out", {}))
+
+    def leave_out(self, counts: dict[str, dict[str, int]], ctx: dict[str, str]) -> None:
+        """Record the rows each leave_out rule drops (counts only, no row); the same counts record nothing."""
+        counts = {section: dict(rules) for section, rules in counts.items() if rules}
+        if counts != self.rows_left_out:
+            self._leave_out(counts, ctx)
+
+    class RowsLeftOut(Aggregate.Event):
+        counts: dict[str, dict[str, int]]
+        ctx: dict[str, str]
+
+    @event(RowsLeftOut)
+    def _leave_out(self, counts: dict[str, dict[str, int]], ctx: dict[str, str]) -> None:
+        self._left_out = counts
 
     class Sealed(Aggregate.Event):
         position: int

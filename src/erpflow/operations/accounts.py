@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
 
 from erpflow.inputs.coverage import check_sites
-from erpflow.inputs.mapping import Fields, FromColumn, LeaveOut, Refused
+from erpflow.inputs.languages import Languages
+from erpflow.inputs.mapping import Fields, Filled, FromColumn, FromTemplate, Refused, fold, numbered
 from erpflow.inputs.method import Method
 from erpflow.inputs.plan import WavePlan
 from erpflow.inputs.sources import Row, Table, read_table
+from erpflow.model.accounts import Holder
 from erpflow.model.items import ItemOutcome, UserSpec
 from erpflow.operations.base import Defaults, Preparing
 from erpflow.operations.batches import BatchPlan, chunked, keyed, slug, split
@@ -36,6 +39,7 @@ class Person(BaseModel):
     site: Text
     role: str = Field(description="role id in domain/roles.yaml")
     source: str = ""
+    language: str = Field("", description="a language of the method's invitations; empty: the plan's")
 
     @field_validator("login")
     @classmethod
@@ -57,16 +61,63 @@ def _names(plan: WavePlan) -> dict[str, str]:
     }
 
 
+Find = Callable[[Sequence[str]], dict[str, Holder]]  # login prefixes -> the target's accounts starting with them
+
+
+class TargetLogins:
+    """Logins the target holds, asked a batch of rows at a time: an account is the row's person's when erpflow
+    manages it (or the plan adopts it) under the person's name, and their e-mail when the HR export gives one."""
+
+    def __init__(self, find: Find, adopt: Collection[str] = (), email_given: bool = False):
+        self.find, self.adopt, self.email_given = find, frozenset(adopt), email_given
+        self.known: dict[str, Holder] = {}
+        self.asked: set[str] = set()
+
+    def prefetch(self, field: str, texts: Collection[str]) -> None:
+        new = [t.lower() for t in dict.fromkeys(texts) if t.lower() not in self.asked]
+        if field == "login" and new:
+            self.known.update({login.lower(): h for login, h in self.find(new).items()})
+            self.asked.update(new)
+
+    def held(self, field: str, text: str, filled: Mapping[str, str]) -> dict[str, bool]:
+        self.prefetch(field, [text])
+        text = text.lower()
+        return {login: self._theirs(h, filled) for login, h in self.known.items() if numbered(text, login)}
+
+    def _theirs(self, holder: Holder, filled: Mapping[str, str]) -> bool:
+        name = fold(f"{filled.get('first_name', '')} {filled.get('last_name', '')}")
+        same_email = not self.email_given or holder.email.lower() == filled.get("email", "").strip().lower()
+        return (holder.managed or holder.login.lower() in self.adopt) and fold(holder.name) == name and same_email
+
+
 def people(
-    plan: WavePlan, table: Table, today: date | None = None, left: Counter[str] | None = None
+    plan: WavePlan,
+    table: Table,
+    today: date | None = None,
+    left: Counter[str] | None = None,
+    languages: Languages | None = None,
+    find: Find | None = None,
 ) -> list[tuple[str, Person | ItemOutcome]]:
     """The HR rows of the wave's sites with their site, each a valid Person or a rejection; rows a leave_out rule
-    drops are counted in ``left`` (by rule). Every row is filled, in file order, so clashes number the same."""
+    drops are counted in ``left`` (by rule). Every row is filled, in file order, so clashes number the same.
+    ``languages``: those of the method's invitations, which a language column must name. ``find``: the target's
+    accounts, asked once per batch_size rows, so that a derived login (a unique template) passes over a login
+    someone else holds there, and gives a person the account they already have."""
     columns = _names(plan)
-    fields = Fields(dict(plan.accounts.columns), plan.accounts.leave_out, today)
+    filled = _filled(plan)
+    derived = filled["login"]
+    claims = None
+    if find is not None and isinstance(derived, FromTemplate) and derived.unique:
+        email_given = not isinstance(filled["email"], FromTemplate)
+        claims = TargetLogins(find, plan.accounts.adopt, email_given)
+    fields = Fields(filled, plan.accounts.leave_out, today, claims)
+    languages = languages or Languages(())
     screen = Screen(table, "login")
     result: list[tuple[str, Person | ItemOutcome]] = []
-    for row in table.rows:
+    size = plan.accounts.batch_size
+    for index, row in enumerate(table.rows):
+        if index % size == 0:
+            fields.prefetch([r.values for r in table.rows[index : index + size]])
         problem, values, rule = "", {}, None
         try:
             values = fields.fill(row.values)
@@ -82,29 +133,31 @@ def people(
             refused = screen.reject(row, login, problem)
         if refused is None and rule is not None:
             if left is not None:
-                left[describe(rule)] += 1
+                left[rule.describe()] += 1
             continue
-        result.append((site, refused or _person(plan, screen, row, values, login)))
+        result.append((site, refused or _person(plan, screen, row, values, login, languages)))
     return result
 
 
-def describe(rule: LeaveOut) -> str:
-    """A leave_out rule in words: "'Date de sortie' before today"."""
-    return f"{rule.column!r} before {rule.before}" if rule.before is not None else f"{rule.column!r} after {rule.after}"
+def _filled(plan: WavePlan) -> dict[str, Filled]:
+    return {name: how for name, how in plan.accounts.columns if how is not None}
 
 
-def left_out(plan: WavePlan, table: Table) -> Counter[str]:
-    """Rows of the wave's sites a leave_out rule drops, by rule."""
-    left: Counter[str] = Counter()
-    people(plan, table, left=left)
-    return left
-
-
-def _person(plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str) -> Person | ItemOutcome:
+def _person(
+    plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str, languages: Languages
+) -> Person | ItemOutcome:
     columns = _names(plan)
     job = row.values[plan.accounts.columns.role].strip()
     if job not in plan.accounts.roles:
         return screen.reject(row, login, f"{columns['role']}: unknown role {job!r}")
+    said = values.get("language", "")
+    if said:
+        language = languages.read(said)
+        if language is None:
+            shipped = ", ".join(languages.shipped) or "none"
+            why = f"{said!r} is no language of the invitations ({shipped})"
+            return screen.reject(row, login, f"{columns['language']}: {why}")
+        values = {**values, "language": language}
     values = {k: v for k, v in values.items() if k not in ("login", "role", "site")}
     site = row.values[plan.accounts.columns.site].strip()
     try:
@@ -135,7 +188,10 @@ def prepared_people(preparing: Preparing) -> list[tuple[str, Person | ItemOutcom
         plan = preparing.plan
         hr = read_table(plan.accounts.source, required=plan.accounts.read_columns(), options=plan.accounts)
         preparing.inputs[str(plan.accounts.source)] = hr.digest
-        preparing.shared["people"] = people(plan, hr)
+        left: Counter[str] = Counter()
+        languages = Languages(preparing.method.invitations)
+        preparing.shared["people"] = people(plan, hr, left=left, languages=languages, find=preparing.accounts)
+        preparing.left_out["accounts"] = dict(left)
         check_sites(
             plan,
             preparing.path,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from erpflow.inputs.method import Method
 from erpflow.inputs.plan import WavePlan
 from erpflow.inputs.yamlfile import Lines, line_of
+from erpflow.model.accounts import Holder
 from erpflow.model.batch import Batch
 from erpflow.model.errors import InputError
 from erpflow.model.items import ItemOutcome
@@ -24,8 +25,9 @@ Recorded = Callable[[str], Batch | None]  # batch key -> its aggregate, if any
 
 @dataclass
 class Preparing:
-    """A plan and its method; operations add the files they read (path -> sha256), rows read per dataset,
-    and what they share (``shared``, e.g. the people of the HR export for accounts and training)."""
+    """A plan and its method; operations add the files they read (path -> sha256), rows read per dataset, rows
+    each leave_out rule drops, and what they share (``shared``, e.g. the people of the HR export for accounts and
+    training)."""
 
     plan: WavePlan
     path: Path
@@ -35,6 +37,8 @@ class Preparing:
     inputs: dict[str, str] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)  # section -> leave_out rule -> rows
+    accounts: Callable[[Sequence[str]], dict[str, Holder]] | None = None  # the target's accounts by login prefix
 
     def error(self, message: str, *loc: str) -> InputError:
         """An input error naming the plan, and the line and field of ``loc`` in it."""

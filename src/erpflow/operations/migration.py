@@ -99,7 +99,7 @@ def entries(
     dataset: Dataset, table: Table, today: date | None = None, left: Counter[str] | None = None
 ) -> list[PartySpec | ProductSpec | ItemOutcome]:
     """Every row of the dataset, as a spec to load or a rejection with its reason; rows a leave_out rule drops
-    are counted in ``left``."""
+    are counted in ``left``, by rule."""
     columns, fields = _names(dataset), Fields(dataset.columns, dataset.leave_out, today)
     screen = Screen(table, "legacy id")
     result: list[PartySpec | ProductSpec | ItemOutcome] = []
@@ -109,9 +109,9 @@ def entries(
             result.append(refused)
             continue
         try:
-            if fields.left_out(row.values) is not None:
+            if (rule := fields.left_out(row.values)) is not None:
                 if left is not None:
-                    left[dataset.name] += 1
+                    left[rule.describe()] += 1
                 continue
             values = _values(dataset, fields.fill(row.values), code)
             source = table.where(row)
@@ -127,22 +127,21 @@ def entries(
     return result
 
 
-def left_out(dataset: Dataset, table: Table) -> int:
-    """Rows of the dataset a leave_out rule drops."""
-    left: Counter[str] = Counter()
-    entries(dataset, table, left=left)
-    return left[dataset.name]
-
-
 def required_columns(dataset: Dataset) -> list[str]:
     return dataset.read_columns()
 
 
-def prepare(plan: MigrationPlan, tables: dict[str, Table]) -> list[BatchPlan]:
-    """Batches per dataset, in the plan's order (parties before products)."""
+def prepare(
+    plan: MigrationPlan, tables: dict[str, Table], left_out: dict[str, dict[str, int]] | None = None
+) -> list[BatchPlan]:
+    """Batches per dataset, in the plan's order (parties before products); rows left out are counted in
+    ``left_out`` (``migration.DATASET`` -> rule -> rows)."""
     batches = []
     for dataset in plan.datasets:
-        rows = entries(dataset, tables[dataset.name])
+        left: Counter[str] = Counter()
+        rows = entries(dataset, tables[dataset.name], left=left)
+        if left_out is not None:
+            left_out[f"migration.{dataset.name}"] = dict(left)
         for number, chunk in enumerate(chunked(rows, plan.batch_size), start=1):
             items, rejected = split(chunk)
             batches.append(
@@ -178,7 +177,7 @@ class Migration(Defaults):
         tables = {d.name: read_table(d.source, required=required_columns(d), options=d) for d in plan.datasets}
         preparing.inputs.update({str(t.path): t.digest for t in tables.values()})
         preparing.rows.update({name: len(table.rows) for name, table in tables.items()})
-        return prepare(plan, tables)
+        return prepare(plan, tables, preparing.left_out)
 
     def send(self, batch: BatchPlan, targets: Targets) -> list[ItemOutcome]:
         if batch.details.get("into") == "product":
@@ -196,7 +195,9 @@ class Migration(Defaults):
         self, wave: Wave, batches: list[BatchPlan], rows: dict[str, int], recorded: Recorded, ctx: dict[str, str]
     ) -> None:
         for dataset, counts in reconciliation(batches, rows, recorded).items():
-            wave.reconcile(dataset, counts["read"], counts["loaded"], counts["rejected"], ctx)
+            left = sum(wave.rows_left_out.get(f"migration.{dataset}", {}).values())
+            extra = {"left_out": left} if left else {}
+            wave.reconcile(dataset, counts["read"], counts["loaded"], counts["rejected"], ctx, **extra)
 
 
 OPERATION = Migration()

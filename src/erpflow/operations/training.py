@@ -50,7 +50,7 @@ def trainees(method: Method, entries: list[tuple[str, Person | ItemOutcome]]) ->
     """The people accepted for accounts (``entries`` as accounts.people() gives them), as trainees."""
     roles = method.roles.roles
     return [
-        Trainee(p.login, p.name, str(p.email), p.role, p.site, roles[p.role].key_user)
+        Trainee(p.login, p.name, str(p.email), p.role, p.site, roles[p.role].key_user, p.language)
         for _, p in entries
         if isinstance(p, Person)
     ]
@@ -104,8 +104,7 @@ class Training(Defaults):
         from erpflow.targets.mail import build_invitation
 
         sender, wave = str(targets.plan.training.mail.sender), targets.plan.wave
-        language = targets.plan.training.mail.language or ""
-        templates = targets.invitations.get(language)
+        planned = targets.plan.training.mail.language or ""
         accounts = targets.accounts.managed([i.ref for i in batch.items])
         invited = [i for i in batch.items if i.ref in accounts]
         refused = {
@@ -113,6 +112,8 @@ class Training(Defaults):
         }
         messages = []
         for i in invited:
+            language = i.trainee.language or planned
+            templates = targets.invitations.get(language)
             try:
                 texts = render(templates, language, i.session, i.trainee) if templates else None
                 messages.append((i.ref, build_invitation(i.session, i.trainee, sender, wave, texts=texts)))

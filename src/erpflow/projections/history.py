@@ -155,6 +155,12 @@ SUMMARIES: dict[Any, Callable[[dict[str, Any]], str]] = {
     Wave.OperationFinished: lambda data: _counts(data["summary"]),
     Wave.Reconciled: lambda data: (
         f"{data['dataset']}: read {data['read']} = loaded {data['loaded']} + rejected {data['rejected']}"
+        + (f" + left out {data['left_out']}" if data.get("left_out") else "")
+    ),
+    Wave.RowsLeftOut: lambda data: "; ".join(
+        f"{section}: {rows} left out ({rule})"
+        for section, rules in data["counts"].items()
+        for rule, rows in rules.items()
     ),
     Batch.Reconciled: lambda data: (
         f"interrupted attempt: {len(data['found'])} found in the target, {len(data['missing'])} not"

@@ -48,6 +48,7 @@ class WaveStatus:
     operations: list[OperationStatus]
     reconciliations: dict[str, dict[str, int]]
     outcomes: list[tuple[str, dict]] = field(default_factory=list)  # (operation, outcome) of batches done
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)  # section -> leave_out rule -> rows
 
 
 def wave_status(ledger: Ledger, name: str, at: int | None = None) -> WaveStatus:
@@ -74,7 +75,15 @@ def wave_status(ledger: Ledger, name: str, at: int | None = None) -> WaveStatus:
         operations.append(status)
     state = _state(wave) if at is None else wave.state
     return WaveStatus(
-        wave.name, wave.kind, wave.sites, state, len(wave.runs), operations, dict(wave.reconciliations), outcomes
+        wave.name,
+        wave.kind,
+        wave.sites,
+        state,
+        len(wave.runs),
+        operations,
+        dict(wave.reconciliations),
+        outcomes,
+        wave.rows_left_out,
     )
 
 

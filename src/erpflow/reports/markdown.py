@@ -56,11 +56,19 @@ def markdown(report: Report) -> str:
             f"{op.batches_done}/{op.batches} | {counts} |"
         )
     if status.reconciliations:
-        lines += ["", "| dataset | read | loaded | rejected | balanced |", "|---|---|---|---|---|"]
+        lines += ["", "| dataset | read | loaded | rejected | left out | balanced |", "|---|---|---|---|---|---|"]
         for name, r in status.reconciliations.items():
             lines.append(
-                f"| {text(name)} | {r['read']} | {r['loaded']} | {r['rejected']} | {'yes' if r['balanced'] else 'NO'} |"
+                f"| {text(name)} | {r['read']} | {r['loaded']} | {r['rejected']} | {r.get('left_out', 0)} | "
+                f"{'yes' if r['balanced'] else 'NO'} |"
             )
+    if status.left_out:
+        lines += ["", "| rows left out by the plan | rule | rows |", "|---|---|---|"]
+        lines += [
+            f"| {text(section)} | {text(rule)} | {rows} |"
+            for section, rules in status.left_out.items()
+            for rule, rows in rules.items()
+        ]
     lines += ["", "| anomalies | raised | open |", "|---|---|---|"]
     lines += [f"| {severity} | {c['raised']} | {c['open']} |" for severity, c in report.anomalies.items()]
     if report.completion:

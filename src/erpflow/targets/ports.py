@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from erpflow.model.accounts import Holder
 from erpflow.model.items import ConfigItem, ItemOutcome, PartySpec, ProductSpec, UserSpec
 from erpflow.model.steps import Confirmation
 
@@ -25,6 +26,8 @@ class AccountsTarget(Protocol):
     def find_users(self, logins: Sequence[str]) -> dict[str, dict[str, Any]]: ...
 
     def managed(self, logins: Sequence[str]) -> set[str]: ...
+
+    def holders(self, prefixes: Sequence[str]) -> dict[str, Holder]: ...
 
 
 class ErpTarget(Protocol):

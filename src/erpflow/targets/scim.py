@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from erpflow.model.accounts import Existing, Protected, mark, refusal
+from erpflow.model.accounts import Existing, Holder, Protected, mark, refusal
 from erpflow.model.items import ItemOutcome, UserSpec
 from erpflow.targets.errors import TargetError, TargetUnavailable
 
@@ -78,6 +78,22 @@ class ScimTarget:
         with self._lock, _errors(self.url):
             found = self._users(logins)
             return {login: _plain(found[login.lower()]) for login in logins if login.lower() in found}
+
+    def holders(self, prefixes: Sequence[str]) -> dict[str, Holder]:
+        """The users whose userName starts with one of ``prefixes`` (a filter per chunk of prefixes)."""
+        from scim2_models import SearchRequest, User
+
+        prefixes, found = list(dict.fromkeys(prefixes)), {}
+        with self._lock, _errors(self.url):
+            for start in range(0, len(prefixes), FILTER_CHUNK):
+                query = " or ".join(f'userName sw "{_quoted(p)}"' for p in prefixes[start : start + FILTER_CHUNK])
+                listed = self._scim().query(User, query_parameters=SearchRequest(filter=query, count=1000))
+                for u in listed.resources or []:
+                    plain = _plain(u)
+                    found[u.user_name.lower()] = Holder(
+                        u.user_name.lower(), plain["name"] or "", plain["email"] or "", u.external_id == self.mark
+                    )
+        return found
 
     def group_names(self) -> set[str]:
         """The display names of the server's groups (read only)."""

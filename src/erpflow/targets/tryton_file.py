@@ -13,6 +13,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from erpflow.model.accounts import Holder
 from erpflow.targets.errors import TargetUnavailable
 
 NAME = re.compile(r"^[a-z_][a-z0-9_.]*$")
@@ -35,8 +36,25 @@ class TrytonFile:
             where.append(f'"{name}" IS NULL' if value is None else f'"{name}" = ?')
             params += [] if value is None else [value]
         sql = f'SELECT "{field}" FROM "{model.replace(".", "_")}"' + (f" WHERE {' AND '.join(where)}" if where else "")
+        return {str(row[0]) for row in self._select(sql, params) if row[0]}
+
+    def holders(self, prefixes: Sequence[str], mark: str) -> dict[str, Holder]:
+        """The users whose login starts with one of ``prefixes`` (or more: LIKE's ``_``); ``managed`` when they are in
+        the group ``mark``."""
+        prefixes = list(dict.fromkeys(prefixes))
+        if not prefixes:
+            return {}
+        sql = (
+            'SELECT u.login, u.name, u.email, EXISTS (SELECT 1 FROM "res_user-res_group" m JOIN res_group g '
+            'ON g.id = m."group" WHERE m."user" = u.id AND g.name = ?) FROM res_user u WHERE '
+            + " OR ".join(["u.login LIKE ?"] * len(prefixes))
+        )
+        rows = self._select(sql, [mark, *(f"{p}%" for p in prefixes)])
+        return {row[0]: Holder(row[0], row[1] or "", row[2] or "", bool(row[3])) for row in rows}
+
+    def _select(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         try:
             with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
-                return {str(row[0]) for row in db.execute(sql, params) if row[0]}
+                return db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise TargetUnavailable(f"Tryton database {self.path.name}: {exc}") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from erpflow.model.accounts import Existing, refusal
+from erpflow.model.accounts import Existing, Holder, refusal
 from erpflow.model.items import ItemOutcome, UserSpec
 from erpflow.targets.tryton_session import TrytonSession
 from erpflow.targets.tryton_writes import Plan, diff
@@ -86,6 +86,20 @@ class Users(TrytonSession):
             return {
                 k: {f: v for f, v in u.items() if f not in ("group_ids", "existing")}
                 for k, u in self._users(logins).items()
+            }
+
+    def holders(self, prefixes: Sequence[str]) -> dict[str, Holder]:
+        """The accounts whose login starts with one of ``prefixes``, in one search (LIKE's ``_`` may match more:
+        the caller keeps the logins it wants)."""
+        if not prefixes:
+            return {}
+        domain: list[Any] = ["OR", *(("login", "like", f"{p}%") for p in dict.fromkeys(prefixes))]
+        with self._session():
+            return {
+                r["login"]: Holder(
+                    r["login"], r["name"] or "", r["email"] or "", any(g["name"] == self.mark for g in r["groups."])
+                )
+                for r in self._read("res.user", domain, USER_FIELDS)
             }
 
     def _users(self, logins: Sequence[str]) -> dict[str, dict[str, Any]]:
