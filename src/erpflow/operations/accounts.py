@@ -7,9 +7,10 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, field_validator
 
 from erpflow.inputs.coverage import check_sites
+from erpflow.inputs.emails import Email
 from erpflow.inputs.mapping import Fields, FromColumn, LeaveOut, Refused
 from erpflow.inputs.method import Method
 from erpflow.inputs.plan import WavePlan
@@ -32,7 +33,7 @@ class Person(BaseModel):
     login: str
     first_name: Text
     last_name: Text
-    email: EmailStr
+    email: Email
     site: Text
     role: str = Field(description="role id in domain/roles.yaml")
     source: str = ""
