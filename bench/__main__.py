@@ -81,7 +81,7 @@ def first_batch(folder: Path, tryton_template: Path, api_url: str | None) -> flo
     erpflow = str(Path(sys.executable).with_name("erpflow"))
     start = time.perf_counter()
     process = subprocess.Popen(
-        [erpflow, "run", str(plan), "--only", "accounts"],
+        [erpflow, "run", str(plan), "--only", "accounts", "--verbose"],  # log lines on the terminal
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -26,7 +26,7 @@ from erpflow.model.selection import select_operations
 from erpflow.model.vocabulary import BatchOutcome, Decision, OperationState
 from erpflow.model.wave import Wave
 from erpflow.operations import registry
-from erpflow.operations.batches import BatchPlan, chunked
+from erpflow.operations.batches import BatchPlan
 from erpflow.projections import items
 from erpflow.targets.bundle import Targets
 from erpflow.targets.errors import TargetError, TargetUnavailable
@@ -156,19 +156,19 @@ def concurrency(operation: str, wanted: int, targets: Targets) -> int:
     return registry.get(operation).concurrency(wanted, targets)
 
 
-def windows(
-    ledger: Ledger, ctx: Context, batches: list[BatchPlan], size: int, force: str = ""
-) -> list[list[BatchPlan]]:
-    """The batches of an operation in the windows a run sends them: batches already done (they will be skipped,
-    unless forced) in one window first, since skipping touches no target; the others ``size`` at a time."""
-    done = set() if force else {b.key for b in batches if _done(ledger.batch(ctx.wave, ctx.operation, b.key))}
-    pending = [b for b in batches if b.key not in done]
-    skipped = [b for b in batches if b.key in done]
-    return ([skipped] if skipped else []) + [list(w) for w in chunked(pending, max(1, size))]
-
-
-def _done(recorded: Batch | None) -> bool:
-    return recorded is not None and recorded.done
+def skipped(ledger: Ledger, ctx: Context, batches: list[BatchPlan], force: str = "") -> dict[str, BatchResult]:
+    """The batches of an operation already done, as skipped results by key (none when forced): a run skips them
+    without sending them anywhere."""
+    if force:
+        return {}
+    found = {}
+    for batch in batches:
+        recorded = ledger.batch(ctx.wave, ctx.operation, batch.key)
+        if recorded is not None and recorded.done:
+            found[batch.key] = BatchResult(batch.key, BatchOutcome.SKIPPED, dict(recorded.counts))
+    if found:
+        log.info("batches already done, skipped", batches=len(found))
+    return found
 
 
 def run_batch(

@@ -28,7 +28,7 @@ from erpflow.logging import configure
 from erpflow.model.context import Context
 from erpflow.model.errors import ErpflowError
 from erpflow.model.vocabulary import BatchOutcome
-from erpflow.operations.batches import BatchPlan, slug
+from erpflow.operations.batches import BatchPlan, chunked, slug
 from erpflow.orchestration import mirror
 from erpflow.orchestration.anchors import anchor_head, check_head
 from erpflow.orchestration.progress import OperationProgress
@@ -145,9 +145,14 @@ def _operation(
     progress = OperationProgress(ctx.wave, ctx.operation, len(batches))
     delays = [settings.retry_delay_seconds * 2**n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
-    results: list[engine.BatchResult] = []
-    size = engine.concurrency(ctx.operation, settings.parallel_batches, targets)
-    for window in engine.windows(ledger, ctx, batches, size, force):
+    done = engine.skipped(ledger, ctx, batches, force)  # no task run each: a rerun skips hundreds of batches
+    results = list(done.values())
+    for b in batches:
+        if b.key in done:
+            _tell(ctx.operation, b, done[b.key])
+    progress.update(len(results))
+    pending = [b for b in batches if b.key not in done]
+    for window in chunked(pending, engine.concurrency(ctx.operation, settings.parallel_batches, targets)):
         # prefect types submit's arguments as the task's own, though it takes quote() around any of them
         futures = [
             task.submit(
