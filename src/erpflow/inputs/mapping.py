@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Literal
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -124,8 +124,10 @@ class Fields:
         self, fields: Mapping[str, Filled], leave_out: list[LeaveOut] | None = None, today: date | None = None
     ):
         self.fields, self.rules = dict(fields), list(leave_out or [])
+        self.columns = {name: _column(how) for name, how in self.fields.items()}  # once, not once a row
         self.today = today or date.today()
         self.taken: dict[str, set[str]] = {}
+        self.compiled: dict[str, Template] = {}
 
     def left_out(self, values: Mapping[str, str]) -> LeaveOut | None:
         """The rule leaving this row out, if any; raises Refused for a cell that is not a date."""
@@ -135,7 +137,7 @@ class Fields:
         """The fields of one row (the row's cells by column); raises Refused naming the column or field."""
         filled: dict[str, str] = {}
         for name, how in self.fields.items():
-            column = _column(how)
+            column = self.columns[name]
             if column is not None:
                 cell = values[column.column].strip()
                 filled[name] = _date(column.column, cell).isoformat() if column.date and cell else cell
@@ -148,7 +150,9 @@ class Fields:
 
     def _render(self, name: str, how: FromTemplate, filled: dict[str, str]) -> str:
         try:
-            text = _env.from_string(how.template).render(filled).strip()
+            if name not in self.compiled:
+                self.compiled[name] = _env.from_string(how.template)
+            text = self.compiled[name].render(filled).strip()
         except UndefinedError as exc:
             raise Refused(
                 name, f"template: {exc.message} (a template sees the columns and constants, and the templates above it)"

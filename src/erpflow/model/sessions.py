@@ -104,9 +104,10 @@ def form_sessions(
     missing = sorted({role for _, role in by_group} - set(tracks))
     if missing:
         raise ValueError(f"no training track for role {missing[0]!r}")
+    with_key_user = {group: any(t.key_user for t in members) for group, members in by_group.items()}
     planned = sorted(
         (
-            (not any(t.key_user for t in members), site, role, number, tuple(group))
+            (not with_key_user[(site, role)], site, role, number, tuple(group))
             for (site, role), members in by_group.items()
             for number, group in enumerate(_balanced(members, group_size), start=1)
         ),

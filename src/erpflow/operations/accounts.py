@@ -85,7 +85,7 @@ def people(
             if left is not None:
                 left[describe(rule)] += 1
             continue
-        result.append((site, refused or _person(plan, screen, row, values, login)))
+        result.append((site, refused or _person(plan, screen, row, values, login, columns)))
     return result
 
 
@@ -101,8 +101,9 @@ def left_out(plan: WavePlan, table: Table) -> Counter[str]:
     return left
 
 
-def _person(plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str) -> Person | ItemOutcome:
-    columns = _names(plan)
+def _person(
+    plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str, columns: dict[str, str]
+) -> Person | ItemOutcome:
     job = row.values[plan.accounts.columns.role].strip()
     if job not in plan.accounts.roles:
         return screen.reject(row, login, f"{columns['role']}: unknown role {job!r}")
