@@ -7,7 +7,6 @@ absolute times drift on a shared machine, ratios hold.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -15,8 +14,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -31,6 +28,7 @@ from bench.ledger import (
     replay,
     transcoders,
 )
+from bench.orchestration import noop_rerun, overhead, prefect_server, scale
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,89 +43,6 @@ def template() -> Path:
 
     cache = Path(os.environ.get("ERPFLOW_TEST_CACHE", REPO / ".erpflow" / "test-cache"))
     return ensure_template(cache / f"tryton-{trytond.__version__}")
-
-
-def overhead(people: int, folder: Path, tryton_template: Path) -> Figure:
-    """The accounts operation through the flow vs a bare loop of the same Tryton calls on the same batches."""
-    from bench.workload import accounts_plan
-    from erpflow.application.preparation import prepare
-    from erpflow.orchestration.flows import run_wave
-    from erpflow.settings import Settings
-    from erpflow.targets.tryton import TrytonTarget
-    from erpflow.targets.tryton_db import ensure_database
-
-    work = folder / f"overhead{people}"
-    plan = accounts_plan(work, people, database=f"flow{people}")
-    prepared = prepare(plan, None)
-    bare = TrytonTarget(ensure_database(work / "bare", f"bare{people}", tryton_template), check_email_dns=False)
-    bare.count("res.user")  # the first use of a database loads its pool: not counted on either side
-    baseline = timed(lambda: [bare.upsert_users(b.items) for b in prepared.batches["accounts"]])
-
-    os.environ.update(ERPFLOW_HOME=str(work / "home"), ERPFLOW_TRYTON_TEMPLATE=str(tryton_template))
-    settings = Settings()
-    warm = TrytonTarget(ensure_database(settings.tryton_home, f"flow{people}", tryton_template), check_email_dns=False)
-    warm.count("res.user")
-    state = None
-
-    def flow() -> None:
-        nonlocal state
-        state = run_wave(str(plan), only="accounts", return_state=True)
-
-    seconds = timed(flow)
-    assert state.is_completed(), state.message
-    assert warm.count("res.user", [("login", "like", "user%")]) == people
-    return Figure(
-        "Orchestration overhead",
-        f"accounts of {people:,} people through the flow",
-        seconds,
-        baseline,
-        "bare loop of the same Tryton calls",
-        "s",
-        "<= 1.05",
-        seconds / baseline <= 1.05,
-    )
-
-
-def scale(sizes: list[int], folder: Path, tryton_template: Path, api_url: str) -> list[Figure]:
-    results = []
-    for people in sizes:
-        env = {**os.environ, "PREFECT_API_URL": api_url}
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.scale", str(people), str(folder / f"scale{people}"), str(tryton_template)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO,
-            check=True,
-        )
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        say(f"  scale {people:,}: {results[-1]}")
-    small, large = results[0], results[-1]
-    return [
-        Figure(
-            "Scale",
-            f"accounts of {r['people']:,} people: {r['wall_s']:.0f} s, {r['people_per_s']:.0f} people/s, "
-            f"{r['events'] / r['wall_s']:.1f} events/s",
-            r["peak_rss_mb"],
-            small["peak_rss_mb"],
-            f"peak RSS at {small['people']:,} people",
-            "MB peak RSS",
-            "flat with N",
-            r is small or r["peak_rss_mb"] <= 1.25 * small["peak_rss_mb"],
-        )
-        for r in results
-    ] + [
-        Figure(
-            "Scale",
-            f"time per person at {large['people']:,} vs {small['people']:,}",
-            large["wall_s"] / large["people"] * 1000,
-            small["wall_s"] / small["people"] * 1000,
-            f"at {small['people']:,} people",
-            "ms/person",
-            "linear in N",
-            large["wall_s"] / large["people"] <= 1.25 * small["wall_s"] / small["people"],
-        )
-    ]
 
 
 def best_of(runs: int, command: list[str], env: dict[str, str]) -> float:
@@ -166,7 +81,7 @@ def first_batch(folder: Path, tryton_template: Path, api_url: str | None) -> flo
     erpflow = str(Path(sys.executable).with_name("erpflow"))
     start = time.perf_counter()
     process = subprocess.Popen(
-        [erpflow, "run", str(plan), "--only", "accounts"],
+        [erpflow, "run", str(plan), "--only", "accounts", "--verbose"],  # log lines on the terminal
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -178,15 +93,6 @@ def first_batch(folder: Path, tryton_template: Path, api_url: str | None) -> flo
             seconds = time.perf_counter() - start
     process.wait()
     return seconds
-
-
-@contextmanager
-def prefect_server() -> Iterator[str]:
-    from prefect.settings import PREFECT_API_URL
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield PREFECT_API_URL.value()
 
 
 # --- report ---------------------------------------------------------------------------------------------------
@@ -233,10 +139,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="where the report goes")
     parser.add_argument(
         "--only",
-        choices=["all", "ledger", "reads"],
+        choices=["all", "ledger", "reads", "orchestration"],
         default="all",
         help="ledger: append and replay figures alone (no Tryton, no Prefect); reads: the per-wave "
-        "read commands in a crowded store",
+        "read commands in a crowded store; orchestration: the run path against a running Prefect server "
+        "(overhead, rerun, scale)",
     )
     parser.add_argument(
         "--events",
@@ -244,6 +151,9 @@ def main() -> None:
         default=1_000_002,
         help="the largest store for replay and for the append cost as the store grows, and the "
         "events of other waves beside the wave read",
+    )
+    parser.add_argument(
+        "--people", type=int, default=100_000, help="orchestration: the largest wave of the scale figures"
     )
     parser.add_argument(
         "--wave-home",
@@ -296,11 +206,13 @@ def main() -> None:
         if not args.smoke and args.only == "all":
             for figure in invitation_figures():
                 run(figure)
+        if not args.smoke and args.only in ("all", "orchestration"):
             tryton_template = template()
             with prefect_server() as api_url:
                 for people in (1_000, 10_000):
                     run(overhead(people, folder, tryton_template))
-                for figure in scale([10_000, 100_000], folder, tryton_template, api_url):
+                run(noop_rerun(1_200, folder, tryton_template, api_url))
+                for figure in scale([10_000, args.people], folder, tryton_template, api_url):
                     run(figure)
                 with_server = first_batch(folder, tryton_template, api_url)
             without = first_batch(folder, tryton_template, None)
@@ -322,6 +234,7 @@ def main() -> None:
         + (f" --only {args.only}" if args.only != "all" else "")
         + (f" --events {args.events}" if args.events != 1_000_002 and not args.smoke else "")
         + (f" --wave-home {args.wave_home}" if args.wave_home else "")
+        + (f" --people {args.people}" if args.people != 100_000 else "")
     )
     command = "make bench" if command == "python -m bench" else command
     args.out.write_text(report(figures, command, time.perf_counter() - started))

@@ -165,3 +165,19 @@ def test_a_bad_anomaly_rule_names_file_line_and_field(tmp_path: Path):
     rules.write_text(rules.read_text().replace('match: "duplicate login"', 'match: "(unclosed"'))
     with pytest.raises(InputError, match=r"anomalies.yaml:\d+: rules.2.match: not a regular expression"):
         load_method(method_copy)
+
+
+def test_a_wave_handed_over_is_prepared_again_when_a_source_changed(tmp_path: Path):
+    from erpflow.application.preparation import hand_over, prepare
+
+    path = plan_in_project(tmp_path)
+    path.write_text((REPO / "deployments/plans/pilot.yaml").read_text())
+    first = prepare(path)
+    hand_over(first)
+    assert prepare(path) is first  # unchanged inputs: the prepared wave is taken as it is
+    assert prepare(path) is not first  # handed over once, taken once
+    hand_over(first)
+    hr = tmp_path / "demo" / "hr_export.csv"
+    hr.write_bytes(hr.read_bytes().replace(b"Comptable", b"Acheteur", 1))
+    again = prepare(path)
+    assert again is not first and again.digest != first.digest

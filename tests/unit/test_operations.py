@@ -202,3 +202,15 @@ def test_derived_logins_ask_the_target_once_per_batch_and_pass_over_accounts_oth
     found = accounts.people(small, hr_table(tmp_path, rows), find=find)
     assert [p.login for _, p in found] == ["jdupont2", "jdupont3", "lpetit2", "pmartin", "jdupont4"]
     assert asked == [["jdupont"], ["lpetit", "pmartin"]]  # one question per batch of 2 rows, none for a known prefix
+
+
+def test_the_demo_pilots_batch_keys_stay_those_recorded_by_earlier_versions():
+    """A rerun after an upgrade must find its batches done: their keys (digests of the items) never change."""
+    from erpflow.application.preparation import prepare
+
+    prepared = prepare(REPO / "deployments/plans/pilot.yaml")
+    keys = {op: [b.key for b in batches] for op, batches in prepared.batches.items()}
+    assert keys["accounts"] == ["lyon-1-16c9e791"] and keys["configuration"] == ["settings-65c6eb5b"]
+    assert keys["migration"][:2] == ["customers-1-f1176751", "suppliers-1-05401287"]
+    assert keys["steps"][:2] == ["freeze-legacy-7964f7f8", "opening-balances-6909f969"]
+    assert keys["training"][:2] == ["lyon-admin-manager-1-ba873faf", "lyon-controller-1-e74a9b9b"]

@@ -2,6 +2,7 @@
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -126,3 +127,12 @@ def test_one_slot_short_of_the_groups_needed_raises_not_enough_slots(people, gro
     groups = sum(-(-n // group_size) for n in Counter((t.site, t.role) for t in people).values())
     with pytest.raises(NotEnoughSlots):
         form_sessions(people, TRACKS, group_size, [slot(h) for h in range(groups - 1)], TRAINER)
+
+
+def test_a_trainees_language_is_in_the_batch_key_text_only_when_the_trainee_has_one():
+    plain = Trainee("jdupont", "Jean Dupont", "jean@acme.example", "Comptable", "Lyon")
+    assert repr(plain) == (
+        "Trainee(login='jdupont', name='Jean Dupont', email='jean@acme.example', role='Comptable', site='Lyon', "
+        "key_user=False)"
+    )
+    assert repr(replace(plain, language="fr")).endswith("key_user=False, language='fr')")

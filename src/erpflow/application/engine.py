@@ -157,6 +157,21 @@ def concurrency(operation: str, wanted: int, targets: Targets) -> int:
     return registry.get(operation).concurrency(wanted, targets)
 
 
+def skipped(ledger: Ledger, ctx: Context, batches: list[BatchPlan], force: str = "") -> dict[str, BatchResult]:
+    """The batches of an operation already done, as skipped results by key (none when forced): a run skips them
+    without sending them anywhere."""
+    if force:
+        return {}
+    found = {}
+    for batch in batches:
+        recorded = ledger.batch(ctx.wave, ctx.operation, batch.key)
+        if recorded is not None and recorded.done:
+            found[batch.key] = BatchResult(batch.key, BatchOutcome.SKIPPED, dict(recorded.counts))
+    if found:
+        log.info("batches already done, skipped", batches=len(found))
+    return found
+
+
 def run_batch(
     ledger: Ledger,
     ctx: Context,
@@ -171,7 +186,7 @@ def run_batch(
     operation = ctx.operation
     recorded = ledger.batch(ctx.wave, operation, batch.key)
     if recorded is not None and recorded.done and not force:
-        log.info("batch already done, skipped", batch=batch.key)
+        log.debug("batch already done, skipped", batch=batch.key)  # counted in the operation's summary
         return BatchResult(batch.key, BatchOutcome.SKIPPED, dict(recorded.counts))
     if recorded is None:
         recorded = Batch(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,30 @@ def _check_roles(plan: WavePlan, method: Method, path: Path, lines: Lines) -> No
         )
 
 
+_handed: dict[tuple[Path, Path | None], tuple[PreparedWave, date]] = {}
+
+
+def hand_over(prepared: PreparedWave, method_folder: Path | None = None) -> None:
+    """Keep a prepared wave for the next prepare() of its plan in this process, which takes it if no input
+    changed (the CLI prepares a wave to check it, then runs the flow, which prepares it again)."""
+    _handed[(prepared.path, method_folder)] = (prepared, date.today())
+
+
+def _unchanged(prepared: PreparedWave, on: date) -> bool:
+    """Whether preparing again would read the same bytes on the same day (leave_out rules compare with today)."""
+    try:
+        return on == date.today() and all(file_digest(Path(f)) == digest for f, digest in prepared.inputs.items())
+    except OSError:
+        return False
+
+
 def prepare(path: Path, method_folder: Path | None = None, accounts: Find | None = None) -> PreparedWave:
     """Validate the plan, the method and every source; plan every batch of every operation of the cycle.
     Writes nothing. A login derived by a unique template asks the target which logins are held (``accounts``,
     default: the target the plan and the environment's settings name), once per batch."""
+    handed = _handed.pop((path.resolve(), method_folder), None)
+    if handed is not None and _unchanged(*handed):
+        return handed[0]
     plan, lines = load_plan(path)
     folder = find_method(path, method_folder)
     method = load_method(folder, registry.ids())

@@ -142,7 +142,10 @@ def _run(
             f"[yellow]taking over wave {escape(prepared.name)}:[/] run {wave.run_id} was interrupted ({why})",
             highlight=False,
         )
+    from erpflow.application.preparation import hand_over
     from erpflow.orchestration.prefect_env import prepare_prefect_env
+
+    hand_over(prepared, settings.method)  # the flow prepares it again: unchanged inputs are not read twice
 
     prepare_prefect_env(settings, own_server=True)  # before Prefect is imported: its home, its own server
     from prefect.exceptions import ExternalSignal

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Annotated, Literal, Protocol
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -168,8 +168,10 @@ class Fields:
         claims: Claims | None = None,
     ):
         self.fields, self.rules = dict(fields), list(leave_out or [])
+        self.columns = {name: _column(how) for name, how in self.fields.items()}  # once, not once a row
         self.today = today or date.today()
         self.taken: dict[str, set[str]] = {}
+        self.compiled: dict[str, Template] = {}
         self.claims = claims
 
     def prefetch(self, rows: list[Mapping[str, str]]) -> None:
@@ -195,7 +197,7 @@ class Fields:
         ``number`` False leaves unique values as their template writes them, and takes none."""
         filled: dict[str, str] = {}
         for name, how in self.fields.items():
-            column = _column(how)
+            column = self.columns[name]
             if column is not None:
                 cell = values[column.column].strip()
                 filled[name] = _date(column.column, cell).isoformat() if column.date and cell else cell
@@ -208,7 +210,9 @@ class Fields:
 
     def _render(self, name: str, how: FromTemplate, filled: dict[str, str], number: bool = True) -> str:
         try:
-            text = _env.from_string(how.template).render(filled).strip()
+            if name not in self.compiled:
+                self.compiled[name] = _env.from_string(how.template)
+            text = self.compiled[name].render(filled).strip()
         except UndefinedError as exc:
             raise Refused(
                 name, f"template: {exc.message} (a template sees the columns and constants, and the templates above it)"

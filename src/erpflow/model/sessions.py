@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 __all__ = ["NotEnoughSlots", "Session", "Slot", "Trainee", "Trainer", "form_sessions"]
@@ -20,6 +20,12 @@ class Trainee:
     site: str
     key_user: bool = False
     language: str = ""  # the invitation's language; empty: the plan's
+
+    def __repr__(self) -> str:
+        """As the dataclass writes it, without an empty language: batch keys digest this text, and those of waves
+        recorded before trainees had a language must not change."""
+        shown = [f for f in fields(self) if f.name != "language" or self.language]
+        return f"{type(self).__qualname__}({', '.join(f'{f.name}={getattr(self, f.name)!r}' for f in shown)})"
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,10 @@ def form_sessions(
     missing = sorted({role for _, role in by_group} - set(tracks))
     if missing:
         raise ValueError(f"no training track for role {missing[0]!r}")
+    with_key_user = {group: any(t.key_user for t in members) for group, members in by_group.items()}
     planned = sorted(
         (
-            (not any(t.key_user for t in members), site, role, number, tuple(group))
+            (not with_key_user[(site, role)], site, role, number, tuple(group))
             for (site, role), members in by_group.items()
             for number, group in enumerate(_balanced(members, group_size), start=1)
         ),

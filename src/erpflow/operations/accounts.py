@@ -8,9 +8,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, field_validator
 
 from erpflow.inputs.coverage import check_sites
+from erpflow.inputs.emails import Email
 from erpflow.inputs.languages import Languages
 from erpflow.inputs.mapping import Fields, Filled, FromColumn, FromTemplate, Refused, fold, numbered
 from erpflow.inputs.method import Method
@@ -35,7 +36,7 @@ class Person(BaseModel):
     login: str
     first_name: Text
     last_name: Text
-    email: EmailStr
+    email: Email
     site: Text
     role: str = Field(description="role id in domain/roles.yaml")
     source: str = ""
@@ -135,7 +136,7 @@ def people(
             if left is not None:
                 left[rule.describe()] += 1
             continue
-        result.append((site, refused or _person(plan, screen, row, values, login, languages)))
+        result.append((site, refused or _person(plan, screen, row, values, login, columns, languages)))
     return result
 
 
@@ -144,9 +145,14 @@ def _filled(plan: WavePlan) -> dict[str, Filled]:
 
 
 def _person(
-    plan: WavePlan, screen: Screen, row: Row, values: dict[str, str], login: str, languages: Languages
+    plan: WavePlan,
+    screen: Screen,
+    row: Row,
+    values: dict[str, str],
+    login: str,
+    columns: dict[str, str],
+    languages: Languages,
 ) -> Person | ItemOutcome:
-    columns = _names(plan)
     job = row.values[plan.accounts.columns.role].strip()
     if job not in plan.accounts.roles:
         return screen.reject(row, login, f"{columns['role']}: unknown role {job!r}")

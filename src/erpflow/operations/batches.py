@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from erpflow.model.items import ItemOutcome
@@ -16,11 +17,19 @@ class BatchPlan:
     """Content-addressed: the key ends with a digest of the content, so a changed
     input makes a new batch rather than being skipped as done."""
 
-    key: str
+    label: str
     items: tuple[Any, ...]
     rejected: tuple[ItemOutcome, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
     dataset: str = ""
+    keyed_details: bool = field(default=False, repr=False)  # whether the key digests details (None if not)
+
+    @cached_property
+    def key(self) -> str:
+        """The label and a digest of the items, rejections and details; made when first asked for, since a run
+        of some operations of the cycle needs the keys of those alone (printing thousands of items costs)."""
+        content = (list(self.items), list(self.rejected), self.details if self.keyed_details else None)
+        return f"{self.label}-{hashlib.sha256(repr(content).encode()).hexdigest()[:8]}"
 
     @property
     def size(self) -> int:
@@ -28,8 +37,7 @@ class BatchPlan:
 
 
 def keyed(label: str, items: Sequence[Any], rejected: Sequence[ItemOutcome], **extra: Any) -> BatchPlan:
-    digest = hashlib.sha256(repr((list(items), list(rejected), extra.get("details"))).encode()).hexdigest()
-    return BatchPlan(f"{label}-{digest[:8]}", tuple(items), tuple(rejected), **extra)
+    return BatchPlan(label, tuple(items), tuple(rejected), **extra, keyed_details="details" in extra)
 
 
 def chunked(entries: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

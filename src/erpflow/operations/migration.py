@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import pycountry
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, field_validator
 from stdnum.eu import vat as eu_vat
 
+from erpflow.inputs.emails import Email
 from erpflow.inputs.mapping import Fields, FromColumn, Refused
 from erpflow.inputs.plan import Dataset, MigrationPlan
 from erpflow.inputs.sources import Table, read_table
@@ -37,7 +38,7 @@ class PartyRow(BaseModel):
     city: Text = ""
     country: Text = ""
     vat: Text = ""
-    email: EmailStr | Literal[""] = ""
+    email: Email | Literal[""] = ""
     phone: Text = ""
 
     @field_validator("country")

@@ -12,9 +12,7 @@ import structlog
 from prefect import flow, get_client, task
 from prefect.artifacts import (
     create_markdown_artifact,
-    create_progress_artifact,
     create_table_artifact,
-    update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import deployment, flow_run
@@ -33,6 +31,7 @@ from erpflow.model.vocabulary import BatchOutcome
 from erpflow.operations.batches import BatchPlan, chunked, slug
 from erpflow.orchestration import mirror
 from erpflow.orchestration.anchors import anchor_head, check_head
+from erpflow.orchestration.progress import OperationProgress
 from erpflow.orchestration.steps import ask_for_confirmations
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.report import build_report
@@ -143,14 +142,17 @@ def _operation(
     engine.start_operation(ledger, ctx, batches)
     for watcher in watchers:
         watcher.started(ctx.operation, batches)
-    progress = create_progress_artifact(
-        0.0, key=slug(f"{ctx.wave}-{ctx.operation}"), description=f"{ctx.wave}: {ctx.operation}"
-    )
-    assert isinstance(progress, UUID)  # in a synchronous flow, Prefect returns the artifact's id itself
+    progress = OperationProgress(ctx.wave, ctx.operation, len(batches))
     delays = [settings.retry_delay_seconds * 2**n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
-    results: list[engine.BatchResult] = []
-    for window in chunked(batches, engine.concurrency(ctx.operation, settings.parallel_batches, targets)):
+    done = engine.skipped(ledger, ctx, batches, force)  # no task run each: a rerun skips hundreds of batches
+    results = list(done.values())
+    for b in batches:
+        if b.key in done:
+            _tell(ctx.operation, b, done[b.key])
+    progress.update(len(results))
+    pending = [b for b in batches if b.key not in done]
+    for window in chunked(pending, engine.concurrency(ctx.operation, settings.parallel_batches, targets)):
         # prefect types submit's arguments as the task's own, though it takes quote() around any of them
         futures = [
             task.submit(
@@ -167,7 +169,7 @@ def _operation(
         ]
         results += [_outcome(f, ctx.operation, b) for b, f in zip(window, futures, strict=True)]
         engine.renew_lease(ledger, ctx, settings.lease_seconds)
-        update_progress_artifact(progress, 100.0 * len(results) / len(batches))
+        progress.update(len(results))
     summary = engine.finish_operation(ledger, ctx, prepared, results)
     log.info("operation finished", **summary)
     mirror_events(ledger)
