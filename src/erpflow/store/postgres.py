@@ -110,6 +110,9 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
             self._lock_table(curs)
             yield curs
 
+    def _plain(self, c: Any) -> None:
+        c.row_factory = tuple_row
+
     def _notification(self, row: Any) -> Notification:
         return Notification(
             id=row["notification_id"],
