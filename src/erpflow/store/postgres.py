@@ -120,7 +120,10 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         if chain:
             c.execute(
                 f"INSERT INTO {self.chain_table} (position, digest) SELECT * FROM unnest(%s::bigint[], %s::text[])",
-                (array_literal([position for position, _ in chain]), array_literal([digest for _, digest in chain])),
+                (
+                    array_literal([position for position, _ in chain]),
+                    "{" + ",".join([digest for _, digest in chain]) + "}",  # hex digits: nothing to quote
+                ),
             )
         if index:
             c.execute(
