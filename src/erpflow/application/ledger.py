@@ -32,7 +32,7 @@ from erpflow.model.wave import Wave
 from erpflow.settings import Settings
 from erpflow.store.chained import ChainedRecorder
 from erpflow.store.files import check_sqlite_store, diagnose
-from erpflow.store.mapper import FastMapper
+from erpflow.store.mapper import FastMapper, RowNotDecoded
 from erpflow.store.tables import connect_postgres
 
 SQLITE, POSTGRES = "erpflow.store.sqlite", "erpflow.store.postgres"
@@ -209,26 +209,21 @@ class Ledger(Application):
 
     def read_log(self, start: int = 1, page: int = 1000) -> Iterator[tuple[int, DomainEventProtocol]]:
         """Every event in the global order of the notification log, with its position: the stored rows read a
-        page of plain tuples at a time, and made events by the mapper a page at a time."""
+        page of plain tuples at a time, each made an event by the mapper as it is asked for."""
         ids = self.chain.stored_ids()
         while True:
             with self._storage():
                 rows = self.chain.select_rows(start, page)
             try:
-                events = self.fast_mapper.to_domain_events(rows, ids)
-            except Exception:
-                for row in rows:  # name the first record that does not decode
-                    self.to_event(
-                        Notification(
-                            id=row[0],
-                            originator_id=ids(row[1]) if ids else row[1],
-                            originator_version=row[2],
-                            topic=row[3],
-                            state=row[4],
-                        )
-                    )
-                raise
-            yield from events
+                yield from self.fast_mapper.iter_domain_events(rows, ids)
+            except RowNotDecoded as exc:
+                for row in rows:  # the library's own error for it, as `to_event` words it
+                    if row[0] == exc.position:
+                        stored_id = ids(row[1]) if ids else row[1]
+                        self.to_event(Notification(stored_id, row[2], row[3], row[4], id=row[0]))
+                raise StoreDamaged(
+                    DAMAGED.format(f"the record at position {exc.position} does not decode ({_cause(exc)})")
+                ) from None
             if len(rows) < page:
                 return
             start = rows[-1][0] + 1
@@ -262,6 +257,10 @@ class _Collecting(ProcessingEvent[UUID]):
             else:
                 super().collect_events(obj)
         self.saved_kwargs.update(kwargs)
+
+
+def _cause(exc: BaseException) -> str:
+    return type(exc.__cause__ or exc).__name__
 
 
 def _wave(event: Any) -> str:

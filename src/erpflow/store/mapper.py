@@ -3,12 +3,12 @@
 The events are those the library's `Mapper.to_domain_event` makes (tested event by event on real stores): the
 same class, the same state, the same upcasting. What it saves is per-row work that does not depend on the row:
 resolving the topic, finding the id convertor and the class version, parsing an aggregate's id again for each
-of its events; and the transcoder decodes the page's states in one call when it can (`decode_many`).
+of its events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, cast
 from uuid import UUID, SafeUUID
 
@@ -16,12 +16,13 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     Mapper,
     MapperDeserialisationError,
+    StoredEvent,
     find_id_convertor,
     pass_through_convertor,
 )
 from eventsourcing.utils import resolve_topic
 
-__all__ = ["FastMapper", "Row", "uuid_of_hex"]
+__all__ = ["FastMapper", "Row", "RowNotDecoded", "uuid_of_hex"]
 
 Row = tuple[int, Any, int, str, bytes]  # (position, originator id as stored, version, topic, state)
 
@@ -57,58 +58,60 @@ class _Kind:
         return self
 
 
+class RowNotDecoded(MapperDeserialisationError):
+    """A stored row that is no domain event; ``position`` is where it is."""
+
+    def __init__(self, position: int):
+        super().__init__(f"the record at position {position} does not decode")
+        self.position = position
+
+
 class FastMapper(Mapper[UUID]):
-    """The library's Mapper, with `to_domain_events` for pages of stored rows."""
+    """The library's Mapper, with `iter_domain_events` for pages of stored rows."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._kinds: dict[str, _Kind] = {}
 
-    def _decode_all(self, rows: Sequence[Row]) -> list[Any]:
-        states = [row[4] for row in rows]
-        if self.cipher:
-            states = [self.cipher.decrypt(state) for state in states]
-        if self.compressor:
-            states = [self.compressor.decompress(state) for state in states]
-        many = getattr(self.transcoder, "decode_many", None)
-        if many is not None:
-            return list(many(states))
-        decode = self.transcoder.decode
-        return [decode(state) for state in states]
-
-    def to_domain_events(
-        self, rows: Sequence[Row], ids: Callable[[Any], Any] | None = None
-    ) -> list[tuple[int, DomainEventProtocol[UUID]]]:
-        """The (position, domain event) of each stored row; ``ids`` turns a stored originator id into the one
-        the recorder gives (as ``convert_originator_id`` does), once per aggregate in the page."""
-        try:
-            states = self._decode_all(rows)
-        except Exception as exc:
-            msg = f"Failed to deserialise the state of a stored event between positions {rows[0][0]} and {rows[-1][0]}"
-            raise MapperDeserialisationError(msg) from exc
-        kinds = self._kinds
+    def iter_domain_events(
+        self, rows: Iterable[Row], ids: Callable[[Any], Any] | None = None
+    ) -> Iterator[tuple[int, DomainEventProtocol[UUID]]]:
+        """The (position, domain event) of each stored row, each made when asked for (an event the caller drops
+        at once is never promoted by the garbage collector); ``ids`` turns a stored originator id into the one
+        the recorder gives (as ``convert_originator_id`` does), once per aggregate. A row that does not decode
+        raises `RowNotDecoded`."""
+        if self.cipher or self.compressor:
+            for position, stored_id, version, topic, state in rows:
+                stored = StoredEvent(ids(stored_id) if ids else stored_id, version, topic, state)
+                try:
+                    yield position, self.to_domain_event(stored)
+                except Exception as exc:
+                    raise RowNotDecoded(position) from exc
+            return
+        decode, kinds = self.transcoder.decode, self._kinds
         parsed: dict[Any, Any] = {}
-        result: list[tuple[int, DomainEventProtocol[UUID]]] = []
-        append = result.append
-        for (position, stored_id, version, topic, _), state in zip(rows, states, strict=True):
-            kind = kinds.get(topic)
-            if kind is None:
-                kind = kinds[topic] = _Kind(topic)
-            if ids is None:
-                originator_id = stored_id
-            else:
-                originator_id = parsed.get(stored_id)
-                if originator_id is None:
-                    originator_id = parsed[stored_id] = ids(stored_id)
-            if type(originator_id) is not kind.id_type:
-                kind.for_id(type(originator_id))
-            state["originator_id"] = originator_id if kind.convert is None else kind.convert(originator_id)
-            state["originator_version"] = version
-            from_version = state.pop("class_version", 1)
-            while from_version < kind.version:
-                getattr(kind.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-                from_version += 1
+        for position, stored_id, version, topic, data in rows:
+            try:
+                kind = kinds.get(topic)
+                if kind is None:
+                    kind = kinds[topic] = _Kind(topic)
+                if ids is None:
+                    originator_id = stored_id
+                else:
+                    originator_id = parsed.get(stored_id)
+                    if originator_id is None:
+                        originator_id = parsed[stored_id] = ids(stored_id)
+                state = decode(data)
+                if type(originator_id) is not kind.id_type:
+                    kind.for_id(type(originator_id))
+                state["originator_id"] = originator_id if kind.convert is None else kind.convert(originator_id)
+                state["originator_version"] = version
+                from_version = state.pop("class_version", 1)
+                while from_version < kind.version:
+                    getattr(kind.cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+                    from_version += 1
+            except Exception as exc:
+                raise RowNotDecoded(position) from exc
             event: Any = _new(kind.cls)
             _set(event, "__dict__", state)
-            append((position, event))
-        return result
+            yield position, event

@@ -67,27 +67,6 @@ class OrjsonTranscoder(JSONTranscoder):
                         return obj
         return self._revive(obj, markers)[0]
 
-    def decode_many(self, data: list[bytes]) -> list[Any]:
-        """``[decode(item) for item in data]``, with the common case (one typed value, first in its dict: an
-        event's timestamp) done in one loop."""
-        loads, decoders = orjson.loads, self._decoders
-        result: list[Any] = []
-        append = result.append
-        for item in data:
-            obj = loads(item)
-            if type(obj) is dict and obj and item.count(b'"_type_"') == 1:
-                key = next(iter(obj))
-                value = obj[key]
-                if type(value) is dict and len(value) == 2 and type(value.get("_data_")) is str:
-                    name = value.get("_type_")
-                    decoder = decoders.get(name) if type(name) is str else None
-                    if decoder is not None:
-                        obj[key] = decoder(value["_data_"])
-                        append(obj)
-                        continue
-            append(self.decode(item))
-        return result
-
     def _plain(self, obj: Any) -> Any:
         """The object with every registered type replaced by its typed form; containers of plain values as
         they are (orjson reads them without a copy)."""
