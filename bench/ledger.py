@@ -1,7 +1,8 @@
 """The ledger's own figures: append (SQLite, PostgreSQL), replay, and append cost as the store grows.
 
-Replay is measured three ways against one raw SELECT of the same rows: a projection reading stored rows in
-pages (what a read model needs), the same decoding every state, and domain events through the ledger.
+Replay is measured against one raw SELECT of the same rows: a projection reading stored rows in pages (what a
+read model needs), the same decoding every state, domain events through the ledger, the items read model's
+rebuild, and (for reference) domain events through the library's own select and Mapper.
 """
 
 from __future__ import annotations
@@ -147,11 +148,29 @@ def replay(events: int, folder: Path) -> tuple[list[Figure], Path]:
         counts: Counter[str] = Counter(type(event).__qualname__ for _, event in Ledger(Settings(home=home)).read_log())
         assert counts.total() == total
 
+    def library_events() -> None:
+        from eventsourcing.persistence import Mapper
+
+        ledger = Ledger(Settings(home=home))
+        mapper, counts, start = Mapper(transcoder=ledger.mapper.transcoder), Counter[str](), 1
+        while True:
+            notifications = ledger.recorder.select_notifications(start, 1000)
+            counts.update(type(mapper.to_domain_event(n)).__qualname__ for n in notifications)
+            if len(notifications) < 1000:
+                break
+            start = notifications[-1].id + 1
+        assert counts.total() == total
+
     runs = [
         (f"{total:,} events projected from stored rows in pages (counts per type), SQLite", per_type),
         (f"{total:,} events projected from stored rows in pages, every state decoded, SQLite", decoded),
         (f"{total:,} events read as domain events (Ledger.read_log), SQLite", domain_events),
         (f"items read model rebuilt from {total:,} events, SQLite", lambda: rebuild(Ledger(Settings(home=home)))),
+        (
+            f"{total:,} events read as domain events through eventsourcing's select_notifications and Mapper "
+            "(what read_log did before), SQLite",
+            library_events,
+        ),
     ]
     measured = []
     for what, work in runs:
@@ -164,10 +183,10 @@ def replay(events: int, folder: Path) -> tuple[list[Figure], Path]:
             what,
             seconds,
             baseline,
-            "raw SELECT of the same rows (best of 5)",
+            f"raw SELECT of the same rows (best of {len(baselines)})",
             "s",
-            "<= 2x",
-            seconds / baseline <= 2,
+            "" if "eventsourcing's" in what else "<= 2x",
+            None if "eventsourcing's" in what else seconds / baseline <= 2,
         )
         for what, seconds in measured
     ], home

@@ -141,3 +141,78 @@ def test_a_batch_opened_before_its_items_were_named_reads_back_with_no_refs(sett
     assert ledger.batch("pilot", "accounts", "new-1").refs == ["alice"]
     stored = ledger.recorder.select_events(new.id)[0]
     assert json.loads(stored.state)["class_version"] == 2
+
+
+def _library_events(ledger: Ledger) -> list[tuple[int, object]]:
+    """The log as eventsourcing's own Mapper and select_notifications read it."""
+    from eventsourcing.persistence import Mapper
+
+    library = Mapper(transcoder=ledger.mapper.transcoder)
+    return [(n.id, library.to_domain_event(n)) for n in ledger.recorder.select_notifications(1, 10_000)]
+
+
+def test_the_log_reads_back_as_the_library_reads_it(settings: Settings):
+    """read_log's page-at-a-time path gives the events eventsourcing's Mapper gives, field by field: the same
+    class, id, version, timestamp and state, an old Batch.Opened upcast, several typed values in one state."""
+    import json
+    from datetime import UTC, datetime
+    from decimal import Decimal
+    from uuid import uuid4
+
+    from eventsourcing.persistence import StoredEvent
+
+    from erpflow.model.ids import batch_id
+
+    ledger = Ledger(settings)
+    wave, runs = planned(), Runs(wave="pilot", ctx=CTX)
+    runs.start("run-1", CTX)
+    batches = []
+    for n in range(12):
+        batch = Batch(wave="pilot", operation="accounts", key=f"k{n}", items=1, digest="d", details={}, ctx=CTX)
+        batch.attempt("run-1", CTX)
+        batch.succeed([{"ref": f"u{n}", "status": "created", "erp_id": n}], CTX)
+        batches.append(batch)
+    ledger.save(wave, runs, *batches)
+    state = {
+        "timestamp": {"_type_": "datetime_iso", "_data_": "2026-06-01T08:00:00+00:00"},
+        "originator_topic": "erpflow.model.batch:Batch",
+        "wave": "pilot",
+        "operation": "accounts",
+        "key": "old-1",
+        "items": 2,
+        "digest": "d",
+        "details": {"when": {"_type_": "datetime_iso", "_data_": "2026-06-01T09:00:00+00:00"}},
+        "ctx": CTX,
+    }
+    ledger.recorder.insert_events(
+        [
+            StoredEvent(
+                batch_id("pilot", "accounts", "old-1"),
+                1,
+                "erpflow.model.batch:Batch.Opened",
+                json.dumps(state).encode(),
+            )
+        ]
+    )
+    typed = Batch(
+        wave="pilot",
+        operation="accounts",
+        key="typed",
+        items=1,
+        digest="d",
+        details={"id": uuid4(), "amount": Decimal("1.50"), "at": datetime(2026, 1, 2, tzinfo=UTC)},
+        ctx=CTX,
+    )
+    ledger.save(typed)
+
+    expected = _library_events(ledger)
+    for page in (1, 7, 1000):
+        got = list(ledger.read_log(page=page))
+        assert [p for p, _ in got] == [p for p, _ in expected]
+        for (_, ours), (_, theirs) in zip(got, expected, strict=True):
+            assert type(ours) is type(theirs)
+            assert ours == theirs
+            assert ours.__dict__ == theirs.__dict__
+            assert {k: type(v) for k, v in ours.__dict__.items()} == {k: type(v) for k, v in theirs.__dict__.items()}
+    assert len(expected) == 1 + 3 + 12 * 3 + 1 + 1  # the wave, its runs, the batches, the old one, the typed one
+    assert [p for p, _ in ledger.read_log(start=5, page=3)] == [p for p, _ in expected if p >= 5]

@@ -214,3 +214,20 @@ class TestChainedPOPORecorder(ApplicationRecorderTestCase):
 
 
 del ApplicationRecorderTestCase, InfrastructureFactoryTestCase  # the base cases themselves are not run
+
+
+@pytest.mark.postgres
+def test_array_literals_read_back_as_the_values_they_carry():
+    """The recorder's insert sends its columns as array literals: any string, id and int comes back as it was."""
+    from erpflow.store.postgres import array_literal
+
+    strings = ['a "quoted", {braced} wave', "back\\slash\\", "NULL", "", " spaced ", "é,ü", "}{", '\\"']
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    numbers = [1, 2**62, -3]
+    with psycopg.connect(POSTGRES) as conn:
+        row = conn.execute(
+            "SELECT %s::text[], %s::uuid[], %s::bigint[], %s::text[], %s::bigint[]",
+            (array_literal(strings), array_literal(ids), array_literal(numbers), array_literal(ids), array_literal([])),
+        ).fetchone()
+    assert row == (strings, ids, numbers, [str(i) for i in ids], [])
+    assert array_literal([1, "2}"]) == '{"1","2}"}'  # anything not all ints is quoted

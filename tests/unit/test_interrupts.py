@@ -39,15 +39,15 @@ def test_a_signal_inside_a_shield_waits_for_its_end_and_comes_once():
 
 
 def test_a_ledger_save_interrupted_half_way_is_stored_whole(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    save = Application.save
+    record = Application._record
 
-    def signalled_save(self, *aggregates, **kwargs):
+    def signalled_record(self, processing_event):
         os.kill(os.getpid(), signal.SIGINT)  # lands inside the write
-        return save(self, *aggregates, **kwargs)
+        return record(self, processing_event)
 
     with in_memory_store(monkeypatch):
         ledger = Ledger(Settings(home=tmp_path))
-        monkeypatch.setattr(Application, "save", signalled_save)
+        monkeypatch.setattr(Application, "_record", signalled_record)
         anomaly = Anomaly("pilot", "accounts", "jdupont", "blocking", "cannot log in", {"actor": "integrator"})
         with pytest.raises(Interrupted), stop_on_signals():
             ledger.save(anomaly)

@@ -15,7 +15,7 @@ from eventsourcing.utils import get_topic
 
 from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
-from erpflow.store.pages import pages
+from erpflow.store.pages import last_position, pages
 from erpflow.store.tables import StoreTables
 
 NAME = "items"
@@ -72,12 +72,14 @@ def update(ledger: Ledger) -> int:
     with tables.transaction() as cursor:
         found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", NAME)
         position = found[0][0] if found else 0
+        # Up to the last position stored now: rows up to it are all committed (writers of the log commit in
+        # its order), and the database skips the other topics' rows itself.
+        last = last_position(ledger)
         rows = []
-        for page in pages(ledger, position + 1):
+        for page in pages(ledger, position + 1, topics=(SUCCEEDED,), stop=last):
             for stored in page:
-                if stored[3] == SUCCEEDED:
-                    rows += _rows(stored[0], stored[4])
-            position = page[-1][0]
+                rows += _rows(stored[0], stored[4])
+        position = max(position, last)
         cursor.executemany(UPSERT, rows)
         cursor.execute(TRACK, NAME, position)
     return position

@@ -51,6 +51,27 @@ class ChainedRecorder:
     def _notification(self, row: Any) -> Notification:
         raise NotImplementedError
 
+    def _plain(self, c: Any) -> None:
+        """Make the cursor give plain tuples."""
+        raise NotImplementedError
+
+    def stored_ids(self) -> Callable[[Any], Any] | None:
+        """What turns an originator id as `select_rows` gives it into the one `select_notifications` gives
+        (None: the same)."""
+        return None
+
+    def select_rows(self, start: int, limit: int) -> list[tuple[int, Any, int, str, bytes]]:
+        """One page of the log from position ``start`` on, as plain tuples: (position, originator id as stored,
+        originator version, topic, state); no object a row."""
+        column = self.id_column
+        sql = (
+            f"SELECT {column}, originator_id, originator_version, topic, state FROM {self.log_table} "
+            f"WHERE {column} >= ? ORDER BY {column} LIMIT ?"
+        )
+        with self._reading() as c:
+            self._plain(c)
+            return self._fetch(c, sql, [start, limit])
+
     def chain_statements(self) -> list[str]:
         return [
             f"CREATE TABLE IF NOT EXISTS {self.chain_table} (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)",

@@ -11,17 +11,32 @@ from typing import Any
 
 from erpflow.store.tables import StoreTables
 
-__all__ = ["PAGE", "pages"]
+__all__ = ["PAGE", "last_position", "pages"]
 
 PAGE = 5000
 
 
-def pages(ledger: Any, start: int = 1, size: int = PAGE, topics: Sequence[str] = ()) -> Iterator[list[tuple]]:
-    """Pages of stored rows from position ``start`` on (only those of ``topics`` when given), in one read
-    transaction."""
+def _column(tables: StoreTables) -> str:
+    return "notification_id" if tables.postgres else "rowid"
+
+
+def last_position(ledger: Any) -> int:
+    """The position of the last stored row (0 for an empty log)."""
     tables = StoreTables(ledger.store_env)
-    column = "notification_id" if tables.postgres else "rowid"
+    rows = tables.query(f"SELECT MAX({_column(tables)}) FROM {ledger.recorder.events_table_name}")
+    return rows[0][0] or 0
+
+
+def pages(
+    ledger: Any, start: int = 1, size: int = PAGE, topics: Sequence[str] = (), stop: int | None = None
+) -> Iterator[list[tuple]]:
+    """Pages of stored rows from position ``start`` on (to ``stop``; only those of ``topics`` when given: the
+    others are skipped by the database, never made tuples), in one read transaction."""
+    tables = StoreTables(ledger.store_env)
+    column = _column(tables)
     where = f" AND topic IN ({', '.join('?' * len(topics))})" if topics else ""
+    if stop is not None:
+        where += f" AND {column} <= {int(stop)}"
     sql = (
         f"SELECT {column}, originator_id, originator_version, topic, state FROM "
         f"{ledger.recorder.events_table_name} WHERE {column} >= ?{where} ORDER BY {column} LIMIT {int(size)}"

@@ -61,6 +61,15 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
             at = [d for p, d in self._chain if p == position]
         return (before[-1] if before else GENESIS), (at[0] if at else "")
 
+    def stored_ids(self) -> None:
+        return None
+
+    def select_rows(self, start: int, limit: int) -> list[tuple[int, Any, int, str, bytes]]:
+        return [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in self.select_notifications(start, limit)
+        ]
+
     def select_wave(self, wave: str, after: int, limit: int) -> list[Notification]:
         with self._database_lock:
             positions = [p for p in self._waves.get(wave, []) if p > after][:limit]

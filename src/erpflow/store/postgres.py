@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing import postgres as library
 from eventsourcing.persistence import Notification, ProgrammingError, StoredEvent
@@ -16,6 +17,31 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from erpflow.store.chained import CHAIN, GENESIS, WAVES, ChainedRecorder
+
+
+def _element(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def array_literal(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal of ints, UUIDs or strings (quoted, each distinct one escaped once): one text
+    parameter, where a list is dumped element by element in Python."""
+    if not values:
+        return "{}"
+    kinds = set(map(type, values))
+    if kinds == {int}:
+        return "{" + ",".join(map(str, values)) + "}"
+    if kinds == {UUID}:
+        return "{" + ",".join(map(str, values)) + "}"
+    escaped: dict[str, str] = {}
+    parts = []
+    for value in values:
+        text = value if type(value) is str else str(value)
+        part = escaped.get(text)
+        if part is None:
+            part = escaped[text] = _element(text)
+        parts.append(part)
+    return "{" + ",".join(parts) + "}"
 
 
 class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
@@ -37,7 +63,7 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         # through a regular-expression escape. Four arrays in binary carry the same rows for a fraction of that.
         self.insert_events_statement = SQL(
             "INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)"
-            " SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])"
+            " SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %b::bytea[])"
             " RETURNING notification_id, {heads}"
         ).format(
             schema=Identifier(datastore.schema),
@@ -58,15 +84,16 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         )
 
     def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        """The library's insert (table lock, notification, then the rows), the rows sent as binary arrays."""
+        """The library's insert (table lock, notification, then the rows), the rows sent as arrays: the states
+        in binary, the other columns as text literals."""
         self._lock_table(curs)
         self._notify_channel(curs)
         curs.execute(
             self.insert_events_statement,
             (
-                [stored.originator_id for stored in stored_events],
-                [stored.originator_version for stored in stored_events],
-                [stored.topic for stored in stored_events],
+                array_literal([stored.originator_id for stored in stored_events]),
+                array_literal([stored.originator_version for stored in stored_events]),
+                array_literal([stored.topic for stored in stored_events]),
                 [stored.state for stored in stored_events],
             ),
         )
@@ -92,13 +119,16 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         """One statement each, the columns as binary arrays: an executemany sends one statement a row."""
         if chain:
             c.execute(
-                f"INSERT INTO {self.chain_table} (position, digest) SELECT * FROM unnest(%b::bigint[], %b::text[])",
-                ([position for position, _ in chain], [digest for _, digest in chain]),
+                f"INSERT INTO {self.chain_table} (position, digest) SELECT * FROM unnest(%s::bigint[], %s::text[])",
+                (
+                    array_literal([position for position, _ in chain]),
+                    "{" + ",".join([digest for _, digest in chain]) + "}",  # hex digits: nothing to quote
+                ),
             )
         if index:
             c.execute(
-                f"INSERT INTO {self.waves_table} (position, wave) SELECT * FROM unnest(%b::bigint[], %b::text[])",
-                ([position for position, _ in index], [wave for _, wave in index]),
+                f"INSERT INTO {self.waves_table} (position, wave) SELECT * FROM unnest(%s::bigint[], %s::text[])",
+                (array_literal([position for position, _ in index]), array_literal([wave for _, wave in index])),
             )
 
     def _reading(self) -> Any:
@@ -109,6 +139,9 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as curs:
             self._lock_table(curs)
             yield curs
+
+    def _plain(self, c: Any) -> None:
+        c.row_factory = tuple_row
 
     def _notification(self, row: Any) -> Notification:
         return Notification(

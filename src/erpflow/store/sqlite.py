@@ -5,7 +5,7 @@ Named by ``PERSISTENCE_MODULE=erpflow.store.sqlite``: eventsourcing finds ``Fact
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,6 +18,7 @@ from eventsourcing.sqlite import (
 )
 
 from erpflow.store.chained import ChainedRecorder
+from erpflow.store.mapper import uuid_of_hex
 
 
 class ChainedSQLiteRecorder(ChainedRecorder, SQLiteApplicationRecorder):
@@ -49,6 +50,12 @@ class ChainedSQLiteRecorder(ChainedRecorder, SQLiteApplicationRecorder):
                 conn.rollback()
                 raise
             conn.commit()
+
+    def _plain(self, c: Any) -> None:
+        c.sqlite_cursor.row_factory = None
+
+    def stored_ids(self) -> Callable[[Any], Any] | None:
+        return uuid_of_hex if self.datastore.originator_id_type == "uuid" else None
 
     def _notification(self, row: Any) -> Notification:
         return Notification(

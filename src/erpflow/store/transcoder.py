@@ -8,10 +8,12 @@ Other tuples and subclasses of the JSON types are stored as their base type, as 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
 from eventsourcing.persistence import (
+    DatetimeAsISO,
     JSONTranscoder,
     Transcoding,
     TranscodingNotRegisteredError,
@@ -31,10 +33,15 @@ class OrjsonTranscoder(JSONTranscoder):
     def __init__(self) -> None:
         super().__init__()
         self._walk = False
+        self._decoders: dict[str, Any] = {}
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
         self._walk = any(issubclass(t, _JSON_OWN) for t in self.types)
+        # DatetimeAsISO.decode is datetime.fromisoformat behind a check of the type the caller makes anyway.
+        self._decoders = {
+            name: datetime.fromisoformat if type(t) is DatetimeAsISO else t.decode for name, t in self.names.items()
+        }
 
     def encode(self, obj: Any) -> bytes:
         if self._walk:
@@ -44,7 +51,21 @@ class OrjsonTranscoder(JSONTranscoder):
     def decode(self, data: bytes) -> Any:
         obj = orjson.loads(data)
         markers = data.count(b'"_type_"')  # at least as many as the typed values to revive
-        return self._revive(obj, markers)[0] if markers else obj
+        if not markers:
+            return obj
+        if type(obj) is dict and obj:
+            # An event's state starts with its timestamp: revive a typed first value without a walk.
+            key = next(iter(obj))
+            value = obj[key]
+            if type(value) is dict and len(value) == 2 and type(value.get("_data_")) is str:
+                name = value.get("_type_")
+                decoder = self._decoders.get(name) if type(name) is str else None
+                if decoder is not None:
+                    obj[key] = decoder(value["_data_"])
+                    markers -= 1
+                    if not markers:
+                        return obj
+        return self._revive(obj, markers)[0]
 
     def _plain(self, obj: Any) -> Any:
         """The object with every registered type replaced by its typed form; containers of plain values as
