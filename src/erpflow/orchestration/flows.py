@@ -10,14 +10,11 @@ from uuid import UUID
 
 import structlog
 from prefect import flow, get_client, task
-from prefect.artifacts import (
-    create_markdown_artifact,
-    create_progress_artifact,
-    create_table_artifact,
-    update_progress_artifact,
-)
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import deployment, flow_run
+from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
 from erpflow.application import engine
@@ -30,12 +27,14 @@ from erpflow.logging import configure
 from erpflow.model.context import Context
 from erpflow.model.errors import ErpflowError
 from erpflow.model.vocabulary import BatchOutcome
-from erpflow.operations.batches import BatchPlan, chunked, slug
+from erpflow.operations.batches import BatchPlan, slug
 from erpflow.orchestration import mirror
 from erpflow.orchestration.anchors import anchor_head, check_head
+from erpflow.orchestration.live import LiveView, anomalies_table, anomaly_row
 from erpflow.orchestration.steps import ask_for_confirmations
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.report import build_report
+from erpflow.reports.commands import next_commands
 from erpflow.reports.markdown import markdown
 from erpflow.settings import Settings, load_settings
 from erpflow.targets.bundle import Targets
@@ -95,13 +94,16 @@ def run_batch(
     targets: Targets,
     force: str = "",
     rules: AnomalyRules | None = None,
-) -> engine.BatchResult:
-    """Run one batch unless the ledger says it is done; a transient failure raises, to be retried."""
+) -> engine.BatchResult | State[engine.BatchResult]:
+    """Run one batch unless the ledger says it is done (its task run then ends in a Completed state named
+    Skipped); a transient failure raises, to be retried."""
     with structlog.contextvars.bound_contextvars(batch=key):
         result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force, rules)
     if result.status == BatchOutcome.FAILED and result.retryable:
         raise TransientBatchFailure(result)
     _tell(operation, batch, result)
+    if result.status == BatchOutcome.SKIPPED:
+        return Completed(data=result, name="Skipped", message="already done in the ledger")
     return result
 
 
@@ -110,20 +112,24 @@ def _tell(operation: str, batch: BatchPlan, result: engine.BatchResult) -> None:
         watcher.finished(operation, batch, result)
 
 
-def _outcome(future: Any, operation: str, batch: BatchPlan) -> engine.BatchResult:
+def _outcome(future: PrefectFuture[Any], operation: str, batch: BatchPlan) -> engine.BatchResult:
     try:
-        return future.result()
+        result = future.result()
     except TransientBatchFailure as exc:  # retries exhausted
         _tell(operation, batch, exc.result)
         return exc.result
+    assert isinstance(result, engine.BatchResult)  # a Skipped state's data comes back as the result itself
+    return result
 
 
-def _tag_run(prepared: PreparedWave) -> None:
+def tag_run(tags: list[str]) -> None:
+    """Add ``tags`` to the current flow run's (a run created with them already is left as it is)."""
     run = flow_run.get_id()
     if run:
-        with get_client(sync_client=True) as client:
-            current = client.read_flow_run(UUID(run)).tags
-            client.update_flow_run(UUID(run), tags=sorted(set(current) | set(prepared.tags())))
+        current = set(flow_run.tags)
+        if not set(tags) <= current:
+            with get_client(sync_client=True) as client:
+                client.update_flow_run(UUID(run), tags=sorted(current | set(tags)))
 
 
 def _operation(
@@ -133,9 +139,11 @@ def _operation(
     targets: Targets,
     settings: Settings,
     force: str,
+    live: LiveView,
     ask_steps: bool = False,
 ) -> dict[str, int]:
-    """The batches of one operation, a few at a time, the lease renewed as they finish."""
+    """The batches of one operation, a few at a time: as one finishes the next starts, the Prefect UI is brought
+    up to date (progress, counts, events, anomalies) and, every few batches, the lease is renewed."""
     batches = prepared.batches[ctx.operation]
     if ask_steps:
         ask_for_confirmations(ledger, ctx, batches, targets)
@@ -143,17 +151,17 @@ def _operation(
     engine.start_operation(ledger, ctx, batches)
     for watcher in watchers:
         watcher.started(ctx.operation, batches)
-    progress = create_progress_artifact(
-        0.0, key=slug(f"{ctx.wave}-{ctx.operation}"), description=f"{ctx.wave}: {ctx.operation}"
-    )
-    assert isinstance(progress, UUID)  # in a synchronous flow, Prefect returns the artifact's id itself
+    live.started(ctx.operation, batches)
     delays = [settings.retry_delay_seconds * 2**n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
-    results: list[engine.BatchResult] = []
-    for window in chunked(batches, engine.concurrency(ctx.operation, settings.parallel_batches, targets)):
-        # prefect types submit's arguments as the task's own, though it takes quote() around any of them
-        futures = [
-            task.submit(
+    limit = max(1, engine.concurrency(ctx.operation, settings.parallel_batches, targets))
+    waiting = iter(batches)
+    running: dict[PrefectFuture[Any], BatchPlan] = {}
+
+    def submit() -> None:
+        if (b := next(waiting, None)) is not None:
+            # prefect types submit's arguments as the task's own, though it takes quote() around any of them
+            future = task.submit(
                 ctx.operation,
                 b.key,
                 quote(b),
@@ -163,16 +171,25 @@ def _operation(
                 force,
                 quote(prepared.method.anomalies),
             )
-            for b in window
-        ]
-        results += [_outcome(f, ctx.operation, b) for b, f in zip(window, futures, strict=True)]
-        engine.renew_lease(ledger, ctx, settings.lease_seconds)
-        update_progress_artifact(progress, 100.0 * len(results) / len(batches))
-    summary = engine.finish_operation(ledger, ctx, prepared, results)
+            running[future] = b
+
+    for _ in range(limit):
+        submit()
+    results: dict[str, engine.BatchResult] = {}
+    while running:
+        future = next(as_completed(list(running)))
+        batch = running.pop(future)
+        submit()  # the next batch runs while this one is told to Prefect
+        results[batch.key] = _outcome(future, ctx.operation, batch)
+        live.finished(ctx.operation, batch, results[batch.key])
+        if len(results) % limit == 0 or not running:
+            engine.renew_lease(ledger, ctx, settings.lease_seconds)
+    ordered = [results[b.key] for b in batches]
+    summary = engine.finish_operation(ledger, ctx, prepared, ordered)
     log.info("operation finished", **summary)
-    mirror_events(ledger)
+    live.mirror()
     if summary.get("batches_failed"):
-        first = next(r.reason for r in results if r.status == "failed")
+        first = next(r.reason for r in ordered if r.status == "failed")
         raise OperationFailed(
             f"{summary['batches_failed']} batch(es) of {ctx.operation} failed (first: {first}); "
             f"see `erpflow status {ctx.wave}`, then `erpflow resume {ctx.wave}`"
@@ -204,7 +221,7 @@ def run_wave(
     configure()
     settings = load_settings()
     prepared = prepare(Path(plan_path), settings.method)
-    _tag_run(prepared)
+    tag_run(prepared.tags())
     run_id = str(flow_run.get_id() or "local")
     ledger = Ledger(settings)
     targets = Targets(
@@ -219,12 +236,13 @@ def run_wave(
     check_head(ledger, settings)
     ctx = engine.begin(ledger, prepared, actor or settings.actor, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
+    live = LiveView(ledger, prepared.name)
     with structlog.contextvars.bound_contextvars(wave=prepared.name):
         try:
             for operation in operations:
                 with structlog.contextvars.bound_contextvars(operation=operation):
                     summaries[operation] = _operation(
-                        ledger, ctx.for_operation(operation), prepared, targets, settings, force_reason, ask
+                        ledger, ctx.for_operation(operation), prepared, targets, settings, force_reason, live, ask
                     )
         except BaseException as exc:
             engine.abort(ledger, ctx, _stopped_by(exc))
@@ -259,25 +277,14 @@ def mirror_events(ledger: Ledger) -> None:
 
 
 def _publish_report(ledger: Ledger, prepared: PreparedWave) -> None:
-    """The summary as Markdown, and the anomalies (rejected items among them) as a table."""
+    """The summary as Markdown with the commands that tell more, and the anomalies (rejected items among them,
+    with their source file and line) as a table."""
     name = prepared.name
+    commands = "\n".join(f"- {what}: `{command}`" for what, command in next_commands(name))
     create_markdown_artifact(
-        markdown(build_report(ledger, name, prepared.method)),
+        markdown(build_report(ledger, name, prepared.method)) + f"\n\n## Next\n\n{commands}\n",
         key=slug(f"{name}-summary"),
         description=f"Wave {name}: summary",
     )
-    rows = [
-        {
-            "severity": a.severity,
-            "operation": a.operation,
-            "item": a.item,
-            "reason": a.reason,
-            "state": "open" if a.open else f"resolved: {a.resolution}",
-        }
-        for a in anomalies(ledger, name)
-    ]
-    create_table_artifact(
-        rows or [{"severity": "", "operation": "", "item": "", "reason": "no anomaly", "state": ""}],
-        key=slug(f"{name}-anomalies"),
-        description=f"Wave {name}: rejected items and anomalies",
-    )
+    rows = [anomaly_row(name, a.severity, a.operation, a.item, a.reason, a.resolution) for a in anomalies(ledger, name)]
+    anomalies_table(name, rows)
