@@ -32,7 +32,7 @@ def test_counts_per_operation_are_published_as_each_batch_finishes(pilot: WaveRu
         assert last[operation]["rejected"] == counts.get("rejected", 0) and last[operation]["progress"] == "100%"
     training = [v["training"]["batches"] for v in versions if "training" in v]
     total = pilot.counts["training"]["batches"]
-    assert training == [f"{n}/{total}" for n in range(total + 1)]  # every batch told as it finished
+    assert list(dict.fromkeys(training)) == [f"{n}/{total}" for n in range(total + 1)]  # each batch as it finished
 
 
 def test_progress_says_the_counts_and_the_anomalies_table_grows_during_the_run(pilot: WaveRun):
@@ -54,3 +54,14 @@ def test_progress_says_the_counts_and_the_anomalies_table_grows_during_the_run(p
     assert customer["see more"] == "erpflow trace C10017"
     assert "## Next" in summary.data and "`erpflow gate pilot`" in summary.data
     assert "`erpflow anomaly list pilot`" in summary.data and "`erpflow report pilot`" in summary.data
+
+
+def test_the_terminal_summary_ends_with_the_commands_to_type_next(cli, tmp_path):
+    from .conftest import small_pilot
+
+    done = cli("run", str(small_pilot(tmp_path / "project", wave="lille")))
+    assert done.exit_code == 0, done.output
+    tail = done.output[done.output.index("Next:") :]
+    for command in ("erpflow report lille", "erpflow anomaly list lille", "erpflow training attend lille SHEET"):
+        assert command in tail
+    assert tail.rstrip().splitlines()[-1].split()[:3] == ["erpflow", "gate", "lille"]
