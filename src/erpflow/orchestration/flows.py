@@ -179,11 +179,11 @@ def _operation(
     while running:
         future = next(as_completed(list(running)))
         batch = running.pop(future)
-        submit()  # the next batch runs while this one is told to Prefect
         results[batch.key] = _outcome(future, ctx.operation, batch)
-        live.finished(ctx.operation, batch, results[batch.key])
-        if len(results) % limit == 0 or not running:
+        if len(results) % limit == 0 or len(results) == len(batches):  # renewed before the next batch starts
             engine.renew_lease(ledger, ctx, settings.lease_seconds)
+        submit()  # the next batch runs while this one is told to Prefect
+        live.finished(ctx.operation, batch, results[batch.key])
     ordered = [results[b.key] for b in batches]
     summary = engine.finish_operation(ledger, ctx, prepared, ordered)
     log.info("operation finished", **summary)
