@@ -169,12 +169,12 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
                 key=lambda a: a.created,
             )
         ]
-        assert len(counts) == sum(batches.values()) + len(batches)  # one as each operation starts, one per batch
-        most = max(batches, key=batches.__getitem__)  # the operation of most batches: each told as it finished
-        told = [row["batches"] for rows in counts for row in rows if row["operation"] == most]
-        assert batches[most] > 1 and list(dict.fromkeys(told)) == [
-            f"{n}/{batches[most]}" for n in range(batches[most] + 1)
-        ]
+        # one as each operation starts, then one per batch (or per few, when they finish faster than Prefect takes them)
+        assert len(batches) < len(counts) <= sum(batches.values()) + len(batches)
+        most = max(batches, key=batches.__getitem__)  # the operation of most batches: told while it ran
+        told = list(dict.fromkeys(row["batches"] for rows in counts for row in rows if row["operation"] == most))
+        assert batches[most] > 1 and told[0] == f"0/{batches[most]}" and told[-1] == f"{batches[most]}/{batches[most]}"
+        assert len(told) > 2, told
         assert artifacts["pilot-migration"].description.startswith(
             f"pilot: migration, {batches['migration']}/{batches['migration']} batches; items: "
             f"{status['migration']['created']} done, {status['migration']['rejected']} rejected"

@@ -111,4 +111,4 @@ def approve_gate(
         "evidence": evaluation.evidence,
     }
     name = "Go" if answer.decision == Decision.GO else "No-go"
-    return Completed(data=decided, name=name, message=f"{answer.decision} by {answer.approver}")
+    return Completed(data=decided, name=name, message=f"decided {answer.decision}")

@@ -182,9 +182,10 @@ def _operation(
         results[batch.key] = _outcome(future, ctx.operation, batch)
         if len(results) % limit == 0 or len(results) == len(batches):  # renewed before the next batch starts
             engine.renew_lease(ledger, ctx, settings.lease_seconds)
-        submit()  # the next batch runs while this one is told to Prefect
-        live.finished(ctx.operation, batch, results[batch.key])
+        submit()
+        live.finished(ctx.operation, batch, results[batch.key])  # told to Prefect by the view's own thread
     ordered = [results[b.key] for b in batches]
+    live.flush()  # every batch's events mirrored before the operation's end is recorded
     summary = engine.finish_operation(ledger, ctx, prepared, ordered)
     log.info("operation finished", **summary)
     live.mirror()
@@ -236,8 +237,7 @@ def run_wave(
     check_head(ledger, settings)
     ctx = engine.begin(ledger, prepared, actor or settings.actor, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
-    live = LiveView(ledger, prepared.name)
-    with structlog.contextvars.bound_contextvars(wave=prepared.name):
+    with LiveView(ledger, prepared.name) as live, structlog.contextvars.bound_contextvars(wave=prepared.name):
         try:
             for operation in operations:
                 with structlog.contextvars.bound_contextvars(operation=operation):

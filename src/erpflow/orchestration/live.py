@@ -7,15 +7,21 @@ being slow or away never fails the run: a failed update is logged (once) and the
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 from uuid import UUID
 
 import structlog
-from prefect.artifacts import create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect import get_client
+from prefect.artifacts import create_table_artifact
+from prefect.client.schemas.actions import ArtifactCreate, ArtifactUpdate
+from prefect.runtime import flow_run
 
 from erpflow.application.engine import BatchResult
 from erpflow.application.ledger import Ledger
@@ -70,13 +76,16 @@ NO_ANOMALY = {"severity": "", "operation": "", "item": "", "source": "", "reason
 NO_ANOMALY["see more"] = ""
 
 
+def anomalies_artifact(wave: str, rows: list[dict[str, str]]) -> tuple[str, str]:
+    """The data and description of the wave's anomalies table artifact."""
+    description = f"Wave {wave}: rejected items and anomalies (`erpflow trace ITEM` tells more about one)"
+    return json.dumps(rows or [NO_ANOMALY]), description
+
+
 def anomalies_table(wave: str, rows: list[dict[str, str]]) -> None:
-    """The wave's anomalies table artifact (a new version of its key)."""
-    create_table_artifact(
-        rows or [NO_ANOMALY],
-        key=slug(f"{wave}-anomalies"),
-        description=f"Wave {wave}: rejected items and anomalies (`erpflow trace ITEM` tells more about one)",
-    )
+    """The wave's anomalies table artifact (a new version of its key), with Prefect's own helper."""
+    data, description = anomalies_artifact(wave, rows)
+    create_table_artifact(json.loads(data), key=slug(f"{wave}-anomalies"), description=description)
 
 
 @dataclass
@@ -171,8 +180,9 @@ class AnomalyRows:
 
 
 class LiveView:
-    """The run's artifacts and mirrored events, told from the flow's thread as operations start and batches
-    finish."""
+    """The run's artifacts and mirrored events. The flow's thread only counts a finished batch; a thread of the view's
+    own tells Prefect, through one client kept for the run, every batch finished since it last did: the batches
+    never wait for Prefect, and batches that finish faster than Prefect takes them are told together."""
 
     def __init__(self, ledger: Ledger, wave: str):
         self.ledger, self.wave = ledger, wave
@@ -180,54 +190,123 @@ class LiveView:
         self.progress: dict[str, UUID] = {}
         self.anomalies = AnomalyRows(ledger, wave)
         self.warned: set[str] = set()
+        self.client = get_client(sync_client=True)
+        self.run_id = flow_run.get_id()
+        self.changes = threading.Condition()
+        self.changed: set[str] = set()  # operations with batches finished since Prefect was last told
+        self.busy = self.closing = False
+        self.teller = threading.Thread(target=self._tell, name="erpflow-live", daemon=True)
+
+    def __enter__(self) -> LiveView:
+        self.client.__enter__()
+        self.teller.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        with self.changes:
+            self.closing = True
+            if kind is not None:  # a run stopping on an error or a signal does not wait for Prefect
+                self.changed.clear()
+            self.changes.notify_all()
+        self.teller.join(timeout=60 if kind is None else 5)
+        self.client.__exit__(kind, exc, tb)
 
     def started(self, operation: str, batches: Sequence[BatchPlan]) -> None:
-        self.tallies[operation] = Tally(len(batches), sum(b.size for b in batches))
+        self.flush()
+        with self.changes:
+            self.tallies[operation] = Tally(len(batches), sum(b.size for b in batches))
         self._safely("progress", lambda: self._create_progress(operation))
         self._safely("counts", self._counts)
 
     def finished(self, operation: str, batch: BatchPlan, result: BatchResult) -> None:
-        tally = self.tallies[operation]
-        tally.add(batch.size, result)
-        if operation in self.progress:
-            update_text = f"{self.wave}: {operation}, {tally.line()}"
-            self._safely(
-                "progress", lambda: update_progress_artifact(self.progress[operation], tally.percent, update_text)
-            )
-        self._safely("counts", self._counts)
-        self.mirror()
+        """Count the batch; Prefect is told by the view's thread."""
+        with self.changes:
+            self.tallies[operation].add(batch.size, result)
+            self.changed.add(operation)
+            self.changes.notify_all()
+
+    def flush(self) -> None:
+        """Wait until Prefect has been told of every batch finished so far."""
+        with self.changes:
+            while (self.changed or self.busy) and self.teller.is_alive():
+                self.changes.wait(timeout=1)
 
     def mirror(self) -> int:
-        """Mirror the log's new events to Prefect; the anomalies table anew if some of them are about anomalies."""
+        """Mirror the log's new events to Prefect now (every batch told first); the anomalies table anew if some of
+        them are about anomalies."""
+        self.flush()
+        return self._mirror()
+
+    def _tell(self) -> None:
+        while True:
+            with self.changes:
+                while not self.changed and not self.closing:
+                    self.changes.wait()
+                if not self.changed:
+                    return
+                told = {op: (self.tallies[op].percent, self.tallies[op].line()) for op in self.changed}
+                rows = [tally.row(operation) for operation, tally in self.tallies.items()]
+                self.changed, self.busy = set(), True
+            try:
+                for operation, (percent, line) in told.items():
+                    if operation in self.progress:
+                        update = ArtifactUpdate(data=percent, description=f"{self.wave}: {operation}, {line}")
+                        self._safely("progress", self.client.update_artifact, self.progress[operation], update)
+                self._safely("counts", self._counts, rows)
+                self._mirror()
+            finally:
+                with self.changes:
+                    self.busy = False
+                    self.changes.notify_all()
+
+    def _mirror(self) -> int:
         sent = 0
 
         def publish() -> None:
             nonlocal sent
-            sent = mirror.publish(self.ledger, mirror.to_prefect, observe=self.anomalies.observe)
+            sent = mirror.publish(self.ledger, self._send, observe=self.anomalies.observe)
 
         self._safely("events", publish)
         if self.anomalies.changed():
-            self._safely("anomalies", lambda: anomalies_table(self.wave, self.anomalies.table()))
+            self._safely(
+                "anomalies",
+                lambda: self._artifact("table", "anomalies", *anomalies_artifact(self.wave, self.anomalies.table())),
+            )
         return sent
+
+    def _send(self, events: list[dict[str, Any]]) -> None:
+        self.client.request("POST", "/events", json=events)
+
+    def _artifact(self, kind: str, name: str, data: Any, description: str) -> UUID:
+        return self.client.create_artifact(
+            ArtifactCreate(
+                type=kind,
+                key=slug(f"{self.wave}-{name}"),
+                description=description,
+                flow_run_id=UUID(self.run_id) if self.run_id else None,
+                data=data,
+            )
+        ).id
 
     def _create_progress(self, operation: str) -> None:
         tally = self.tallies[operation]
-        found = create_progress_artifact(
-            0.0, key=slug(f"{self.wave}-{operation}"), description=f"{self.wave}: {operation}, {tally.line()}"
-        )
-        assert isinstance(found, UUID)  # in a synchronous flow, Prefect returns the artifact's id itself
-        self.progress[operation] = found
-
-    def _counts(self) -> None:
-        create_table_artifact(
-            [tally.row(operation) for operation, tally in self.tallies.items()],
-            key=slug(f"{self.wave}-counts"),
-            description=f"Wave {self.wave}: items per operation in this run, as each batch finishes",
+        self.progress[operation] = self._artifact(
+            "progress", operation, 0.0, f"{self.wave}: {operation}, {tally.line()}"
         )
 
-    def _safely(self, what: str, update: Callable[[], object]) -> None:
+    def _counts(self, rows: list[dict[str, Any]] | None = None) -> None:
+        if rows is None:
+            rows = [tally.row(operation) for operation, tally in self.tallies.items()]
+        self._artifact(
+            "table",
+            "counts",
+            json.dumps(rows),
+            f"Wave {self.wave}: items per operation in this run, as each batch finishes",
+        )
+
+    def _safely(self, what: str, update: Callable[..., object], *args: Any) -> None:
         try:
-            update()
+            update(*args)
         except Exception as exc:
             if what not in self.warned:
                 self.warned.add(what)
