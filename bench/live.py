@@ -47,6 +47,9 @@ class Before:
         tally.add(batch.size, result)
         update_progress_artifact(self.view.progress[operation], tally.percent)
 
+    def flush(self) -> None:
+        """Nothing waits: every call above was made as the batch finished."""
+
     def mirror(self) -> int:
         from erpflow.orchestration import mirror
 
