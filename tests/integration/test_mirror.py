@@ -121,3 +121,19 @@ def test_the_anomalies_table_follows_the_events_the_mirror_reads(settings):
         "see more": "erpflow trace C00099",
     }
     assert mirror.publish(ledger, lambda page: None, observe=rows.observe) == 0 and not rows.changed()
+
+
+def test_prefect_away_never_fails_the_run_and_is_reported_once(settings, monkeypatch):
+    from erpflow.orchestration import live
+
+    ledger = recorded(settings)
+    view = live.LiveView(ledger, "north")  # its thread not started: nothing is told but what is asked here
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Prefect is down")
+
+    monkeypatch.setattr(live.mirror, "publish", unreachable)
+    warnings: list[str] = []
+    monkeypatch.setattr(live.log, "warning", lambda event, **kw: warnings.append(event))
+    assert view.mirror() == 0 and view.mirror() == 0
+    assert warnings == ["Prefect events not brought up to date"] and mirror.position(ledger) == 0

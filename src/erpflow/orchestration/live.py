@@ -190,7 +190,7 @@ class LiveView:
         self.progress: dict[str, UUID] = {}
         self.anomalies = AnomalyRows(ledger, wave)
         self.warned: set[str] = set()
-        self.client = get_client(sync_client=True)
+        self.client: Any = None  # Prefect's client, opened for the run by ``with``
         self.run_id = flow_run.get_id()
         self.changes = threading.Condition()
         self.changed: set[str] = set()  # operations with batches finished since Prefect was last told
@@ -198,7 +198,7 @@ class LiveView:
         self.teller = threading.Thread(target=self._tell, name="erpflow-live", daemon=True)
 
     def __enter__(self) -> LiveView:
-        self.client.__enter__()
+        self.client = get_client(sync_client=True).__enter__()
         self.teller.start()
         return self
 
