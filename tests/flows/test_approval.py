@@ -33,6 +33,8 @@ def paused_run(name: str, deadline: float = 60.0):
 def test_the_run_pauses_for_the_approver_whose_answer_is_recorded_as_the_decision(
     prefect_api, wave_env, tmp_path: Path, monkeypatch
 ):
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
     from prefect.flow_runs import resume_flow_run
 
     from erpflow.orchestration.approval import approve_gate
@@ -54,6 +56,17 @@ def test_the_run_pauses_for_the_approver_whose_answer_is_recorded_as_the_decisio
     finally:
         runner.join(timeout=120)
     assert states and states[0].is_completed(), states
+    assert states[0].name == "No-go" and states[0].result()["decision"] == "no-go"  # named after the decision
+    with get_client(sync_client=True) as client:
+        tags = set(client.read_flow_run(run.id).tags)
+        gate = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["pilot-gate"])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])),
+        )
+    gate.sort(key=lambda artifact: artifact.created)
+    assert {"wave:pilot", "kind:pilot", "site:Lyon"} <= tags  # tagged like the wave's runs
+    assert len(gate) == 2 and gate[-1].data.startswith("**Decision: no-go** by marie.dupont: training is not done")
+    assert "**Gate pilot-exit** of wave **pilot**" in gate[0].data and "Decision" not in gate[0].data
     decided = view(Ledger(Settings()), "pilot").gate
     assert decided["decision"] == "no-go" and decided["by"] == "marie.dupont"
     assert decided["comment"] == "training is not done" and {c["id"] for c in decided["criteria"]} >= {

@@ -166,6 +166,16 @@ def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pi
     assert finished["accounts"]["batches_skipped"] == 1 and finished["training"]["batches_skipped"] == 15
     assert all("batches_done" not in summary for summary in finished.values())
     assert all(op["skipped"] == op["batches"] for op in again.counts.values())
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[again.flow_run_id])))
+    # one task run per operation for the batches the ledger says are done, its state Skipped: not a real run
+    assert sorted(t.name for t in tasks) == sorted(
+        f"{op}[{c['batches']} done before]" for op, c in again.counts.items()
+    )
+    assert {(t.state.type.value, t.state.name) for t in tasks} == {("COMPLETED", "Skipped")}
 
 
 def test_a_fresh_ledger_on_postgresql_finds_everything_in_tryton_unchanged(

@@ -24,7 +24,7 @@ from erpflow.orchestration.server import LocalPrefect
 from erpflow.settings import Settings
 
 from ..conftest import free_port
-from .conftest import REPO, small_pilot
+from .conftest import REPO, operation_counts, small_pilot
 
 pytestmark = [pytest.mark.prefect, pytest.mark.tryton]
 ERPFLOW = str(Path(sys.executable).with_name("erpflow"))
@@ -84,8 +84,15 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
     server: LocalPrefect, tryton_template: Path, tmp_path: Path
 ):
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
     from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from erpflow.application.preparation import prepare
 
     home = tmp_path / "home"
     worker = server.worker("solo", **settings_env(home, tryton_template))
@@ -149,6 +156,75 @@ def test_a_wave_triggered_as_a_deployment_run_completes_with_artifacts_and_mirro
         time.sleep(3)
         assert len(mirrored(client, "pilot", expected)) == expected
 
+        # live as batches finish: counts told per batch, events mirrored before their operation ends
+        status = operation_counts(settings, "pilot")
+        batches = {op: counts["batches"] for op, counts in status.items()}
+        counts = [
+            json.loads(a.data)
+            for a in sorted(
+                client.read_artifacts(
+                    artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["pilot-counts"])),
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])),
+                ),
+                key=lambda a: a.created,
+            )
+        ]
+        # one as each operation starts, then one per batch (or per few, when they finish faster than Prefect takes them)
+        assert len(batches) < len(counts) <= sum(batches.values()) + len(batches)
+        most = max(batches, key=batches.__getitem__)  # the operation of most batches: told while it ran
+        told = list(dict.fromkeys(row["batches"] for rows in counts for row in rows if row["operation"] == most))
+        assert batches[most] > 1 and told[0] == f"0/{batches[most]}" and told[-1] == f"{batches[most]}/{batches[most]}"
+        assert len(told) > 2, told
+        assert artifacts["pilot-migration"].description.startswith(
+            f"pilot: migration, {batches['migration']}/{batches['migration']} batches; items: "
+            f"{status['migration']['created']} done, {status['migration']['rejected']} rejected"
+        )
+
+        def operation(event) -> str:
+            return next(r.id.rpartition(".")[2] for r in event.related if r.role == "operation")
+
+        ended = {operation(e): e.occurred for e in events if e.event == "erpflow.wave.operation-finished"}
+        succeeded = [e for e in events if e.event == "erpflow.batch.succeeded"]
+        assert len(succeeded) == sum(batches.values())
+        for event in succeeded:  # each mirrored as its batch finished, not in a burst once its operation ended
+            assert event.received < ended[operation(event)], (event.event, operation(event))
+        assert table.data.count("erpflow trace ") >= 1 and '"source": "legacy_customers.csv:18"' in table.data
+
+    # a rerun and the exit gate, triggered while no worker runs: named and tagged from their creation
+    wave_tags = set(prepare(plan).tags()) | {"erpflow"}
+    rerun, gate = trigger(server, plan), trigger(server, plan, "--deployment", "approve-gate/gate")
+    assert rerun.returncode == 0 and gate.returncode == 0, rerun.stderr + gate.stderr
+    assert "flow run 'pilot: full cycle' (" in rerun.stdout and "flow run 'pilot: exit gate' (" in gate.stdout
+    rerun_id, gate_id = (re.search(r"/runs/flow-run/([0-9a-f-]{36})", t.stdout).group(1) for t in (rerun, gate))
+    with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
+        for run_id, name in ((rerun_id, "pilot: full cycle"), (gate_id, "pilot: exit gate")):
+            created = client.read_flow_run(run_id)
+            assert created.state.is_scheduled() and created.name == name and wave_tags <= set(created.tags)
+    worker = server.worker("again", **settings_env(home, tryton_template))
+    try:
+        assert wait_for(server, rerun_id) == "COMPLETED"
+        with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
+            tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[rerun_id])))
+            assert sorted(t.name for t in tasks) == sorted(f"{op}[{n} done before]" for op, n in batches.items())
+            assert {(t.state.type.value, t.state.name) for t in tasks} == {("COMPLETED", "Skipped")}
+            assert wait_for(server, gate_id, paused=True) == "PAUSED"
+            from prefect.flow_runs import resume_flow_run
+
+            resume_flow_run(gate_id, run_input={"decision": "no-go", "approver": "marie.dupont", "comment": "wait"})
+        assert wait_for(server, gate_id) == "COMPLETED"
+    finally:
+        server.halt(worker)
+    with temporary_settings({PREFECT_API_URL: server.api_url}), get_client(sync_client=True) as client:
+        decided = client.read_flow_run(gate_id)
+        assert decided.state.name == "No-go" and wave_tags <= set(decided.tags)
+        gate_artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["pilot-gate"])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[gate_id])),
+        )
+    gate_artifacts.sort(key=lambda a: a.created)  # the criteria as the run paused, then the decision
+    assert [a.data.startswith("**Decision: no-go** by marie.dupont: wait") for a in gate_artifacts] == [False, True]
+    assert view(Ledger(settings), "pilot").gate["decision"] == "no-go"
+
 
 @pytest.mark.postgres
 def test_two_workers_on_one_pool_run_two_waves_at_once_into_one_event_store(
@@ -198,14 +274,15 @@ def test_two_workers_on_one_pool_run_two_waves_at_once_into_one_event_store(
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-def wait_for(local: LocalPrefect, run: str, deadline: float = 240.0) -> str:
+def wait_for(local: LocalPrefect, run: str, deadline: float = 240.0, paused: bool = False) -> str:
+    """The run's final state type, or PAUSED as soon as it pauses when ``paused``."""
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings({PREFECT_API_URL: local.api_url}), get_client(sync_client=True) as client:
         for _ in range(int(deadline)):
             state = client.read_flow_run(run).state
-            if state.is_final():
+            if state.is_final() or (paused and state.is_paused()):
                 return state.type.value
             time.sleep(1)
     return "TIMEOUT"

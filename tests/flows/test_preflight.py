@@ -3,10 +3,12 @@ countries exist there; a network target that cannot be reached stops it with one
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
+from erpflow.application.ledger import Ledger
 from erpflow.application.preflight import Missing, preflight
 from erpflow.application.preparation import prepare
 from tests.plans import edit_plan
@@ -108,3 +110,17 @@ def test_run_checks_the_method_against_the_target_before_any_write(tryton_templa
 def test_run_stops_with_one_line_when_the_tryton_server_cannot_be_reached(tmp_path: Path, closed_port: int):
     plan = edit_plan(copy_pilot(tmp_path), {"target.url": f"http://127.0.0.1:{closed_port}/"})
     assert_user_error(invoke("run", str(plan), home=tmp_path / "home"), "cannot reach the target, nothing checked")
+
+
+@pytest.mark.tryton
+@pytest.mark.prefect
+def test_a_deployment_run_checks_the_method_against_the_target_before_any_write(prefect_api, wave_env, tmp_path: Path):
+    plan = copy_pilot(tmp_path)
+    roles = tmp_path / "domain" / "roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8").replace("[Accounting]", "[Acounting]", 1), encoding="utf-8")
+    # as a worker runs it: Prefect's runtime reads the deployment's id from this variable
+    run = wave_env(plan, tmp_path / "home", PREFECT__RUNTIME__DEPLOYMENT__ID=str(uuid.uuid4()))
+    assert run.state.is_failed()
+    assert "ERP group 'Acounting' of role 'accountant' does not exist in Tryton" in str(run.state.message)
+    assert not list((tmp_path / "home" / "tryton").rglob("*.sqlite"))  # no Tryton database made
+    assert Ledger(run.settings).find_wave("pilot") is None  # nothing recorded

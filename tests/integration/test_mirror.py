@@ -83,3 +83,57 @@ def test_events_are_named_after_their_aggregate_with_the_wave_as_resource(settin
     mirror._tables(ledger).query("DELETE FROM erpflow_tracking")
     mirror.publish(ledger, again.extend)
     assert [e["id"] for e in again] == [e["id"] for e in sent]  # the same record, the same Prefect event id
+
+
+def test_the_anomalies_table_follows_the_events_the_mirror_reads(settings):
+    from erpflow.orchestration.live import AnomalyRows
+
+    ledger = recorded(settings)
+    rows = AnomalyRows(ledger, "north")
+    mirror.publish(ledger, lambda page: None, observe=rows.observe)
+    assert rows.changed() and len(rows.table()) == 24 and not rows.changed()
+    first = next(a for a in (ledger.anomaly(i) for i in rows.rows or {}) if a is not None and a.item == "C00000")
+    first.resolve("corrected in the source", ctx("north", "migration"))
+    late = Anomaly(
+        wave="north",
+        operation="migration",
+        item="C00099",
+        severity="minor",
+        reason="postcode missing (legacy_customers.csv:101)",
+        ctx=ctx("north", "migration"),
+    )
+    elsewhere = Anomaly(
+        wave="south", operation="migration", item="C1", severity="minor", reason="other wave", ctx=ctx("south")
+    )
+    ledger.save(first, late, elsewhere)
+    mirror.publish(ledger, lambda page: None, observe=rows.observe)
+    table = rows.table()
+    assert (
+        len(table) == 25 and table[0]["item"] == "C00000" and table[0]["state"] == "resolved: corrected in the source"
+    )
+    assert table[-1] == {
+        "severity": "minor",
+        "operation": "migration",
+        "item": "C00099",
+        "source": "legacy_customers.csv:101",
+        "reason": "postcode missing",
+        "state": "open",
+        "see more": "erpflow trace C00099",
+    }
+    assert mirror.publish(ledger, lambda page: None, observe=rows.observe) == 0 and not rows.changed()
+
+
+def test_prefect_away_never_fails_the_run_and_is_reported_once(settings, monkeypatch):
+    from erpflow.orchestration import live
+
+    ledger = recorded(settings)
+    view = live.LiveView(ledger, "north")  # its thread not started: nothing is told but what is asked here
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Prefect is down")
+
+    monkeypatch.setattr(live.mirror, "publish", unreachable)
+    warnings: list[str] = []
+    monkeypatch.setattr(live.log, "warning", lambda event, **kw: warnings.append(event))
+    assert view.mirror() == 0 and view.mirror() == 0
+    assert warnings == ["Prefect events not brought up to date"] and mirror.position(ledger) == 0

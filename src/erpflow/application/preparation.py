@@ -42,7 +42,12 @@ class PreparedWave:
         return self.plan.model_dump(mode="json")
 
     def tags(self) -> list[str]:
-        return [f"wave:{self.name}", f"kind:{self.plan.kind}", *(f"site:{site}" for site in self.plan.sites)]
+        return run_tags(self.name, self.plan.kind, self.plan.sites)
+
+
+def run_tags(wave: str, kind: str, sites: list[str]) -> list[str]:
+    """The Prefect tags of every run about a wave: wave:, kind:, site:."""
+    return [f"wave:{wave}", f"kind:{kind}", *(f"site:{site}" for site in sites)]
 
 
 def find_method(plan_path: Path, configured: Path | None) -> Path:

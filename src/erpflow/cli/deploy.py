@@ -69,7 +69,9 @@ def serve(
 @user_errors
 def trigger(
     path: PlanPath,
-    deployment: Annotated[str, typer.Option(help="FLOW/DEPLOYMENT to run")] = "run-wave/wave",
+    deployment: Annotated[
+        str, typer.Option(help="FLOW/DEPLOYMENT to run; approve-gate/gate decides the plan's wave's exit gate")
+    ] = "run-wave/wave",
     watch: Annotated[bool, typer.Option("--watch", help="wait for the run to end; exit 1 unless it completed")] = False,
 ) -> None:
     """Check a plan, then start it as a run of erpflow's Prefect deployment and print the run's UI link."""
@@ -84,7 +86,8 @@ def trigger(
         if not (api := announced_api((load_settings().home / "prefect-server").resolve())):
             raise ServerError("no Prefect server: start one with `make serve`, or set PREFECT_API_URL to yours")
         os.environ["PREFECT_API_URL"] = api  # before Prefect is imported
-    wave = prepare(path, Settings().method).name  # a bad plan is reported here, not in a worker's log
+    prepared = prepare(path, Settings().method)  # a bad plan is reported here, not in a worker's log
+    wave = prepared.name
     plan = path.resolve()
     relative = plan.relative_to(Path.cwd()) if plan.is_relative_to(Path.cwd()) else plan
     from prefect.client.schemas.objects import FlowRun
@@ -92,15 +95,17 @@ def trigger(
     from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_UI_URL
 
+    from erpflow.orchestration.approval import gate_run_name
     from erpflow.orchestration.flows import run_name
 
+    gate = deployment.partition("/")[0] == "approve-gate"
     try:
-        run = run_deployment(
+        run = run_deployment(  # named and tagged from its creation, not only once a worker starts it
             deployment,
-            parameters={"plan_path": str(relative)},
-            flow_run_name=run_name(wave),
+            parameters={"wave": wave} if gate else {"plan_path": str(relative)},
+            flow_run_name=gate_run_name(wave) if gate else run_name(wave),
             timeout=0,
-            tags=[f"wave:{wave}"],
+            tags=prepared.tags(),
         )
     except ObjectNotFound:
         raise InputError(deployment, "no such deployment on the Prefect server; see `prefect deployment ls`") from None

@@ -178,7 +178,13 @@ def _run(
         highlight=False,
         soft_wrap=True,
     )
-    if not state.is_completed():
+    if state.is_completed():
+        from erpflow.reports.commands import next_commands
+
+        out.print("Next:", highlight=False)
+        for what, command in next_commands(prepared.name):
+            out.print(escape(f"  {command:<48} {what}"), highlight=False, soft_wrap=True)
+    else:
         err.print(
             f"[bold red]wave {escape(prepared.name)} did not complete:[/] {escape(str(state.message))}", highlight=False
         )

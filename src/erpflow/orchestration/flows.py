@@ -10,16 +10,16 @@ from uuid import UUID
 
 import structlog
 from prefect import flow, get_client, task
-from prefect.artifacts import (
-    create_markdown_artifact,
-    create_table_artifact,
-)
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
 from prefect.runtime import deployment, flow_run
+from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
 from erpflow.application import engine
 from erpflow.application.ledger import Ledger
+from erpflow.application.preflight import check_target
 from erpflow.application.preparation import PreparedWave, prepare
 from erpflow.application.steps import LedgerConfirmations
 from erpflow.inputs.method import AnomalyRules
@@ -28,13 +28,14 @@ from erpflow.logging import configure
 from erpflow.model.context import Context
 from erpflow.model.errors import ErpflowError
 from erpflow.model.vocabulary import BatchOutcome
-from erpflow.operations.batches import BatchPlan, chunked, slug
+from erpflow.operations.batches import BatchPlan, slug
 from erpflow.orchestration import mirror
 from erpflow.orchestration.anchors import anchor_head, check_head
-from erpflow.orchestration.progress import OperationProgress
+from erpflow.orchestration.live import LiveView, anomalies_table, anomaly_row
 from erpflow.orchestration.steps import ask_for_confirmations
 from erpflow.projections.anomalies import anomalies
 from erpflow.projections.report import build_report
+from erpflow.reports.commands import next_commands
 from erpflow.reports.markdown import markdown
 from erpflow.settings import Settings, load_settings
 from erpflow.targets.bundle import Targets
@@ -94,14 +95,23 @@ def run_batch(
     targets: Targets,
     force: str = "",
     rules: AnomalyRules | None = None,
-) -> engine.BatchResult:
-    """Run one batch unless the ledger says it is done; a transient failure raises, to be retried."""
+) -> engine.BatchResult | State[engine.BatchResult]:
+    """Run one batch unless the ledger says it is done (its task run then ends in a Completed state named
+    Skipped); a transient failure raises, to be retried."""
     with structlog.contextvars.bound_contextvars(batch=key):
         result = engine.run_batch(ledger, ctx, ctx.flow_run_id, batch, targets, force, rules)
     if result.status == BatchOutcome.FAILED and result.retryable:
         raise TransientBatchFailure(result)
     _tell(operation, batch, result)
+    if result.status == BatchOutcome.SKIPPED:
+        return Completed(data=result, name="Skipped", message="already done in the ledger")
     return result
+
+
+@task(cache_policy=NO_CACHE, task_run_name="{operation}[{count} done before]")
+def skip_done(operation: str, count: int, keys: list[str]) -> State[list[str]]:
+    """The batches of an operation the ledger says are done: one task run for them all, its state named Skipped."""
+    return Completed(data=keys, name="Skipped", message=f"{count} batch(es) of {operation} already done in the ledger")
 
 
 def _tell(operation: str, batch: BatchPlan, result: engine.BatchResult) -> None:
@@ -109,20 +119,24 @@ def _tell(operation: str, batch: BatchPlan, result: engine.BatchResult) -> None:
         watcher.finished(operation, batch, result)
 
 
-def _outcome(future: Any, operation: str, batch: BatchPlan) -> engine.BatchResult:
+def _outcome(future: PrefectFuture[Any], operation: str, batch: BatchPlan) -> engine.BatchResult:
     try:
-        return future.result()
+        result = future.result()
     except TransientBatchFailure as exc:  # retries exhausted
         _tell(operation, batch, exc.result)
         return exc.result
+    assert isinstance(result, engine.BatchResult)  # a Skipped state's data comes back as the result itself
+    return result
 
 
-def _tag_run(prepared: PreparedWave) -> None:
+def tag_run(tags: list[str]) -> None:
+    """Add ``tags`` to the current flow run's (a run created with them already is left as it is)."""
     run = flow_run.get_id()
     if run:
-        with get_client(sync_client=True) as client:
-            current = client.read_flow_run(UUID(run)).tags
-            client.update_flow_run(UUID(run), tags=sorted(set(current) | set(prepared.tags())))
+        current = set(flow_run.tags)
+        if not set(tags) <= current:
+            with get_client(sync_client=True) as client:
+                client.update_flow_run(UUID(run), tags=sorted(current | set(tags)))
 
 
 def _operation(
@@ -132,9 +146,11 @@ def _operation(
     targets: Targets,
     settings: Settings,
     force: str,
+    live: LiveView,
     ask_steps: bool = False,
 ) -> dict[str, int]:
-    """The batches of one operation, a few at a time, the lease renewed as they finish."""
+    """The batches of one operation, a few at a time: as one finishes the next starts, the Prefect UI is brought
+    up to date (progress, counts, events, anomalies) and, every few batches, the lease is renewed."""
     batches = prepared.batches[ctx.operation]
     if ask_steps:
         ask_for_confirmations(ledger, ctx, batches, targets)
@@ -142,20 +158,24 @@ def _operation(
     engine.start_operation(ledger, ctx, batches)
     for watcher in watchers:
         watcher.started(ctx.operation, batches)
-    progress = OperationProgress(ctx.wave, ctx.operation, len(batches))
+    live.started(ctx.operation, batches)
     delays = [settings.retry_delay_seconds * 2**n for n in range(settings.batch_retries)]
     task = run_batch.with_options(retries=settings.batch_retries, retry_delay_seconds=delays or 0)
-    done = engine.skipped(ledger, ctx, batches, force)  # no task run each: a rerun skips hundreds of batches
-    results = list(done.values())
-    for b in batches:
-        if b.key in done:
-            _tell(ctx.operation, b, done[b.key])
-    progress.update(len(results))
-    pending = [b for b in batches if b.key not in done]
-    for window in chunked(pending, engine.concurrency(ctx.operation, settings.parallel_batches, targets)):
-        # prefect types submit's arguments as the task's own, though it takes quote() around any of them
-        futures = [
-            task.submit(
+    limit = max(1, engine.concurrency(ctx.operation, settings.parallel_batches, targets))
+    done = engine.skipped(ledger, ctx, batches, force)  # one ledger read each
+    if done:  # one task run for them all: a rerun skips hundreds of batches, a task run each cost seconds
+        skip_done(ctx.operation, len(done), list(done))
+        for b in batches:
+            if b.key in done:
+                _tell(ctx.operation, b, done[b.key])
+                live.finished(ctx.operation, b, done[b.key])
+    waiting = iter([b for b in batches if b.key not in done])
+    running: dict[PrefectFuture[Any], BatchPlan] = {}
+
+    def submit() -> None:
+        if (b := next(waiting, None)) is not None:
+            # prefect types submit's arguments as the task's own, though it takes quote() around any of them
+            future = task.submit(
                 ctx.operation,
                 b.key,
                 quote(b),
@@ -165,16 +185,26 @@ def _operation(
                 force,
                 quote(prepared.method.anomalies),
             )
-            for b in window
-        ]
-        results += [_outcome(f, ctx.operation, b) for b, f in zip(window, futures, strict=True)]
-        engine.renew_lease(ledger, ctx, settings.lease_seconds)
-        progress.update(len(results))
-    summary = engine.finish_operation(ledger, ctx, prepared, results)
+            running[future] = b
+
+    for _ in range(limit):
+        submit()
+    results: dict[str, engine.BatchResult] = dict(done)
+    while running:
+        future = next(as_completed(list(running)))
+        batch = running.pop(future)
+        results[batch.key] = _outcome(future, ctx.operation, batch)
+        if len(results) % limit == 0 or len(results) == len(batches):  # renewed before the next batch starts
+            engine.renew_lease(ledger, ctx, settings.lease_seconds)
+        submit()
+        live.finished(ctx.operation, batch, results[batch.key])  # told to Prefect by the view's own thread
+    ordered = [results[b.key] for b in batches]
+    live.flush()  # every batch's events mirrored before the operation's end is recorded
+    summary = engine.finish_operation(ledger, ctx, prepared, ordered)
     log.info("operation finished", **summary)
-    mirror_events(ledger)
+    live.mirror()
     if summary.get("batches_failed"):
-        first = next(r.reason for r in results if r.status == "failed")
+        first = next(r.reason for r in ordered if r.status == "failed")
         raise OperationFailed(
             f"{summary['batches_failed']} batch(es) of {ctx.operation} failed (first: {first}); "
             f"see `erpflow status {ctx.wave}`, then `erpflow resume {ctx.wave}`"
@@ -192,7 +222,8 @@ def run_wave(
     ask_steps: bool | None = None,
 ) -> dict[str, Any]:
     """Run a wave plan: its operations in the cycle's order (or from one on, or only one), one task per
-    batch. Batches already done are skipped, unless ``force_reason`` says why they must run again.
+    batch. Batches already done are skipped (one task run per operation, its state Skipped), unless
+    ``force_reason`` says why they must run again.
 
     Args:
         plan_path: the wave plan (YAML), relative to the project folder or absolute
@@ -206,7 +237,7 @@ def run_wave(
     configure()
     settings = load_settings()
     prepared = prepare(Path(plan_path), settings.method)
-    _tag_run(prepared)
+    tag_run(prepared.tags())
     run_id = str(flow_run.get_id() or "local")
     ledger = Ledger(settings)
     targets = Targets(
@@ -218,15 +249,17 @@ def run_wave(
     )
     ask = ask_steps if ask_steps is not None else deployment.id is not None
     operations = engine.operations_to_run(ledger, prepared, start_from, only)
+    if deployment.id is not None:  # `erpflow run` checked the method against the target before starting Prefect
+        check_target(prepared, settings)
     check_head(ledger, settings)
     ctx = engine.begin(ledger, prepared, actor or settings.actor, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
-    with structlog.contextvars.bound_contextvars(wave=prepared.name):
+    with LiveView(ledger, prepared.name) as live, structlog.contextvars.bound_contextvars(wave=prepared.name):
         try:
             for operation in operations:
                 with structlog.contextvars.bound_contextvars(operation=operation):
                     summaries[operation] = _operation(
-                        ledger, ctx.for_operation(operation), prepared, targets, settings, force_reason, ask
+                        ledger, ctx.for_operation(operation), prepared, targets, settings, force_reason, live, ask
                     )
         except BaseException as exc:
             engine.abort(ledger, ctx, _stopped_by(exc))
@@ -261,25 +294,14 @@ def mirror_events(ledger: Ledger) -> None:
 
 
 def _publish_report(ledger: Ledger, prepared: PreparedWave) -> None:
-    """The summary as Markdown, and the anomalies (rejected items among them) as a table."""
+    """The summary as Markdown with the commands that tell more, and the anomalies (rejected items among them,
+    with their source file and line) as a table."""
     name = prepared.name
+    commands = "\n".join(f"- {what}: `{command}`" for what, command in next_commands(name))
     create_markdown_artifact(
-        markdown(build_report(ledger, name, prepared.method)),
+        markdown(build_report(ledger, name, prepared.method)) + f"\n\n## Next\n\n{commands}\n",
         key=slug(f"{name}-summary"),
         description=f"Wave {name}: summary",
     )
-    rows = [
-        {
-            "severity": a.severity,
-            "operation": a.operation,
-            "item": a.item,
-            "reason": a.reason,
-            "state": "open" if a.open else f"resolved: {a.resolution}",
-        }
-        for a in anomalies(ledger, name)
-    ]
-    create_table_artifact(
-        rows or [{"severity": "", "operation": "", "item": "", "reason": "no anomaly", "state": ""}],
-        key=slug(f"{name}-anomalies"),
-        description=f"Wave {name}: rejected items and anomalies",
-    )
+    rows = [anomaly_row(name, a.severity, a.operation, a.item, a.reason, a.resolution) for a in anomalies(ledger, name)]
+    anomalies_table(name, rows)

@@ -23,6 +23,7 @@ NAMESPACE = uuid.UUID("6f1c52d4-52a1-4f0c-9d7e-1b7e0e8f6a10")
 PAGE = 200
 SKIPPED = {"ctx", "originator_id", "originator_version", "timestamp", "originator_topic"}
 Send = Callable[[list[dict[str, Any]]], None]
+Observe = Callable[[str, uuid.UUID, int, dict[str, Any]], None]  # topic, originator, version, state
 SPLIT_FROM_WAVE = {"Runs": "", "GateDecisions": "Gate", "Attendance": "Attendance"}
 
 
@@ -79,27 +80,42 @@ def prefect_event(position: int, topic: str, originator: uuid.UUID, version: int
     }
 
 
+TRACKING = "CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+
+
 def _tables(ledger: Ledger) -> StoreTables:
     tables = StoreTables(ledger.store_env)
-    tables.query("CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)")
+    tables.query(TRACKING)
     return tables
 
 
 def position(ledger: Ledger) -> int:
-    found = _tables(ledger).query("SELECT position FROM erpflow_tracking WHERE projection = ?", NAME)
+    return _position(StoreTables(ledger.store_env))
+
+
+def _position(tables: StoreTables) -> int:
+    """The tracked position in one statement, the table created only when it is not there yet: publish runs
+    after every batch, and each statement here opens a connection."""
+    try:
+        found = tables.query("SELECT position FROM erpflow_tracking WHERE projection = ?", NAME)
+    except Exception:  # no tracking table yet (a driver's own error type)
+        tables.query(TRACKING)
+        found = []
     return found[0][0] if found else 0
 
 
-def publish(ledger: Ledger, send: Send, page: int = PAGE) -> int:
-    """Send every event after the tracked position, a page at a time; the number of events sent."""
-    tables, sent = _tables(ledger), 0
-    start = position(ledger)
+def publish(ledger: Ledger, send: Send, page: int = PAGE, observe: Observe | None = None) -> int:
+    """Send every event after the tracked position, a page at a time; the number of events sent. ``observe`` is
+    shown each stored event read (a live view's anomalies table reads them there, at no extra cost)."""
+    tables, sent = StoreTables(ledger.store_env), 0
+    start = _position(tables)
     batch: list[dict] = []
     last = start
     for record in notifications(ledger, start + 1):
-        found = prefect_event(
-            record.id, record.topic, record.originator_id, record.originator_version, json.loads(record.state)
-        )
+        state = json.loads(record.state)
+        if observe is not None:
+            observe(record.topic, record.originator_id, record.originator_version, state)
+        found = prefect_event(record.id, record.topic, record.originator_id, record.originator_version, state)
         batch += [found] if found else []
         last = record.id
         if len(batch) >= page:
