@@ -28,8 +28,9 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/erpflow serve
 
+# One worker per core; a test file's tests stay on one worker, so its module fixtures are made once.
 test: $(STAMP) browser postgres lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench flows docs
