@@ -76,15 +76,21 @@ def test_plan_stops_with_one_line_when_the_scim_server_cannot_be_reached(tmp_pat
     assert_user_error(invoke("plan", str(plan), home=tmp_path / "home"), "cannot reach the SCIM server")
 
 
+def misspelt_group(folder: Path) -> Path:
+    """The demo pilot copied into ``folder``, its accountants given the ERP group 'Acounting', which Tryton lacks."""
+    plan = copy_pilot(folder)
+    roles = folder / "domain" / "roles.yaml"
+    roles.write_text(roles.read_text(encoding="utf-8").replace("[Accounting]", "[Acounting]", 1), encoding="utf-8")
+    return plan
+
+
 @pytest.mark.tryton
 def test_an_unknown_erp_group_stops_plan_before_the_embedded_database_exists(tryton_template: Path, tmp_path: Path):
     from typer.testing import CliRunner
 
     from erpflow.cli import app
 
-    plan = copy_pilot(tmp_path)
-    roles = tmp_path / "domain" / "roles.yaml"
-    roles.write_text(roles.read_text(encoding="utf-8").replace("[Accounting]", "[Acounting]", 1), encoding="utf-8")
+    plan = misspelt_group(tmp_path)
     env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template)}
     result = CliRunner().invoke(app, ["plan", str(plan)], env=env)
     assert_user_error(result, "ERP group 'Acounting' of role 'accountant' does not exist in Tryton")
@@ -97,9 +103,7 @@ def test_run_checks_the_method_against_the_target_before_any_write(tryton_templa
 
     from erpflow.cli import app
 
-    plan = copy_pilot(tmp_path)
-    roles = tmp_path / "domain" / "roles.yaml"
-    roles.write_text(roles.read_text(encoding="utf-8").replace("[Accounting]", "[Acounting]", 1), encoding="utf-8")
+    plan = misspelt_group(tmp_path)
     env = {"ERPFLOW_HOME": str(tmp_path / "home"), "ERPFLOW_TRYTON_TEMPLATE": str(tryton_template)}
     result = CliRunner().invoke(app, ["run", str(plan)], env=env)
     assert_user_error(result, "ERP group 'Acounting' of role 'accountant' does not exist in Tryton")
@@ -115,9 +119,7 @@ def test_run_stops_with_one_line_when_the_tryton_server_cannot_be_reached(tmp_pa
 @pytest.mark.tryton
 @pytest.mark.prefect
 def test_a_deployment_run_checks_the_method_against_the_target_before_any_write(prefect_api, wave_env, tmp_path: Path):
-    plan = copy_pilot(tmp_path)
-    roles = tmp_path / "domain" / "roles.yaml"
-    roles.write_text(roles.read_text(encoding="utf-8").replace("[Accounting]", "[Acounting]", 1), encoding="utf-8")
+    plan = misspelt_group(tmp_path)
     # as a worker runs it: Prefect's runtime reads the deployment's id from this variable
     run = wave_env(plan, tmp_path / "home", PREFECT__RUNTIME__DEPLOYMENT__ID=str(uuid.uuid4()))
     assert run.state.is_failed()
