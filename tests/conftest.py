@@ -26,6 +26,12 @@ prepare_prefect_env(Settings(home=CACHE))  # before anything imports Prefect
 POSTGRES = os.environ.get("ERPFLOW_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests read what the commands print at a width of 200 columns, whatever the terminal (a pytest worker
+    process has none, and rich would fold every line at 80)."""
+    os.environ["COLUMNS"] = "200"
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "erpflow-home"
