@@ -70,13 +70,18 @@ def test_plan_derives_logins_and_emails_and_leaves_out_who_left_or_starts_later(
     assert not [r for r in summary["rejections"] if r["file"] == "legacy_customers.csv" and "ountry" in r["reason"]]
 
 
+def shorten_datasets(folder: Path, rows: int = 5) -> None:
+    """Keep the header and the first ``rows`` rows of the demo's customers and products, for a shorter run."""
+    for name in ("legacy_customers.csv", "legacy_products.csv"):
+        path = folder / "demo" / name
+        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[: rows + 1]))
+
+
 @pytest.mark.prefect
 @pytest.mark.tryton
 def test_a_run_creates_the_derived_logins_with_clashes_numbered(cli, tmp_path: Path):
     plan, hr = project(tmp_path)
-    for name, rows in (("legacy_customers.csv", 5), ("legacy_products.csv", 5)):
-        path = tmp_path / "demo" / name
-        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[: rows + 1]))
+    shorten_datasets(tmp_path)
     result = cli("run", str(plan))
     assert result.exit_code == 0, result.output
     history = cli("history", "pilot", "--json").stdout
@@ -145,9 +150,7 @@ def test_a_derived_login_passes_over_an_account_someone_else_holds_and_stays_the
     from erpflow.targets.bundle import Targets
 
     plan, _ = project(tmp_path)
-    for name, rows in (("legacy_customers.csv", 5), ("legacy_products.csv", 5)):
-        path = tmp_path / "demo" / name
-        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[: rows + 1]))
+    shorten_datasets(tmp_path)
     settings = Settings(home=Path(cli.env["ERPFLOW_HOME"]), tryton_template=Path(cli.env["ERPFLOW_TRYTON_TEMPLATE"]))
     erp = Targets(load_plan(plan)[0], settings).erp
     with erp._session():  # Éric Garçon's account, made by hand before erpflow came
