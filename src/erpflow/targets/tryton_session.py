@@ -28,8 +28,15 @@ class Refused(Exception):
     """An item the adapter itself refuses; becomes a rejected outcome."""
 
 
+_EMBEDDED: dict[tuple[str, str, int], Any] = {}  # (name, file, inode) -> its proteus configuration
+
+
 def connect(database: TrytonDatabase | RemoteTryton) -> Any:
-    """A proteus configuration: on an embedded database (local mode), or on a trytond server (XML-RPC)."""
+    """A proteus configuration: on an embedded database (local mode), or on a trytond server (XML-RPC).
+
+    An embedded database's configuration is made once per process and file: making one loads trytond's pool for
+    the database again (seconds), and every target on that file shares the process-wide lock anyway. A later
+    target reads the user's preferences afresh (a company created since changes them)."""
     from proteus import config
 
     if isinstance(database, RemoteTryton):
@@ -37,8 +44,16 @@ def connect(database: TrytonDatabase | RemoteTryton) -> Any:
     if not database.path.exists():
         raise TargetUnavailable(f"Tryton database {database.path} does not exist")
     _use_config_file(database)
+    key = (database.name, str(database.path.resolve()), database.path.stat().st_ino)
     try:
-        return config.set_trytond(database=database.name, config_file=str(database.config_file))
+        with _LOCK:
+            made = _EMBEDDED.get(key)
+            if made is None:
+                made = config.set_trytond(database=database.name, config_file=str(database.config_file))
+                _EMBEDDED[key] = made
+            else:
+                made._context = made.get_proxy("res.user").get_preferences(True, {})
+            return made
     except Exception as exc:
         raise TargetUnavailable(f"cannot open Tryton database {database.name}: {reason(exc)}") from exc
 
