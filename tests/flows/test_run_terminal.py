@@ -58,11 +58,46 @@ def test_a_successful_run_shows_progress_bars_and_a_summary_and_logs_to_a_file(
 
 def test_a_verbose_rerun_shows_the_log_lines_and_no_error(prefect_api, tryton_template: Path, tmp_path: Path):
     plan, home = small_pilot(tmp_path / "project"), tmp_path / "home"
-    assert erpflow(home, tryton_template, "run", str(plan)).returncode == 0
-    rerun = erpflow(home, tryton_template, "run", str(plan), "--verbose")
+    assert erpflow(home, tryton_template, "run", str(plan), "--only", "accounts").returncode == 0
+    rerun = erpflow(home, tryton_template, "run", str(plan), "--verbose")  # the accounts' batch done before
     terminal = rerun.stdout + rerun.stderr
     assert rerun.returncode == 0, terminal
     assert "ERROR" not in terminal and "Traceback" not in terminal, terminal
     assert "Finished in state Completed()" in rerun.stderr, terminal
     assert "batch skipped" in rerun.stderr and "log:" not in rerun.stdout, terminal
     assert not (home / "logs").exists() or len(list((home / "logs").iterdir())) == 1
+
+
+def test_a_rerun_that_would_change_nothing_says_so_without_a_flow_run_or_an_event(
+    prefect_api, tryton_template: Path, tmp_path: Path
+):
+    from prefect import get_client
+
+    from erpflow.application.ledger import Ledger
+    from erpflow.settings import Settings
+
+    plan, home = small_pilot(tmp_path / "project"), tmp_path / "home"
+    assert erpflow(home, tryton_template, "run", str(plan)).returncode == 0
+    ledger = Ledger(Settings(home=home))
+    last = max(position for position, _ in ledger.wave_events("pilot"))
+    with get_client(sync_client=True) as client:
+        flow_runs = client.count_flow_runs()
+
+    again = erpflow(home, tryton_template, "run", str(plan))
+    terminal = again.stdout + again.stderr
+    assert again.returncode == 0 and not again.stderr, terminal
+    assert again.stdout.startswith(
+        "Nothing to do: every batch of accounts, configuration, migration, training, steps of wave pilot is done "
+        "with these very inputs (--force --reason runs them again)."
+    ), terminal
+    assert "completed, 1 run(s)" in again.stdout and "erpflow gate pilot" in again.stdout, terminal
+    assert max(position for position, _ in ledger.wave_events("pilot")) == last
+    with get_client(sync_client=True) as client:
+        assert client.count_flow_runs() == flow_runs
+
+    hr = tmp_path / "project" / "demo" / "hr_export.csv"
+    hr.write_bytes(b"".join(hr.read_bytes().splitlines(keepends=True)[:-1]))  # one person fewer: other batches
+    changed = erpflow(home, tryton_template, "run", str(plan))
+    assert changed.returncode == 0 and "completed, 2 run(s)" in changed.stdout, changed.stdout + changed.stderr
+    with get_client(sync_client=True) as client:
+        assert client.count_flow_runs() == flow_runs + 1

@@ -70,6 +70,31 @@ def test_a_second_run_skips_what_is_done_and_a_forced_one_runs_it_again(ledger, 
     assert engine.run_batch(ledger, ctx, "run-2", batch, targets, force="groups changed").status == "done"
 
 
+def test_a_run_has_nothing_to_do_only_once_its_wave_completed_with_the_same_inputs_and_batches(ledger, prepared):
+    from dataclasses import replace
+
+    every = engine.operations_to_run(ledger, prepared)
+    assert not engine.nothing_to_do(ledger, prepared, every)  # never run
+    targets = FakeTargets(prepared.plan)
+    ctx = run(ledger, prepared, targets, operations=["accounts"])
+    assert not engine.nothing_to_do(ledger, prepared, ["accounts"])  # its run is still in progress
+    engine.complete(ledger, ctx, {})
+    assert engine.nothing_to_do(ledger, prepared, ["accounts"])  # the wave is incomplete, accounts done
+    assert not engine.nothing_to_do(ledger, prepared, every)  # the other operations never ran
+    engine.complete(ledger, run(ledger, prepared, targets, "run-2"), {})
+    assert engine.nothing_to_do(ledger, prepared, every)
+
+    one_more = replace(prepared, batches={**prepared.batches, "accounts": prepared.batches["accounts"][:-1]})
+    assert not engine.nothing_to_do(ledger, one_more, every)  # other batches: the HR export changed
+    edited = replace(prepared, inputs={**prepared.inputs, "plan.yaml": "0" * 64})
+    assert not engine.nothing_to_do(ledger, edited, ["accounts"])
+    fewer = replace(prepared, left_out={"accounts": {"contract == 'Stage'": 3}})
+    assert not engine.nothing_to_do(ledger, fewer, ["accounts"])
+
+    engine.begin(ledger, prepared, "integrator", "run-3")  # a run started again, not finished
+    assert not engine.nothing_to_do(ledger, prepared, every)
+
+
 def test_a_run_that_lost_its_lease_cannot_start_an_operation(ledger, prepared):
     ctx = engine.begin(ledger, prepared, "integrator", "run-1")
     with pytest.raises(CommandRefused, match="run-9 no longer holds wave 'pilot'"):

@@ -23,7 +23,7 @@ from erpflow.model.errors import CommandRefused
 from erpflow.model.items import ItemOutcome
 from erpflow.model.run import Runs
 from erpflow.model.selection import select_operations
-from erpflow.model.vocabulary import BatchOutcome, Decision, OperationState
+from erpflow.model.vocabulary import BatchOutcome, Decision, OperationState, WaveState
 from erpflow.model.wave import Wave
 from erpflow.operations import registry
 from erpflow.operations.batches import BatchPlan
@@ -133,6 +133,19 @@ def operations_to_run(
     cycle = prepared.method.cycle
     depends = {op.id: op.depends_on for op in cycle.operations}
     return select_operations(cycle.order, depends, done, start_from, only)
+
+
+def nothing_to_do(ledger: Ledger, prepared: PreparedWave, operations: list[str]) -> bool:
+    """Whether a run of ``operations`` would change nothing: the wave's last run ended (not stopped) in the
+    state a new one would end in, with this very plan and these inputs, and each operation is done with the
+    very batches prepared now."""
+    found = waves.find(ledger, prepared.name)
+    if found is None or found.state not in (WaveState.COMPLETED, WaveState.INCOMPLETE):
+        return False
+    keys = {op: [b.key for b in prepared.batches[op]] for op in operations}
+    wave = found.wave
+    ends_the_same = (found.state == WaveState.COMPLETED) == wave.every_operation_done
+    return ends_the_same and wave.settled(prepared.digest, prepared.inputs, prepared.left_out, keys)
 
 
 def start_operation(ledger: Ledger, ctx: Context, batches: list[BatchPlan]) -> None:

@@ -111,7 +111,7 @@ def _run(
 ) -> None:
     from datetime import UTC, datetime
 
-    from erpflow.application.engine import check_predecessor, operations_to_run
+    from erpflow.application.engine import check_predecessor, nothing_to_do, operations_to_run
     from erpflow.application.preflight import check_target
     from erpflow.application.preparation import prepare
     from erpflow.application.waves import find
@@ -131,7 +131,19 @@ def _run(
     ledger = open_ledger()
     check_predecessor(ledger, prepared)
     check_head(ledger, settings)
-    operations_to_run(ledger, prepared, start_from, only)
+    operations = operations_to_run(ledger, prepared, start_from, only)
+    if not force and nothing_to_do(ledger, prepared, operations):  # neither the target nor Prefect is needed
+        out.print(
+            escape(
+                f"Nothing to do: every batch of {', '.join(operations)} of wave {prepared.name} is done with these "
+                "very inputs (--force --reason runs them again)."
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
+        _print_status(prepared.name)
+        _print_next(prepared.name)
+        return
     check_target(prepared, settings)  # the method against the target, before any write
     wave = find(ledger, prepared.name)
     if wave is not None and wave.run_id is not None:
@@ -179,11 +191,7 @@ def _run(
         soft_wrap=True,
     )
     if state.is_completed():
-        from erpflow.reports.commands import next_commands
-
-        out.print("Next:", highlight=False)
-        for what, command in next_commands(prepared.name):
-            out.print(escape(f"  {command:<48} {what}"), highlight=False, soft_wrap=True)
+        _print_next(prepared.name)
     else:
         err.print(
             f"[bold red]wave {escape(prepared.name)} did not complete:[/] {escape(str(state.message))}", highlight=False
@@ -206,6 +214,14 @@ def _flow(log_file: Path | None, progress: Any, tags: list[str], *args: Any) -> 
             return flows.run_wave(*args, return_state=True)
     finally:
         flows.watchers.remove(progress)
+
+
+def _print_next(name: str) -> None:
+    from erpflow.reports.commands import next_commands
+
+    out.print("Next:", highlight=False)
+    for what, command in next_commands(name):
+        out.print(escape(f"  {command:<48} {what}"), highlight=False, soft_wrap=True)
 
 
 def _print_status(name: str) -> None:

@@ -121,6 +121,27 @@ class Wave(Aggregate):
             state=OperationState.FAILED if failed else OperationState.DONE, summary=dict(summary)
         )
 
+    def settled(
+        self,
+        plan_digest: str,
+        inputs: dict[str, str],
+        left_out: dict[str, dict[str, int]],
+        batches: dict[str, list[str]],
+    ) -> bool:
+        """Whether a run would change nothing: the same plan, inputs and rows left out, and each operation of
+        ``batches`` (operation -> batch keys, in order) done with those very batches."""
+        left_out = {section: dict(rules) for section, rules in left_out.items() if rules}
+        return (
+            plan_digest == self.plan_digest
+            and inputs == self.inputs
+            and left_out == self.rows_left_out
+            and all(
+                self.operations.get(op, {}).get("state") == OperationState.DONE
+                and self.operations[op]["batches"] == keys
+                for op, keys in batches.items()
+            )
+        )
+
     def interrupt(self, live_run: str | None) -> None:
         """Operations left running by a run other than the live one read as interrupted (not an event: the
         runs' stream says the run stopped)."""
