@@ -211,7 +211,8 @@ def main() -> None:
             with prefect_server() as api_url:
                 for people in (1_000, 10_000):
                     run(overhead(people, folder, tryton_template))
-                run(noop_rerun(1_200, folder, tryton_template, api_url))
+                for figure in noop_rerun(1_200, folder, tryton_template, api_url):
+                    run(figure)
                 for figure in scale([10_000, args.people], folder, tryton_template, api_url):
                     run(figure)
                 with_server = first_batch(folder, tryton_template, api_url)
