@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import gc
 import json
 import time
 from email import policy
@@ -150,9 +151,25 @@ def test_a_second_run_changes_nothing_and_records_every_batch_as_already_done(pi
     ledger = Ledger(pilot.settings)
     last = max(position for position, _ in ledger.wave_events("pilot"))
 
-    again = wave_env(pilot.plan, pilot.settings.home)
+    from erpflow.orchestration import flows
+
+    frozen: list[int] = []  # the objects kept out of full collections as each operation starts
+
+    class Collections:
+        def started(self, operation, batches):
+            frozen.append(gc.get_freeze_count())
+
+        def finished(self, operation, batch, result):
+            pass
+
+    flows.watchers.append(watcher := Collections())
+    try:
+        again = wave_env(pilot.plan, pilot.settings.home)
+    finally:
+        flows.watchers.remove(watcher)
 
     assert again.state.is_completed(), again.state.message
+    assert len(frozen) == 5 and min(frozen) > 0 and gc.get_freeze_count() == 0  # given back at the run's end
     assert tryton.fingerprint(MODELS) == before
     new = [r for r in history(Ledger(pilot.settings), "pilot") if r["position"] > last]
     assert [r["type"] for r in new if r["type"] != "Wave.OperationFinished"] == [

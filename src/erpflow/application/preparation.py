@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from erpflow.heap import no_collections
 from erpflow.inputs.method import Method, file_digest, load_method
 from erpflow.inputs.plan import WavePlan, load_plan
 from erpflow.inputs.yamlfile import Lines, line_of
@@ -113,6 +114,11 @@ def prepare(path: Path, method_folder: Path | None = None, accounts: Find | None
     handed = _handed.pop((path.resolve(), method_folder), None)
     if handed is not None and _unchanged(*handed):
         return handed[0]
+    with no_collections():
+        return _prepare(path, method_folder, accounts)
+
+
+def _prepare(path: Path, method_folder: Path | None, accounts: Find | None) -> PreparedWave:
     plan, lines = load_plan(path)
     folder = find_method(path, method_folder)
     method = load_method(folder, registry.ids())

@@ -22,6 +22,7 @@ from erpflow.application.ledger import Ledger
 from erpflow.application.preflight import check_target
 from erpflow.application.preparation import PreparedWave, prepare
 from erpflow.application.steps import LedgerConfirmations
+from erpflow.heap import kept_out_of_collections
 from erpflow.inputs.method import AnomalyRules
 from erpflow.inputs.plan import load_plan
 from erpflow.logging import configure
@@ -254,7 +255,11 @@ def run_wave(
     check_head(ledger, settings)
     ctx = engine.begin(ledger, prepared, actor or settings.actor, run_id, settings.lease_seconds)
     summaries: dict[str, Any] = {}
-    with LiveView(ledger, prepared.name) as live, structlog.contextvars.bound_contextvars(wave=prepared.name):
+    with (
+        kept_out_of_collections(),
+        LiveView(ledger, prepared.name) as live,
+        structlog.contextvars.bound_contextvars(wave=prepared.name),
+    ):
         try:
             for operation in operations:
                 with structlog.contextvars.bound_contextvars(operation=operation):
