@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
+import msgspec
 from eventsourcing.utils import get_topic
 
 from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.store.pages import last_position, pages
+from erpflow.store.states import Context
 from erpflow.store.tables import StoreTables
 
 NAME = "items"
@@ -47,22 +48,31 @@ def _tables(ledger: Ledger) -> StoreTables:
     return tables
 
 
+class _Outcome(msgspec.Struct, gc=False):
+    ref: Any = ""
+    source: Any = None
+    status: Any = ""
+    erp_id: Any = None
+    reason: Any = None
+
+
+class _Succeeded(msgspec.Struct, gc=False):
+    """What the read model reads of a Batch.Succeeded state."""
+
+    ctx: Context
+    outcomes: list[_Outcome] = []
+
+
+_succeeded = msgspec.json.Decoder(_Succeeded)
+
+
 def _rows(position: int, stored: bytes) -> list[tuple]:
-    """The outcomes of a Batch.Succeeded record, read from its stored state (no event object needed)."""
-    state = orjson.loads(stored)
-    ctx = state["ctx"]
+    """The outcomes of a Batch.Succeeded record, read from its stored state (no event object, no dict of it)."""
+    state = _succeeded.decode(stored)
+    wave, operation = state.ctx.wave, state.ctx.operation
     return [
-        (
-            ctx.get("wave", ""),
-            ctx.get("operation", ""),
-            str(o.get("ref", "")),
-            o.get("source") or "",
-            o.get("status", ""),
-            str(o.get("erp_id") or ""),
-            o.get("reason") or "",
-            position,
-        )
-        for o in state.get("outcomes", [])
+        (wave, operation, str(o.ref), o.source or "", o.status, str(o.erp_id or ""), o.reason or "", position)
+        for o in state.outcomes
     ]
 
 
