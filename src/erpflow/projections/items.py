@@ -8,6 +8,7 @@ what other waves wrote since is never read. A row keeps the outcome of its lates
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -17,7 +18,7 @@ from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.store.pages import last_position, pages
 from erpflow.store.states import Context
-from erpflow.store.tables import StoreTables
+from erpflow.store.tables import Cursor, StoreTables
 
 NAME = "items"
 SUCCEEDED = get_topic(Batch.Succeeded)
@@ -28,9 +29,9 @@ SCHEMA = (
     " position BIGINT NOT NULL, PRIMARY KEY (wave, operation, ref, source))",
     "CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
 )
+INSERT = f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 UPSERT = (
-    f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-    "ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
+    f"{INSERT} ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
     "erp_id = excluded.erp_id, reason = excluded.reason, position = excluded.position "
     "WHERE excluded.position >= erpflow_items.position"
 )
@@ -76,21 +77,32 @@ def _rows(position: int, stored: bytes) -> list[tuple]:
     ]
 
 
+def _latest(states: Iterable[tuple[int, bytes]]) -> list[tuple]:
+    """The rows of Batch.Succeeded states given as (position, stored state) in log order, each item's latest
+    outcome alone: what applying them one by one would leave, each row written once."""
+    latest: dict[tuple, tuple] = {}
+    for position, stored in states:
+        for row in _rows(position, stored):
+            latest[row[:4]] = row
+    return list(latest.values())
+
+
+def _apply(ledger: Ledger, cursor: Cursor, position: int, statement: str = UPSERT) -> int:
+    """Write the rows of what the log holds after ``position``; the new position."""
+    # Up to the last position stored now: rows up to it are all committed (writers of the log commit in its
+    # order), and the database skips the other topics' rows itself.
+    last = last_position(ledger)
+    found = pages(ledger, position + 1, topics=(SUCCEEDED,), stop=last)
+    cursor.executemany(statement, _latest((stored[0], stored[4]) for page in found for stored in page))
+    return max(position, last)
+
+
 def update(ledger: Ledger) -> int:
     """Apply what the log holds after the tracked position; the new position."""
     tables = _tables(ledger)
     with tables.transaction() as cursor:
         found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", NAME)
-        position = found[0][0] if found else 0
-        # Up to the last position stored now: rows up to it are all committed (writers of the log commit in
-        # its order), and the database skips the other topics' rows itself.
-        last = last_position(ledger)
-        rows = []
-        for page in pages(ledger, position + 1, topics=(SUCCEEDED,), stop=last):
-            for stored in page:
-                rows += _rows(stored[0], stored[4])
-        position = max(position, last)
-        cursor.executemany(UPSERT, rows)
+        position = _apply(ledger, cursor, found[0][0] if found else 0)
         cursor.execute(TRACK, NAME, position)
     return position
 
@@ -101,23 +113,26 @@ def update_wave(ledger: Ledger, wave: str) -> int:
     with tables.transaction() as cursor:
         found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", f"{NAME}:{wave}")
         position = found[0][0] if found else 0
-        rows = []
+        states = []
         for record in ledger.wave_records(wave, after=position):
             if record.topic == SUCCEEDED:
-                rows += _rows(record.id, record.state)
+                states.append((record.id, record.state))
             position = record.id
-        cursor.executemany(UPSERT, rows)
+        cursor.executemany(UPSERT, _latest(states))
         cursor.execute(TRACK, f"{NAME}:{wave}", position)
     return position
 
 
 def rebuild(ledger: Ledger) -> int:
-    """Drop every row and the tracked position, then build again from the first event."""
+    """Drop every row and the tracked positions, then build again from the first event, in one transaction
+    (readers see the old rows until it commits); each row is inserted once, the table being empty."""
     tables = _tables(ledger)
     with tables.transaction() as cursor:
         cursor.execute("DELETE FROM erpflow_items")
         cursor.execute("DELETE FROM erpflow_tracking WHERE projection = ? OR projection LIKE ?", NAME, f"{NAME}:%")
-    return update(ledger)
+        position = _apply(ledger, cursor, 0, INSERT)
+        cursor.execute(TRACK, NAME, position)
+    return position
 
 
 def items(ledger: Ledger, wave: str, operation: str | None = None, status: str | None = None) -> list[dict]:
