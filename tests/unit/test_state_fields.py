@@ -72,7 +72,7 @@ def test_states_the_ledger_stored_read_the_same(tmp_path: Path):
     succeeded = 0
     for page in pages(ledger):
         for position, _, _, topic, state in page:
-            assert (context(state).wave, context(state).operation) == _orjson_context(state)
+            _same_context(state)
             if topic == SUCCEEDED:
                 succeeded += 1
                 assert _rows(position, state) == _orjson_rows(position, state)
@@ -92,11 +92,25 @@ def test_states_the_ledger_stored_read_the_same(tmp_path: Path):
         b'"wave":"yes"},"outcomes":[{"ref":{"a":1},"source":[],"status":"s","reason":0,"erp_id":[1]}],"counts":{}}',
         b' { "ctx" : { "wave" : "w" } , "outcomes" : [ { } ] } ',
         b'{"ctx":{"wave":"a","wave":"b"},"outcomes":[{"ref":"r","ref":"s"}]}',
+        b'{"ctx":null}',
+        b'{"ctx":{"wave":"w"},"outcomes":{}}',
+        b'{"ctx":{"wave":"w"},"outcomes":[{"ref":123456789012345678901234567890,"erp_id":18446744073709551616}]}',
+        b'{"ctx":{"wave":"w"},"outcomes":[{"ref":18446744073709551615,"erp_id":-9223372036854775808}]}',
     ],
 )
 def test_odd_states_read_the_same(state: bytes):
     assert _rows(3, state) == _orjson_rows(3, state)
-    assert (context(state).wave, context(state).operation) == _orjson_context(state)
+    _same_context(state)
+
+
+def _same_context(state: bytes) -> None:
+    try:
+        expected = _orjson_context(state)
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            context(state)
+        return
+    assert (context(state).wave, context(state).operation) == expected
 
 
 @pytest.mark.parametrize(
@@ -107,19 +121,22 @@ def test_odd_states_read_the_same(state: bytes):
         b'{"ctx":[],"outcomes":[{}]}',
         b'{"ctx":{},"outcomes":null}',
         b'{"ctx":{},"outcomes":[1]}',
+        b'{"ctx":{}',
+        b"",
     ],
 )
-def test_states_orjson_cannot_read_either_raise(state: bytes):
-    with pytest.raises((TypeError, KeyError, AttributeError)):
+def test_states_orjson_cannot_read_raise_as_with_orjson(state: bytes):
+    with pytest.raises(Exception) as theirs:
         _orjson_rows(1, state)
-    with pytest.raises(ValueError):
+    with pytest.raises(type(theirs.value)):
         _rows(1, state)
+    _same_context(state)
 
 
 values = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.integers(),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(),
 )
@@ -136,4 +153,4 @@ def test_generated_states_read_the_same(ctx: dict, outcomes: list[dict], ascii_o
     state = {"ctx": ctx, "outcomes": outcomes, "counts": {"created": 1}}
     for stored in (_stored(state), json.dumps(state, ensure_ascii=ascii_only).encode()):
         assert _rows(5, stored) == _orjson_rows(5, stored)
-        assert (context(stored).wave, context(stored).operation) == _orjson_context(stored)
+        _same_context(stored)

@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+import orjson
 from eventsourcing.utils import get_topic
 
 from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.store.pages import last_position, pages
-from erpflow.store.states import Context
+from erpflow.store.states import Context, Int64
 from erpflow.store.tables import Cursor, StoreTables
 
 NAME = "items"
@@ -50,15 +51,15 @@ def _tables(ledger: Ledger) -> StoreTables:
 
 
 class _Outcome(msgspec.Struct, gc=False):
-    ref: Any = ""
-    source: Any = None
-    status: Any = ""
-    erp_id: Any = None
-    reason: Any = None
+    ref: str = ""
+    source: str = ""
+    status: str = ""
+    erp_id: Int64 | str = ""
+    reason: str = ""
 
 
 class _Succeeded(msgspec.Struct, gc=False):
-    """What the read model reads of a Batch.Succeeded state."""
+    """What the read model reads of a Batch.Succeeded state, typed as erpflow stores it."""
 
     ctx: Context
     outcomes: list[_Outcome] = []
@@ -69,11 +70,31 @@ _succeeded = msgspec.json.Decoder(_Succeeded)
 
 def _rows(position: int, stored: bytes) -> list[tuple]:
     """The outcomes of a Batch.Succeeded record, read from its stored state (no event object, no dict of it)."""
-    state = _succeeded.decode(stored)
+    try:
+        state = _succeeded.decode(stored)
+    except msgspec.DecodeError:  # an odd state (a null, a number for a name): read as orjson reads it
+        return _rows_of(position, orjson.loads(stored))
     wave, operation = state.ctx.wave, state.ctx.operation
     return [
-        (wave, operation, str(o.ref), o.source or "", o.status, str(o.erp_id or ""), o.reason or "", position)
+        (wave, operation, o.ref, o.source, o.status, str(o.erp_id) if o.erp_id else "", o.reason, position)
         for o in state.outcomes
+    ]
+
+
+def _rows_of(position: int, state: dict[str, Any]) -> list[tuple]:
+    ctx = state["ctx"]
+    return [
+        (
+            ctx.get("wave", ""),
+            ctx.get("operation", ""),
+            str(o.get("ref", "")),
+            o.get("source") or "",
+            o.get("status", ""),
+            str(o.get("erp_id") or ""),
+            o.get("reason") or "",
+            position,
+        )
+        for o in state.get("outcomes", [])
     ]
 
 
