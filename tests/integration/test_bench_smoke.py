@@ -22,7 +22,8 @@ def test_the_bench_smoke_run_prints_ratios_and_writes_its_report(tmp_path: Path)
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.count(": ratio ") == 12  # one a figure, the library's own replay path among them
+    # one a figure, the informative ones among them (states decoded whole, the library's own replay path)
+    assert done.stdout.count(": ratio ") == 13
     text = out.read_text()
     assert "| Ledger append | 3,000 events, SQLite" in text and "| Replay |" in text
     assert "`python -m bench --smoke`" in text and "cores" in text

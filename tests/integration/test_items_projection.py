@@ -44,10 +44,15 @@ def test_update_applies_only_what_came_after_and_rebuild_gives_the_same_rows(set
         ],
         CTX,
     )
-    ledger.save(forced, succeeded("b2", [{"ref": "carol", "status": "created", "erp_id": 9, "source": "hr.csv:4"}]))
+    twice = [  # one item twice in one batch: the later outcome is kept
+        {"ref": "carol", "status": "rejected", "reason": "first try", "source": "hr.csv:4"},
+        {"ref": "carol", "status": "created", "erp_id": 9, "source": "hr.csv:4"},
+    ]
+    ledger.save(forced, succeeded("b2", twice))
     assert update(ledger) == 9
     live = items(ledger, "pilot")
     assert {(r["ref"], r["status"]) for r in live} == {("alice", "updated"), ("bob", "rejected"), ("carol", "created")}
+    assert [(r["erp_id"], r["reason"]) for r in live if r["ref"] == "carol"] == [("9", "")]
     assert [r["ref"] for r in items(ledger, "pilot", status="rejected")] == ["bob"]
 
     assert rebuild(ledger) == 9

@@ -68,6 +68,32 @@ def test_reading_the_log_pages_through_more_than_one_section(settings: Settings)
     assert len(list(ledger.read_log(page=10))) == 25
 
 
+def test_stored_rows_come_in_pages_of_one_read_from_start_to_stop_of_the_topics_asked(settings: Settings):
+    from eventsourcing.utils import get_topic
+
+    from erpflow.store.pages import last_position, pages
+
+    ledger = Ledger(settings)
+    for n in range(4):
+        batch = Batch(wave="pilot", operation="accounts", key=f"k{n}", items=1, digest="x", details={}, ctx=CTX)
+        batch.attempt("run-1", CTX)
+        ledger.save(batch)
+    log = [(p, get_topic(type(e))) for p, e in ledger.read_log()]
+    assert last_position(ledger) == log[-1][0] and len(log) == 8
+
+    reading = pages(ledger, size=3)
+    first = next(reading)
+    ledger.save(Batch(wave="pilot", operation="accounts", key="late", items=1, digest="x", details={}, ctx=CTX))
+    rows = first + [row for page in reading for row in page]  # what was saved after the read began is not there
+    assert len(first) == 3 and [(r[0], r[3]) for r in rows] == log
+    assert all(type(r[4]) is bytes and r[2] in (1, 2) for r in rows)
+
+    attempted = get_topic(Batch.Attempted)
+    found = [page for page in pages(ledger, log[2][0], size=1, topics=(attempted,), stop=log[-2][0])]
+    assert [[(r[0], r[3]) for r in page] for page in found] == [[(p, t)] for p, t in log[2:-1] if t == attempted]
+    assert list(pages(ledger, last_position(ledger) + 1)) == []
+
+
 def test_an_unknown_wave_is_a_clear_error(settings: Settings):
     with pytest.raises(UnknownWave, match="no wave named 'nope'"):
         Ledger(settings).wave("nope")

@@ -8,15 +8,18 @@ what other waves wrote since is never read. A row keeps the outcome of its lates
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import msgspec
 import orjson
 from eventsourcing.utils import get_topic
 
 from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
 from erpflow.store.pages import last_position, pages
-from erpflow.store.tables import StoreTables
+from erpflow.store.states import Context, Int64
+from erpflow.store.tables import Cursor, StoreTables
 
 NAME = "items"
 SUCCEEDED = get_topic(Batch.Succeeded)
@@ -27,9 +30,9 @@ SCHEMA = (
     " position BIGINT NOT NULL, PRIMARY KEY (wave, operation, ref, source))",
     "CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
 )
+INSERT = f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 UPSERT = (
-    f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-    "ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
+    f"{INSERT} ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
     "erp_id = excluded.erp_id, reason = excluded.reason, position = excluded.position "
     "WHERE excluded.position >= erpflow_items.position"
 )
@@ -47,9 +50,38 @@ def _tables(ledger: Ledger) -> StoreTables:
     return tables
 
 
+class _Outcome(msgspec.Struct, gc=False):
+    ref: str = ""
+    source: str = ""
+    status: str = ""
+    erp_id: Int64 | str = ""
+    reason: str = ""
+
+
+class _Succeeded(msgspec.Struct, gc=False):
+    """What the read model reads of a Batch.Succeeded state, typed as erpflow stores it."""
+
+    ctx: Context
+    outcomes: list[_Outcome] = []
+
+
+_succeeded = msgspec.json.Decoder(_Succeeded)
+
+
 def _rows(position: int, stored: bytes) -> list[tuple]:
-    """The outcomes of a Batch.Succeeded record, read from its stored state (no event object needed)."""
-    state = orjson.loads(stored)
+    """The outcomes of a Batch.Succeeded record, read from its stored state (no event object, no dict of it)."""
+    try:
+        state = _succeeded.decode(stored)
+    except msgspec.DecodeError:  # an odd state (a null, a number for a name): read as orjson reads it
+        return _rows_of(position, orjson.loads(stored))
+    wave, operation = state.ctx.wave, state.ctx.operation
+    return [
+        (wave, operation, o.ref, o.source, o.status, str(o.erp_id) if o.erp_id else "", o.reason, position)
+        for o in state.outcomes
+    ]
+
+
+def _rows_of(position: int, state: dict[str, Any]) -> list[tuple]:
     ctx = state["ctx"]
     return [
         (
@@ -66,21 +98,32 @@ def _rows(position: int, stored: bytes) -> list[tuple]:
     ]
 
 
+def _latest(states: Iterable[tuple[int, bytes]]) -> list[tuple]:
+    """The rows of Batch.Succeeded states given as (position, stored state) in log order, each item's latest
+    outcome alone: what applying them one by one would leave, each row written once."""
+    latest: dict[tuple, tuple] = {}
+    for position, stored in states:
+        for row in _rows(position, stored):
+            latest[row[:4]] = row
+    return list(latest.values())
+
+
+def _apply(ledger: Ledger, cursor: Cursor, position: int, statement: str = UPSERT) -> int:
+    """Write the rows of what the log holds after ``position``; the new position."""
+    # Up to the last position stored now: rows up to it are all committed (writers of the log commit in its
+    # order), and the database skips the other topics' rows itself.
+    last = last_position(ledger)
+    found = pages(ledger, position + 1, topics=(SUCCEEDED,), stop=last)
+    cursor.executemany(statement, _latest((stored[0], stored[4]) for page in found for stored in page))
+    return max(position, last)
+
+
 def update(ledger: Ledger) -> int:
     """Apply what the log holds after the tracked position; the new position."""
     tables = _tables(ledger)
     with tables.transaction() as cursor:
         found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", NAME)
-        position = found[0][0] if found else 0
-        # Up to the last position stored now: rows up to it are all committed (writers of the log commit in
-        # its order), and the database skips the other topics' rows itself.
-        last = last_position(ledger)
-        rows = []
-        for page in pages(ledger, position + 1, topics=(SUCCEEDED,), stop=last):
-            for stored in page:
-                rows += _rows(stored[0], stored[4])
-        position = max(position, last)
-        cursor.executemany(UPSERT, rows)
+        position = _apply(ledger, cursor, found[0][0] if found else 0)
         cursor.execute(TRACK, NAME, position)
     return position
 
@@ -91,23 +134,26 @@ def update_wave(ledger: Ledger, wave: str) -> int:
     with tables.transaction() as cursor:
         found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", f"{NAME}:{wave}")
         position = found[0][0] if found else 0
-        rows = []
+        states = []
         for record in ledger.wave_records(wave, after=position):
             if record.topic == SUCCEEDED:
-                rows += _rows(record.id, record.state)
+                states.append((record.id, record.state))
             position = record.id
-        cursor.executemany(UPSERT, rows)
+        cursor.executemany(UPSERT, _latest(states))
         cursor.execute(TRACK, f"{NAME}:{wave}", position)
     return position
 
 
 def rebuild(ledger: Ledger) -> int:
-    """Drop every row and the tracked position, then build again from the first event."""
+    """Drop every row and the tracked positions, then build again from the first event, in one transaction
+    (readers see the old rows until it commits); each row is inserted once, the table being empty."""
     tables = _tables(ledger)
     with tables.transaction() as cursor:
         cursor.execute("DELETE FROM erpflow_items")
         cursor.execute("DELETE FROM erpflow_tracking WHERE projection = ? OR projection LIKE ?", NAME, f"{NAME}:%")
-    return update(ledger)
+        position = _apply(ledger, cursor, 0, INSERT)
+        cursor.execute(TRACK, NAME, position)
+    return position
 
 
 def items(ledger: Ledger, wave: str, operation: str | None = None, status: str | None = None) -> list[dict]:

@@ -41,7 +41,7 @@ class StoreTables:
         with closing(self._connect()) as conn:
             if not self.postgres:
                 conn.execute("BEGIN IMMEDIATE" if writes else "BEGIN")
-            cursor = Cursor(conn.cursor(), self.postgres)
+            cursor = Cursor(conn, self.postgres)
             try:
                 yield cursor
             except BaseException:
@@ -55,8 +55,8 @@ class StoreTables:
 
 
 class Cursor:
-    def __init__(self, cursor: Any, postgres: bool):
-        self.cursor, self.postgres = cursor, postgres
+    def __init__(self, connection: Any, postgres: bool):
+        self.connection, self.cursor, self.postgres = connection, connection.cursor(), postgres
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgres else sql
@@ -68,3 +68,12 @@ class Cursor:
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         if rows:
             self.cursor.executemany(self._sql(sql), rows)
+
+    def stream(self, sql: str, *params: Any, size: int) -> Iterator[list[tuple]]:
+        """The rows of one SELECT, ``size`` at a time, each page read when asked for (through a server-side
+        cursor on PostgreSQL, which would otherwise send every row at once)."""
+        cursor = self.connection.cursor("erpflow_stream") if self.postgres else self.connection.cursor()
+        with closing(cursor):
+            cursor.execute(self._sql(sql), params)
+            while rows := cursor.fetchmany(size):
+                yield rows
