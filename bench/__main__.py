@@ -16,6 +16,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 
 from bench.figures import CTX, Figure, batches, say, timed
@@ -139,11 +140,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="where the report goes")
     parser.add_argument(
         "--only",
-        choices=["all", "ledger", "reads", "orchestration"],
+        choices=["all", "ledger", "reads", "orchestration", "concurrency"],
         default="all",
         help="ledger: append and replay figures alone (no Tryton, no Prefect); reads: the per-wave "
         "read commands in a crowded store; orchestration: the run path against a running Prefect server "
-        "(overhead, rerun, scale)",
+        "(overhead, rerun, scale); concurrency: accounts batches at once against trytond under gunicorn over "
+        "PostgreSQL (not in --smoke)",
     )
     parser.add_argument(
         "--events",
@@ -162,6 +164,10 @@ def main() -> None:
         help="reads: an ERPFLOW_HOME holding the pilot wave already run (default: run it)",
     )
     args = parser.parse_args()
+    if args.smoke and args.only == "concurrency":
+        parser.error("--smoke leaves out the concurrency figures: they need trytond under gunicorn over PostgreSQL")
+    if not args.smoke and args.only in ("all", "concurrency") and find_spec("gunicorn") is None:
+        parser.error("the concurrency figures need gunicorn: pip install -e '.[bench]' (make bench does)")
     from erpflow.orchestration.prefect_env import prepare_prefect_env
     from erpflow.settings import Settings
 
@@ -205,6 +211,11 @@ def main() -> None:
             run(cold_status(folder))
         if not args.smoke and args.only == "all":
             for figure in invitation_figures():
+                run(figure)
+        if not args.smoke and args.only in ("all", "concurrency"):
+            from bench.concurrency import figures as concurrency_figures
+
+            for figure in concurrency_figures():
                 run(figure)
         if not args.smoke and args.only in ("all", "orchestration"):
             tryton_template = template()

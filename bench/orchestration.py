@@ -1,5 +1,5 @@
 """The run path against a running Prefect server: overhead against a bare loop, a rerun that changes nothing,
-throughput and memory at 100,000 people, accounts batches at once against a trytond server."""
+throughput and memory at 100,000 people."""
 
 from __future__ import annotations
 

@@ -78,19 +78,23 @@ def ensure_template(home: Path) -> Path:
 def _build(home: Path, conf: Path, final: Path) -> None:
     build = f"{TEMPLATE}_build{os.getpid()}"
     (home / f"{build}.sqlite").touch()
-    env = {**_clean_env(), "TRYTONPASSFILE": str(_password_file(home))}
     try:
-        # An empty line answers the admin email prompt: --email checks the domain in DNS.
-        _run([sys.executable, "-c", _ADMIN, "-c", str(conf), "-d", build, "--all"], env, stdin="\n")
-        _run(
-            [sys.executable, "-c", _ADMIN, "-c", str(conf), "-d", build, "-u", *MODULES, "--activate-dependencies"], env
-        )
-        _run([sys.executable, "-m", __name__, str(conf), build], env)
+        initialise(conf, build, _password_file(home))
         _checkpoint(home / f"{build}.sqlite")
         os.replace(home / f"{build}.sqlite", final)
     finally:
         for leftover in home.glob(f"{build}.sqlite*"):
             leftover.unlink()
+
+
+def initialise(conf: Path, name: str, password_file: Path) -> None:
+    """Set up the existing, empty database ``name`` of the trytond configuration ``conf`` as the template is:
+    erpflow's modules and the reference data, the admin's password read from ``password_file``."""
+    env = {**_clean_env(), "TRYTONPASSFILE": str(password_file)}
+    # An empty line answers the admin email prompt: --email checks the domain in DNS.
+    _run([sys.executable, "-c", _ADMIN, "-c", str(conf), "-d", name, "--all"], env, stdin="\n")
+    _run([sys.executable, "-c", _ADMIN, "-c", str(conf), "-d", name, "-u", *MODULES, "--activate-dependencies"], env)
+    _run([sys.executable, "-m", __name__, str(conf), name], env)
 
 
 @contextmanager
