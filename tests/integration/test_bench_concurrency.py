@@ -15,7 +15,6 @@ from bench.figures import POSTGRES
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres, pytest.mark.tryton, pytest.mark.slow]
-pytest.importorskip("gunicorn", reason="the bench extra (make bench installs it)")
 
 
 def bench_databases() -> set[str]:
