@@ -44,6 +44,44 @@ def array_literal(values: Sequence[Any]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+APPEND = """
+WITH RECURSIVE heads AS (
+    SELECT COALESCE((SELECT position FROM {chain} ORDER BY position DESC LIMIT 1), 0) AS chained,
+        COALESCE((SELECT digest FROM {chain} ORDER BY position DESC LIMIT 1), {genesis}) AS digest,
+        COALESCE((SELECT position FROM {waves} ORDER BY position DESC LIMIT 1), 0) AS indexed,
+        COALESCE((SELECT MAX(notification_id) FROM {events}), 0) AS stored
+), ready AS (
+    SELECT chained, digest, indexed, stored <= LEAST(chained, indexed) AS ready FROM heads
+), input AS (
+    SELECT * FROM unnest(
+        %(ids)s::{id_type}[], %(versions)s::bigint[], %(topics)s::text[], %(states)b::bytea[], %(waves)s::text[]
+    ) WITH ORDINALITY AS input (originator_id, originator_version, topic, state, wave, n)
+), inserted AS (
+    INSERT INTO {events} AS t (originator_id, originator_version, topic, state)
+    SELECT originator_id, originator_version, topic, state FROM input ORDER BY n
+    RETURNING notification_id, originator_id, originator_version
+), numbered AS (
+    SELECT i.notification_id, input.n, input.wave FROM inserted i JOIN input USING (originator_id, originator_version)
+), ordered AS MATERIALIZED (
+    SELECT array_agg(notification_id ORDER BY notification_id) AS positions, array_agg(n ORDER BY notification_id) AS ns
+    FROM numbered
+), links (k, position, digest) AS (
+    SELECT 0, 0::bigint, digest FROM ready WHERE ready
+    UNION ALL
+    SELECT l.k + 1, o.positions[l.k + 1], encode(sha256(convert_to(
+        l.digest || '|' || o.positions[l.k + 1] || '|' || (%(ids)s::{id_type}[])[o.ns[l.k + 1]] || '|'
+        || (%(versions)s::bigint[])[o.ns[l.k + 1]] || '|' || (%(topics)s::text[])[o.ns[l.k + 1]] || '|', 'UTF8'
+    ) || (%(states)b::bytea[])[o.ns[l.k + 1]]), 'hex')
+    FROM links l, ordered o WHERE l.k < cardinality(o.positions)
+), chain_rows AS (
+    INSERT INTO {chain} (position, digest) SELECT position, digest FROM links WHERE k > 0
+), wave_rows AS (
+    INSERT INTO {waves} (position, wave) SELECT notification_id, wave FROM numbered, ready WHERE ready
+)
+SELECT notification_id, chained, digest, indexed, ready FROM numbered, ready ORDER BY n
+"""
+
+
 class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
     """PostgreSQL's application recorder; the table lock it takes for each insert makes the chain serial."""
 
@@ -61,26 +99,16 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         self.sql_create_statements += [SQL(statement).format() for statement in self.chain_statements()]
         # The library sends a save as one array of its composite type, dumped as text: every state's bytes go
         # through a regular-expression escape. Four arrays in binary carry the same rows for a fraction of that.
-        self.insert_events_statement = SQL(
-            "INSERT INTO {schema}.{table} AS t (originator_id, originator_version, topic, state)"
-            " SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %b::bytea[])"
-            " RETURNING notification_id, {heads}"
-        ).format(
-            schema=Identifier(datastore.schema),
-            table=Identifier(events_table_name),
+        # One statement stores the events and, when every earlier record has its rows (`ready`), their chain rows
+        # (the digests folded by the server, `link`'s formula) and wave rows; it reads the heads after the table
+        # lock, in its snapshot. Otherwise the client writes them (`_append`), catching up the records left
+        # without.
+        self.insert_events_statement = SQL(APPEND).format(
+            events=Identifier(datastore.schema, events_table_name),
+            chain=Identifier(datastore.schema, CHAIN),
+            waves=Identifier(datastore.schema, WAVES),
             id_type=Identifier(datastore.originator_id_type),
-            # The chain's and the index's heads, read by the insert itself (after the table lock, in its
-            # snapshot): one round trip a save fewer than a SELECT of its own.
-            heads=SQL(
-                ", ".join(
-                    f"(SELECT {column} FROM {table} ORDER BY position DESC LIMIT 1) AS {name}"
-                    for column, table, name in (
-                        ("position", self.chain_table, "chained"),
-                        ("digest", self.chain_table, "digest"),
-                        ("position", self.waves_table, "indexed"),
-                    )
-                )
-            ).format(),
+            genesis=GENESIS,
         )
 
     def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
@@ -88,14 +116,16 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         in binary, the other columns as text literals."""
         self._lock_table(curs)
         self._notify_channel(curs)
+        waves = kwargs.get("waves")
         curs.execute(
             self.insert_events_statement,
-            (
-                array_literal([stored.originator_id for stored in stored_events]),
-                array_literal([stored.originator_version for stored in stored_events]),
-                array_literal([stored.topic for stored in stored_events]),
-                [stored.state for stored in stored_events],
-            ),
+            {
+                "ids": array_literal([stored.originator_id for stored in stored_events]),
+                "versions": array_literal([stored.originator_version for stored in stored_events]),
+                "topics": array_literal([stored.topic for stored in stored_events]),
+                "states": [stored.state for stored in stored_events],
+                "waves": array_literal(waves if waves is not None else [""] * len(stored_events)),
+            },
         )
 
     def _fetch_ids_after_insert_events(
@@ -111,8 +141,8 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         if len(ids) != len(stored_events):
             msg = f"Couldn't get all notification IDs (got {len(ids)}, expected {len(stored_events)})"
             raise ProgrammingError(msg)
-        heads = (rows[0][1] or 0, rows[0][2] or GENESIS, rows[0][3] or 0) if rows else None
-        self._append(curs, stored_events, ids, kwargs.get("waves"), heads)
+        if rows and not rows[0][4]:
+            self._append(curs, stored_events, ids, kwargs.get("waves"), (rows[0][1], rows[0][2], rows[0][3]))
         return ids
 
     def _insert_rows(self, c: Any, chain: list[tuple[int, str]], index: list[tuple[int, str]]) -> None:
