@@ -5,6 +5,7 @@ Named by ``PERSISTENCE_MODULE=erpflow.store.postgres``: eventsourcing finds ``Fa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -16,7 +17,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from erpflow.store.chained import CHAIN, GENESIS, WAVES, ChainedRecorder
+from erpflow.store.chained import CHAIN, GENESIS, WAVES, ChainedRecorder, link
 
 
 def _element(value: str) -> str:
@@ -44,14 +45,17 @@ def array_literal(values: Sequence[Any]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+# One statement stores a save's events and, when the client chained them on the right head, their chain and wave
+# rows: every stored record has its rows (none left by an older store), the chain's head is the digest the client
+# chained on, and the positions the insert gave are those the client chained. Otherwise it stores the events alone
+# and returns the heads, from which the client writes the rows (`_append`). All of it after the table lock, in the
+# statement's one snapshot.
 APPEND = """
-WITH RECURSIVE heads AS (
+WITH heads AS (
     SELECT COALESCE((SELECT position FROM {chain} ORDER BY position DESC LIMIT 1), 0) AS chained,
         COALESCE((SELECT digest FROM {chain} ORDER BY position DESC LIMIT 1), {genesis}) AS digest,
         COALESCE((SELECT position FROM {waves} ORDER BY position DESC LIMIT 1), 0) AS indexed,
         COALESCE((SELECT MAX(notification_id) FROM {events}), 0) AS stored
-), ready AS (
-    SELECT chained, digest, indexed, stored <= LEAST(chained, indexed) AS ready FROM heads
 ), input AS (
     SELECT * FROM unnest(
         %(ids)s::{id_type}[], %(versions)s::bigint[], %(topics)s::text[], %(states)b::bytea[], %(waves)s::text[]
@@ -62,23 +66,17 @@ WITH RECURSIVE heads AS (
     RETURNING notification_id, originator_id, originator_version
 ), numbered AS (
     SELECT i.notification_id, input.n, input.wave FROM inserted i JOIN input USING (originator_id, originator_version)
-), ordered AS MATERIALIZED (
-    SELECT array_agg(notification_id ORDER BY notification_id) AS positions, array_agg(n ORDER BY notification_id) AS ns
-    FROM numbered
-), links (k, position, digest) AS (
-    SELECT 0, 0::bigint, digest FROM ready WHERE ready
-    UNION ALL
-    SELECT l.k + 1, o.positions[l.k + 1], encode(sha256(convert_to(
-        l.digest || '|' || o.positions[l.k + 1] || '|' || (%(ids)s::{id_type}[])[o.ns[l.k + 1]] || '|'
-        || (%(versions)s::bigint[])[o.ns[l.k + 1]] || '|' || (%(topics)s::text[])[o.ns[l.k + 1]] || '|', 'UTF8'
-    ) || (%(states)b::bytea[])[o.ns[l.k + 1]]), 'hex')
-    FROM links l, ordered o WHERE l.k < cardinality(o.positions)
+), checked AS MATERIALIZED (
+    SELECT chained, digest, indexed, stored <= LEAST(chained, indexed) AND digest = %(previous)s
+        AND (SELECT array_agg(notification_id ORDER BY n) FROM numbered) = %(positions)s::bigint[] AS done
+    FROM heads
 ), chain_rows AS (
-    INSERT INTO {chain} (position, digest) SELECT position, digest FROM links WHERE k > 0
+    INSERT INTO {chain} (position, digest)
+    SELECT * FROM unnest(%(positions)s::bigint[], %(digests)s::text[]) WHERE (SELECT done FROM checked)
 ), wave_rows AS (
-    INSERT INTO {waves} (position, wave) SELECT notification_id, wave FROM numbered, ready WHERE ready
+    INSERT INTO {waves} (position, wave) SELECT notification_id, wave FROM numbered WHERE (SELECT done FROM checked)
 )
-SELECT notification_id, chained, digest, indexed, ready FROM numbered, ready ORDER BY n
+SELECT notification_id, chained, digest, indexed, done FROM numbered, checked ORDER BY n
 """
 
 
@@ -99,10 +97,6 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         self.sql_create_statements += [SQL(statement).format() for statement in self.chain_statements()]
         # The library sends a save as one array of its composite type, dumped as text: every state's bytes go
         # through a regular-expression escape. Four arrays in binary carry the same rows for a fraction of that.
-        # One statement stores the events and, when every earlier record has its rows (`ready`), their chain rows
-        # (the digests folded by the server, `link`'s formula) and wave rows; it reads the heads after the table
-        # lock, in its snapshot. Otherwise the client writes them (`_append`), catching up the records left
-        # without.
         self.insert_events_statement = SQL(APPEND).format(
             events=Identifier(datastore.schema, events_table_name),
             chain=Identifier(datastore.schema, CHAIN),
@@ -110,22 +104,40 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
             id_type=Identifier(datastore.originator_id_type),
             genesis=GENESIS,
         )
+        # The chain's head as this recorder's last insert left it: the next insert chains on it before it is
+        # stored, and gets the positions after it when no one else wrote in between.
+        self._head_left: tuple[int, str] | None = None
+        self._sent = threading.local()  # the head the insert in progress leaves, when `APPEND` takes its rows
 
     def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         """The library's insert (table lock, notification, then the rows), the rows sent as arrays: the states
-        in binary, the other columns as text literals."""
+        in binary, the other columns as text literals; with them the chain rows, chained on the head this recorder
+        left (`APPEND` checks it)."""
         self._lock_table(curs)
         self._notify_channel(curs)
-        waves = kwargs.get("waves")
+        waves, left, digests = kwargs.get("waves"), self._head_left, []
+        ids = [stored.originator_id for stored in stored_events]
+        texts = list(map(str, ids))  # as the digest writes them, and uuid[] reads them
+        if left is not None:
+            position, digest = left
+            for stored, text in zip(stored_events, texts, strict=True):
+                position += 1
+                digest = link(digest, position, text, stored.originator_version, stored.topic, stored.state)
+                digests.append(digest)
+            self._sent.head = (position, digest)
         curs.execute(
             self.insert_events_statement,
             {
-                "ids": array_literal([stored.originator_id for stored in stored_events]),
+                "ids": "{" + ",".join(texts) + "}" if set(map(type, ids)) == {UUID} else array_literal(ids),
                 "versions": array_literal([stored.originator_version for stored in stored_events]),
                 "topics": array_literal([stored.topic for stored in stored_events]),
                 "states": [stored.state for stored in stored_events],
                 "waves": array_literal(waves if waves is not None else [""] * len(stored_events)),
+                "previous": left[1] if left else None,
+                "positions": array_literal(list(range(left[0] + 1, left[0] + 1 + len(digests)))) if left else "{}",
+                "digests": "{" + ",".join(digests) + "}",  # hex digits: nothing to quote
             },
+            prepare=True,
         )
 
     def _fetch_ids_after_insert_events(
@@ -141,8 +153,10 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         if len(ids) != len(stored_events):
             msg = f"Couldn't get all notification IDs (got {len(ids)}, expected {len(stored_events)})"
             raise ProgrammingError(msg)
-        if rows and not rows[0][4]:
-            self._append(curs, stored_events, ids, kwargs.get("waves"), (rows[0][1], rows[0][2], rows[0][3]))
+        if rows and rows[0][4]:
+            self._head_left = self._sent.head
+        elif rows:
+            self._head_left = self._append(curs, stored_events, ids, kwargs.get("waves"), rows[0][1:4])
         return ids
 
     def _insert_rows(self, c: Any, chain: list[tuple[int, str]], index: list[tuple[int, str]]) -> None:
