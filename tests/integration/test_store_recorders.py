@@ -331,3 +331,15 @@ def test_array_literals_read_back_as_the_values_they_carry():
         ).fetchone()
     assert row == (strings, ids, numbers, [str(i) for i in ids], [])
     assert array_literal([1, "2}"]) == '{"1","2}"}'  # anything not all ints is quoted
+
+
+@pytest.mark.postgres
+def test_bytea_arrays_read_back_as_the_bytes_they_carry():
+    """The states go as one binary bytea[] the recorder builds itself: empty, NUL, every byte, a large one."""
+    from erpflow.store.postgres import bytea_array
+
+    states = [b"", b"\x00", bytes(range(256)), b'{"a": "\xc3\xa9"}' * 50_000, b"x"]
+    with psycopg.connect(POSTGRES) as conn:
+        for values in (states, states[:1], []):
+            row = conn.execute("SELECT %b::bytea[], cardinality(%b::bytea[])", (bytea_array(values),) * 2).fetchone()
+            assert row == (values, len(values))

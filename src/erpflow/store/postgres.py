@@ -5,15 +5,21 @@ Named by ``PERSISTENCE_MODULE=erpflow.store.postgres``: eventsourcing finds ``Fa
 
 from __future__ import annotations
 
+import struct
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing import postgres as library
 from eventsourcing.persistence import Notification, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import postgres
+from psycopg.abc import Buffer
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
@@ -34,15 +40,34 @@ def array_literal(values: Sequence[Any]) -> str:
         return "{" + ",".join(map(str, values)) + "}"
     if kinds == {UUID}:
         return "{" + ",".join(map(str, values)) + "}"
-    escaped: dict[str, str] = {}
-    parts = []
-    for value in values:
-        text = value if type(value) is str else str(value)
-        part = escaped.get(text)
-        if part is None:
-            part = escaped[text] = _element(text)
-        parts.append(part)
-    return "{" + ",".join(parts) + "}"
+    texts = values if kinds == {str} else [value if type(value) is str else str(value) for value in values]
+    escaped = {text: _element(text) for text in set(texts)}
+    return "{" + ",".join([escaped[text] for text in texts]) + "}"
+
+
+class _ByteaArray(bytes):
+    """A bytea[] in PostgreSQL's binary format, made by `bytea_array`."""
+
+
+class _ByteaArrayDumper(Dumper):
+    format = Format.BINARY
+    oid = postgres.types["bytea"].array_oid
+
+    def dump(self, obj: Buffer) -> Buffer:
+        return obj
+
+
+psycopg.adapters.register_dumper(_ByteaArray, _ByteaArrayDumper)
+_HEADER = struct.Struct("!iiIii")  # dimensions, has nulls, element type, length, lower bound
+
+
+def bytea_array(values: Sequence[bytes]) -> _ByteaArray:
+    """A one-dimension bytea[] parameter in binary: its bytes joined once, where psycopg dumps a list element by
+    element in Python."""
+    if not values:
+        return _ByteaArray(_HEADER.pack(0, 0, postgres.types["bytea"].oid, 0, 0)[:12])
+    body = b"".join([len(value).to_bytes(4, "big") + value for value in values])
+    return _ByteaArray(_HEADER.pack(1, 0, postgres.types["bytea"].oid, len(values), 1) + body)
 
 
 # One statement stores a save's events and, when the client chained them on the right head, their chain and wave
@@ -131,7 +156,7 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
                 "ids": "{" + ",".join(texts) + "}" if set(map(type, ids)) == {UUID} else array_literal(ids),
                 "versions": array_literal([stored.originator_version for stored in stored_events]),
                 "topics": array_literal([stored.topic for stored in stored_events]),
-                "states": [stored.state for stored in stored_events],
+                "states": bytea_array([stored.state for stored in stored_events]),
                 "waves": array_literal(waves if waves is not None else [""] * len(stored_events)),
                 "previous": left[1] if left else None,
                 "positions": array_literal(list(range(left[0] + 1, left[0] + 1 + len(digests)))) if left else "{}",
