@@ -72,36 +72,31 @@ def bytea_array(values: Sequence[bytes]) -> _ByteaArray:
 
 # One statement stores a save's events and, when the client chained them on the right head, their chain and wave
 # rows: every stored record has its rows (none left by an older store), the chain's head is the digest the client
-# chained on, and the positions the insert gave are those the client chained. Otherwise it stores the events alone
-# and returns the heads, from which the client writes the rows (`_append`). All of it after the table lock, in the
-# statement's one snapshot.
+# chained on, and the positions the insert gave are those the client chained (given in the order of the rows
+# sent, as the library's own insert takes them). Otherwise it stores the events alone and returns the heads, from
+# which the client writes the rows (`_append`). All of it after the table lock, in the statement's one snapshot.
 APPEND = """
 WITH heads AS (
     SELECT COALESCE((SELECT position FROM {chain} ORDER BY position DESC LIMIT 1), 0) AS chained,
         COALESCE((SELECT digest FROM {chain} ORDER BY position DESC LIMIT 1), {genesis}) AS digest,
         COALESCE((SELECT position FROM {waves} ORDER BY position DESC LIMIT 1), 0) AS indexed,
         COALESCE((SELECT MAX(notification_id) FROM {events}), 0) AS stored
-), input AS (
-    SELECT * FROM unnest(
-        %(ids)s::{id_type}[], %(versions)s::bigint[], %(topics)s::text[], %(states)b::bytea[], %(waves)s::text[]
-    ) WITH ORDINALITY AS input (originator_id, originator_version, topic, state, wave, n)
 ), inserted AS (
     INSERT INTO {events} AS t (originator_id, originator_version, topic, state)
-    SELECT originator_id, originator_version, topic, state FROM input ORDER BY n
-    RETURNING notification_id, originator_id, originator_version
-), numbered AS (
-    SELECT i.notification_id, input.n, input.wave FROM inserted i JOIN input USING (originator_id, originator_version)
+    SELECT * FROM unnest(%(ids)s::{id_type}[], %(versions)s::bigint[], %(topics)s::text[], %(states)b::bytea[])
+    RETURNING notification_id
 ), checked AS MATERIALIZED (
     SELECT chained, digest, indexed, stored <= LEAST(chained, indexed) AND digest = %(previous)s
-        AND (SELECT array_agg(notification_id ORDER BY n) FROM numbered) = %(positions)s::bigint[] AS done
+        AND (SELECT array_agg(notification_id ORDER BY notification_id) FROM inserted) = %(positions)s::bigint[] AS done
     FROM heads
 ), chain_rows AS (
     INSERT INTO {chain} (position, digest)
     SELECT * FROM unnest(%(positions)s::bigint[], %(digests)s::text[]) WHERE (SELECT done FROM checked)
 ), wave_rows AS (
-    INSERT INTO {waves} (position, wave) SELECT notification_id, wave FROM numbered WHERE (SELECT done FROM checked)
+    INSERT INTO {waves} (position, wave)
+    SELECT * FROM unnest(%(positions)s::bigint[], %(waves)s::text[]) WHERE (SELECT done FROM checked)
 )
-SELECT notification_id, chained, digest, indexed, done FROM numbered, checked ORDER BY n
+SELECT notification_id, chained, digest, indexed, done FROM inserted, checked
 """
 
 
