@@ -242,3 +242,24 @@ def test_the_log_reads_back_as_the_library_reads_it(settings: Settings):
             assert {k: type(v) for k, v in ours.__dict__.items()} == {k: type(v) for k, v in theirs.__dict__.items()}
     assert len(expected) == 1 + 3 + 12 * 3 + 1 + 1  # the wave, its runs, the batches, the old one, the typed one
     assert [p for p, _ in ledger.read_log(start=5, page=3)] == [p for p, _ in expected if p >= 5]
+
+
+def test_events_are_stored_as_the_library_s_mapper_stores_them(settings: Settings):
+    """The ledger's mapper writes each event as eventsourcing's Mapper does: topic, class version, state."""
+    from eventsourcing.persistence import Mapper
+
+    from erpflow.model.anomaly import Anomaly
+
+    ledger = Ledger(settings)
+    wave, batch = (
+        planned(),
+        Batch(wave="pilot", operation="accounts", key="k", items=1, digest="d", details={}, ctx=CTX),
+    )
+    batch.attempt("run-1", CTX)
+    batch.succeed([{"ref": "u", "status": "créé", "erp_id": 1}], CTX)
+    anomaly = Anomaly(wave="pilot", operation="accounts", item="u", severity="blocking", reason="r", ctx=CTX)
+    events = [*wave.collect_events(), *batch.collect_events(), *anomaly.collect_events()]
+    library = Mapper(transcoder=ledger.mapper.transcoder)
+    assert {getattr(type(event), "class_version", 1) for event in events} == {1, 2}
+    for event in events * 2:  # again, from what the mapper found the first time
+        assert ledger.mapper.to_stored_event(event) == library.to_stored_event(event)

@@ -7,7 +7,7 @@ from tempfile import TemporaryDirectory
 
 import psycopg
 import pytest
-from eventsourcing.persistence import InfrastructureFactory, StoredEvent
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresDatastore,
@@ -216,6 +216,106 @@ class TestChainedPOPORecorder(ApplicationRecorderTestCase):
 del ApplicationRecorderTestCase, InfrastructureFactoryTestCase  # the base cases themselves are not run
 
 
+@pytest.fixture
+def pg_recorder():
+    """A PostgreSQL recorder on a fresh schema, and a way to run SQL on that schema behind its back."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    recorder = postgres.ChainedPostgresRecorder(_pg_datastore(schema))
+    recorder.create_table()
+
+    def sql(statement: str) -> None:
+        with psycopg.connect(POSTGRES, autocommit=True, options=f"-c search_path={schema}") as conn:
+            conn.execute(statement)
+
+    yield recorder, sql
+    recorder.datastore.close()
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _client_appends(recorder, monkeypatch) -> list[int]:
+    """The first position of each insert whose chain and wave rows the client wrote itself (`_append`)."""
+    calls: list[int] = []
+    append = recorder._append
+
+    def counted(c, stored_events, ids, *args, **kwargs):
+        calls.append(ids[0] if ids else 0)
+        return append(c, stored_events, ids, *args, **kwargs)
+
+    monkeypatch.setattr(recorder, "_append", counted)
+    return calls
+
+
+def _events(count: int, topic: str = "t", state: bytes = b"{}") -> list[StoredEvent]:
+    originator = uuid.uuid4()
+    return [StoredEvent(originator, version, topic, state) for version in range(1, count + 1)]
+
+
+@pytest.mark.postgres
+def test_inserts_after_the_first_take_their_chain_and_wave_rows_in_the_insert_itself(pg_recorder, monkeypatch):
+    """Odd topics and states (quotes, backslashes, non-ASCII, a large state) chain as `link` chains them."""
+    recorder, _ = pg_recorder
+    appends = _client_appends(recorder, monkeypatch)
+    odd = [
+        StoredEvent(uuid.uuid4(), 1, 'a "quoted" topic, {braced}', b"\x00'\\\"\xff\x00"),
+        StoredEvent(uuid.uuid4(), 1, "démarré 🐈", "état déjà là".encode()),
+        StoredEvent(uuid.uuid4(), 1, "t", bytes(range(256)) * 4000),
+    ]
+    first = recorder.insert_events(_events(3), waves=["pilot"] * 3)
+    second = recorder.insert_events(odd, waves=['w "1"', "é", ""])
+    third = recorder.insert_events(_events(300), waves=["pilot"] * 300)
+    assert appends == [first[0]]  # the first insert of a recorder knows no head: the client chains it
+    assert assert_chained(recorder) == 306 and not recorder.lagging()
+    assert [n.id for n in recorder.select_wave('w "1"', 0, 10)] == [second[0]]
+    assert [n.id for n in recorder.select_wave("pilot", 0, 1000)] == [*first, *third]
+
+
+@pytest.mark.postgres
+def test_an_insert_chained_on_a_stale_head_is_chained_again_by_the_client(pg_recorder, monkeypatch):
+    """Another writer in between, a conflicting insert that used up positions, a head the store does not hold:
+    the insert's own rows are not taken, the client's are, and the chain stays exact."""
+    recorder, _ = pg_recorder
+    other = postgres.ChainedPostgresRecorder(recorder.datastore)
+    appends = _client_appends(recorder, monkeypatch)
+    recorder.insert_events(_events(2))
+    recorder.insert_events(_events(2))
+    other.insert_events(_events(2))
+    stale = recorder.insert_events(_events(2))
+    taken = _events(1)
+    recorder.insert_events(taken)
+    with pytest.raises(IntegrityError):
+        recorder.insert_events([*_events(2), taken[0]])  # positions used, then rolled back: a gap
+    after_gap = recorder.insert_events(_events(2))
+    recorder._head_left = (after_gap[-1], "0" * 64)  # as an insert whose commit failed after its rows were made
+    unchained = recorder.insert_events(_events(2))
+    assert appends[1:] == [stale[0], after_gap[0], unchained[0]]
+    assert assert_chained(recorder) == 13 and not recorder.lagging()
+
+
+@pytest.mark.postgres
+def test_records_left_without_rows_are_caught_up_by_the_next_insert(pg_recorder, monkeypatch):
+    """A wave row missing (the chain's head still the one the recorder left) or a chain row missing: the insert
+    does not take its own rows, the client writes those of the records left without, then its own."""
+    recorder, sql = pg_recorder
+    appends = _client_appends(recorder, monkeypatch)
+    recorder.insert_events(_events(2), waves=["pilot", "pilot"])
+    kept = recorder.insert_events(_events(2), waves=["pilot", "pilot"])
+    sql(f"DELETE FROM erpflow_waves WHERE position = {kept[-1]}")
+    assert recorder.lagging()
+    caught = recorder.insert_events(_events(1), waves=["pilot"])
+    assert appends[-1] == caught[0] and not recorder.lagging()
+    assert [n.id for n in recorder.select_wave("", 0, 10)] == [kept[-1]]  # the wave of a record found without
+
+    last = recorder.insert_events(_events(2))
+    sql(f"DELETE FROM erpflow_chain WHERE position >= {last[0]}")
+    sql(f"DELETE FROM erpflow_waves WHERE position >= {last[0]}")
+    again = recorder.insert_events(_events(1))
+    assert appends[-1] == again[0] and not recorder.lagging()
+    assert assert_chained(recorder) == 8
+
+
 @pytest.mark.postgres
 def test_array_literals_read_back_as_the_values_they_carry():
     """The recorder's insert sends its columns as array literals: any string, id and int comes back as it was."""
@@ -231,3 +331,15 @@ def test_array_literals_read_back_as_the_values_they_carry():
         ).fetchone()
     assert row == (strings, ids, numbers, [str(i) for i in ids], [])
     assert array_literal([1, "2}"]) == '{"1","2}"}'  # anything not all ints is quoted
+
+
+@pytest.mark.postgres
+def test_bytea_arrays_read_back_as_the_bytes_they_carry():
+    """The states go as one binary bytea[] the recorder builds itself: empty, NUL, every byte, a large one."""
+    from erpflow.store.postgres import bytea_array
+
+    states = [b"", b"\x00", bytes(range(256)), b'{"a": "\xc3\xa9"}' * 50_000, b"x"]
+    with psycopg.connect(POSTGRES) as conn:
+        for values in (states, states[:1], []):
+            row = conn.execute("SELECT %b::bytea[], cardinality(%b::bytea[])", (bytea_array(values),) * 2).fetchone()
+            assert row == (values, len(values))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     JSONTranscoder,
     Transcoding,
+    TranscodingNotRegisteredError,
     UUIDAsHex,
 )
 from eventsourcing.tests import persistence as library
@@ -92,3 +94,18 @@ def test_tuples_and_subclasses_without_a_transcoding_are_stored_as_their_base_ty
     value = {"pair": ("a", 1), "nested": [("b",)], 3: library.MyStr("x")}
     assert fast.encode(value) == standard.encode(value)
     assert fast.decode(fast.encode(value)) == {"pair": ["a", 1], "nested": [["b"]], "3": "x"}
+
+
+def test_a_state_that_failed_to_encode_encodes_once_fixed():
+    """The encoder is made once: what a failed encode left behind does not reach the next one."""
+    standard, fast = _both()
+    state: dict[str, Any] = {"items": [{"value": object()}]}
+    with pytest.raises(TranscodingNotRegisteredError):
+        fast.encode(state)
+    state["items"] = [{"value": 1}]
+    assert fast.encode(state) == standard.encode(state)
+    state["items"].append(state)
+    with pytest.raises(ValueError, match="Circular reference"):
+        fast.encode(state)
+    state["items"].pop()
+    assert fast.encode(state) == standard.encode(state)

@@ -121,11 +121,13 @@ class ChainedRecorder:
         ids: Sequence[int],
         waves: Sequence[str] | None,
         heads: tuple[int, str, int] | None = None,
-    ) -> None:
-        """Write the chain and wave rows of the records just inserted, and of any earlier ones left without.
+    ) -> tuple[int, str]:
+        """Write the chain and wave rows of the records just inserted, and of any earlier ones left without; the
+        chain's head after them (position, digest).
 
         ``heads`` are those `_heads` would read, when the caller read them already in the same transaction."""
         position, digest, indexed = heads if heads is not None else self._heads(c)
+        head = position
         chain: list[tuple[int, str]] = []
         index: list[tuple[int, str]] = []
         first = ids[0] if ids else None
@@ -136,6 +138,7 @@ class ChainedRecorder:
                         digest, record.id, record.originator_id, record.originator_version, record.topic, record.state
                     )
                     chain.append((record.id, digest))
+                    head = record.id
                 if record.id > indexed:
                     index.append((record.id, self.wave_of(record) if self.wave_of else ""))
         names = list(waves) if waves is not None else [""] * len(stored_events)
@@ -145,7 +148,9 @@ class ChainedRecorder:
             )
             chain.append((notification_id, digest))
             index.append((notification_id, wave))
+            head = notification_id
         self._insert_rows(c, chain, index)
+        return head, digest
 
     def _insert_rows(self, c: Any, chain: list[tuple[int, str]], index: list[tuple[int, str]]) -> None:
         """Insert the chain rows (position, digest) and the wave rows (position, wave)."""

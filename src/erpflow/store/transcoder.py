@@ -8,7 +8,9 @@ Other tuples and subclasses of the JSON types are stored as their base type, as 
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
+from json import encoder as json_encoder
 from typing import Any
 
 import orjson
@@ -34,6 +36,19 @@ class OrjsonTranscoder(JSONTranscoder):
         super().__init__()
         self._walk = False
         self._decoders: dict[str, Any] = {}
+        self._writers = threading.local()
+
+    def _c_encoder(self) -> Any:
+        """The C encoder `json.JSONEncoder.encode` makes anew for each call, with JSONTranscoder's settings: made
+        once a thread (its circular-reference marks are its own), None where the json module has none."""
+        make = getattr(json_encoder, "c_make_encoder", None)
+        writer = (
+            make({}, self._encode_obj, json_encoder.encode_basestring, None, ":", ",", False, False, True)
+            if make
+            else None
+        )
+        self._writers.write = writer
+        return writer
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
@@ -46,7 +61,14 @@ class OrjsonTranscoder(JSONTranscoder):
     def encode(self, obj: Any) -> bytes:
         if self._walk:
             return orjson.dumps(self._plain(obj), option=_OPTIONS)
-        return super().encode(obj)  # the json module's C encoder, which asks for nothing but registered types
+        write: Any = getattr(self._writers, "write", None) or self._c_encoder()
+        if write is None:
+            return super().encode(obj)
+        try:  # the json module's C encoder, which asks for nothing but registered types
+            return "".join(write(obj, 0)).encode("utf8")
+        except BaseException:
+            self._c_encoder()  # a failed encode may leave its circular-reference marks set
+            raise
 
     def decode(self, data: bytes) -> Any:
         obj = orjson.loads(data)
