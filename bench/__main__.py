@@ -103,9 +103,10 @@ def machine() -> str:
     packages = ", ".join(
         f"{name} {version(name)}" for name in ("erpflow", "prefect", "eventsourcing", "trytond", "pydantic", "psycopg")
     )
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     return (
         f"{os.cpu_count()} cores ({platform.machine()}), Python {platform.python_version()}, {packages}; "
-        "the machine was shared with other work while measuring"
+        f"load average (1, 5 and 15 min) as the report was written: {load}"
     )
 
 
