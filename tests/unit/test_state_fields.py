@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
-from erpflow.projections.items import SUCCEEDED, _rows
+from erpflow.projections.items import SUCCEEDED, _rows, _rows_of
 from erpflow.settings import Settings
 from erpflow.store.pages import pages
 from erpflow.store.states import context
@@ -34,22 +34,9 @@ ODD = [
 
 
 def _orjson_rows(position: int, stored: bytes) -> list[tuple]:
-    """The items read model's rows of a stored state as orjson and dict access read them."""
-    state = orjson.loads(stored)
-    ctx = state["ctx"]
-    return [
-        (
-            ctx.get("wave", ""),
-            ctx.get("operation", ""),
-            str(o.get("ref", "")),
-            o.get("source") or "",
-            o.get("status", ""),
-            str(o.get("erp_id") or ""),
-            o.get("reason") or "",
-            position,
-        )
-        for o in state.get("outcomes", [])
-    ]
+    """The items read model's rows of a stored state as orjson and dict access read them (the projection's own
+    reading of a state its types do not fit)."""
+    return _rows_of(position, orjson.loads(stored))
 
 
 def _orjson_context(stored: bytes) -> tuple[Any, Any]:
