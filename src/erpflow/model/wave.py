@@ -130,11 +130,10 @@ class Wave(Aggregate):
     ) -> bool:
         """Whether a run would change nothing: the same plan, inputs and rows left out, and each operation of
         ``batches`` (operation -> batch keys, in order) done with those very batches."""
-        left_out = {section: dict(rules) for section, rules in left_out.items() if rules}
         return (
             plan_digest == self.plan_digest
             and inputs == self.inputs
-            and left_out == self.rows_left_out
+            and _counted(left_out) == self.rows_left_out
             and all(
                 self.operations.get(op, {}).get("state") == OperationState.DONE
                 and self.operations[op]["batches"] == keys
@@ -199,7 +198,7 @@ class Wave(Aggregate):
 
     def leave_out(self, counts: dict[str, dict[str, int]], ctx: dict[str, str]) -> None:
         """Record the rows each leave_out rule drops (counts only, no row); the same counts record nothing."""
-        counts = {section: dict(rules) for section, rules in counts.items() if rules}
+        counts = _counted(counts)
         if counts != self.rows_left_out:
             self._leave_out(counts, ctx)
 
@@ -293,3 +292,8 @@ class Wave(Aggregate):
 
         def apply(self, wave: Wave) -> None:
             wave.carried.gate = decided(self.gate, self.decision, self.criteria, self.evidence, self.ctx, self.comment)
+
+
+def _counted(left_out: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Rows left out per section and rule, as recorded: the sections no rule dropped a row of left out."""
+    return {section: dict(rules) for section, rules in left_out.items() if rules}
