@@ -45,13 +45,13 @@ def main(people: int, folder: Path, template: Path) -> dict[str, float]:
     from erpflow.targets.tryton_db import ensure_database
 
     settings = Settings()
-    TrytonTarget(ensure_database(settings.tryton_home, f"scale{people}", template), check_email_dns=False).count(
-        "res.user"
-    )  # the pool loaded before timing, as for the bare loop
+    target = TrytonTarget(ensure_database(settings.tryton_home, f"scale{people}", template), check_email_dns=False)
+    target.count("res.user")  # the pool loaded before timing, as for the bare loop
     start = time.perf_counter()
     state = run_wave(str(plan), only="accounts", return_state=True)
     wall = time.perf_counter() - start
     assert state.is_completed(), state.message
+    assert target.count("res.user", [("login", "like", "user%")]) == people
     events = sum(1 for _ in Ledger(settings).read_log())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"people": people, "wall_s": wall, "events": events, "people_per_s": people / wall, "peak_rss_mb": peak}
