@@ -12,10 +12,12 @@ import pytest
 from pydantic import SecretStr
 
 from erpflow.model.items import Address, ConfigItem, PartySpec, ProductSpec, UserSpec
+from erpflow.targets import tryton_writes
 from erpflow.targets.errors import TargetError, TargetUnavailable
 from erpflow.targets.tryton import TrytonTarget
 from erpflow.targets.tryton_db import TrytonDatabase, ensure_database
 from erpflow.targets.tryton_remote import RemoteTryton
+from erpflow.targets.tryton_writes import CALL_ROWS
 
 pytestmark = pytest.mark.tryton
 
@@ -85,11 +87,31 @@ def test_an_unknown_group_rejects_that_user_while_the_others_load(tryton: Tryton
     assert tryton.count("res.user", [("login", "=", "carol")]) == 0
 
 
-def test_a_batch_of_500_users_loads_in_one_call(tryton: TrytonTarget):
-    users = [UserSpec(f"user{i:03d}", f"User {i}", f"user{i}@acme.example", ("Accounting",)) for i in range(500)]
+def _creates(tryton: TrytonTarget, monkeypatch: pytest.MonkeyPatch, model: str) -> list[int]:
+    """The rows of each create call on ``model`` the target makes from now on."""
+    rows: list[int] = []
+    call = tryton._call
 
-    assert {o.status for o in tryton.upsert_users(users)} == {"created"}
+    def counted(name: str, method: str, *args, **context):
+        if (name, method) == (model, "create"):
+            rows.append(len(args[0]))
+        return call(name, method, *args, **context)
+
+    monkeypatch.setattr(tryton, "_call", counted)
+    return rows
+
+
+def test_a_batch_of_500_users_loads_in_calls_of_100_rows(tryton: TrytonTarget, monkeypatch: pytest.MonkeyPatch):
+    users = [UserSpec(f"user{i:03d}", f"User {i}", f"user{i}@acme.example", ("Accounting",)) for i in range(500)]
+    creates = _creates(tryton, monkeypatch, "res.user")
+
+    outcomes = tryton.upsert_users(users)
+
+    assert {o.status for o in outcomes} == {"created"}
     assert tryton.count("res.user", [("login", "like", "user%")]) == 500
+    assert creates == [CALL_ROWS] * 5 and CALL_ROWS == 100
+    assert [o.ref for o in outcomes] == [u.login for u in users]
+    assert len({o.erp_id for o in outcomes}) == 500
 
 
 def test_parties_are_loaded_with_address_vat_and_category(tryton: TrytonTarget):
@@ -134,6 +156,24 @@ def test_a_bad_vat_is_rejected_with_trytons_reason_and_the_others_load(tryton: T
     assert [o.status for o in outcomes] == ["created"] * 3 + ["rejected"] + ["created"] * 2
     assert outcomes[3].reason == 'The European VAT Number "FR123" for party "Customer 3" is not valid.'
     assert tryton.count("party.party", [("code", "like", "C%")]) == 5
+
+
+def test_a_refusal_stays_with_its_row_when_the_rows_go_in_several_calls(
+    tryton: TrytonTarget, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(tryton_writes, "CALL_ROWS", 2)
+    parties = [PartySpec(f"C{i}", f"Customer {i}", vat="FR40303265045" if i % 2 else "") for i in range(6)]
+    parties[3] = PartySpec("C3", "Customer 3", vat="FR123")
+    creates = _creates(tryton, monkeypatch, "party.party")
+
+    outcomes = tryton.upsert_parties(parties)
+
+    assert [o.status for o in outcomes] == ["created"] * 3 + ["rejected"] + ["created"] * 2
+    assert outcomes[3].reason == 'The European VAT Number "FR123" for party "Customer 3" is not valid.'
+    assert creates == [2, 2, 1, 1, 2]  # the refused call halved down to its row
+    assert {p["name"] for p in tryton.find_parties([f"C{i}" for i in range(6)]).values()} == {
+        f"Customer {i}" for i in (0, 1, 2, 4, 5)
+    }
 
 
 def test_an_unknown_country_is_rejected(tryton: TrytonTarget):

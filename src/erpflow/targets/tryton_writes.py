@@ -11,6 +11,10 @@ from erpflow.model.items import ItemOutcome
 from erpflow.targets.tryton_remote import refused
 from erpflow.targets.tryton_session import TrytonSession, reason
 
+CALL_ROWS = 100
+"""Rows a create or write call sends at most. trytond checks every record it makes from a call's list against the
+whole list (`ModelStorage.__init__`), so one call's cost grows with the square of its rows."""
+
 
 class Plan:
     """What becomes of each item of a batch; run() creates and writes in bulk, isolating refusals."""
@@ -49,11 +53,12 @@ class Plan:
 
     def run(self) -> list[ItemOutcome]:
         for method, rows in (("create", self.creates), ("write", self.writes)):
-            for i, result in split(self.target, self.model, method, rows).items():
-                if isinstance(result, str):
-                    self.reject(i, result)
-                elif method == "create":
-                    self.done[i] = ItemOutcome(ref(self.items[i]), "created", result, source=self.items[i].source)
+            for start in range(0, len(rows), CALL_ROWS):
+                for i, result in split(self.target, self.model, method, rows[start : start + CALL_ROWS]).items():
+                    if isinstance(result, str):
+                        self.reject(i, result)
+                    elif method == "create":
+                        self.done[i] = ItemOutcome(ref(self.items[i]), "created", result, source=self.items[i].source)
         return [self.done[i] for i in range(len(self.items))]
 
 
