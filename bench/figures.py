@@ -29,6 +29,12 @@ class Figure:
         return self.measured / self.baseline if self.baseline else float("nan")
 
 
+def median_pair(pairs: list[tuple[float, float]]) -> tuple[tuple[float, float], str]:
+    """Of interleaved (measured, baseline) pairs, the pair of median ratio, and every pair's ratio in order."""
+    ordered = sorted(pairs, key=lambda pair: pair[0] / pair[1])
+    return ordered[len(ordered) // 2], ", ".join(f"{measured / baseline:.2f}" for measured, baseline in ordered)
+
+
 def timed(work: Callable[[], object]) -> float:
     start = time.perf_counter()
     work()

@@ -14,7 +14,7 @@ from collections import Counter
 from functools import partial
 from pathlib import Path
 
-from bench.figures import GROUP, POSTGRES, Figure, batches, chunks, fill, say, timed
+from bench.figures import GROUP, POSTGRES, Figure, batches, chunks, fill, median_pair, say, timed
 
 
 def stored_rows(ledger, aggregates: list) -> list[tuple]:
@@ -104,9 +104,7 @@ def append_postgres(events: int, pairs: int = 3) -> Figure:
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
             conn.execute(f"DROP SCHEMA {raw_schema} CASCADE")
-    measured.sort(key=lambda pair: pair[0] / pair[1])
-    rate, raw_rate = measured[len(measured) // 2]
-    ratios = ", ".join(f"{ours / raw:.2f}" for ours, raw in measured)
+    (rate, raw_rate), ratios = median_pair(measured)
     return Figure(
         "Ledger append",
         f"{share * 3 * pairs:,} events, PostgreSQL, {GROUP} batches per save (median of {pairs} interleaved pairs; "

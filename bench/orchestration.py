@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.figures import Figure, say
+from bench.figures import Figure, median_pair, say
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,9 +50,7 @@ def overhead(people: int, folder: Path, tryton_template: Path, api_url: str, pai
         }
         measured.append((sides[False]["wall_s"], sides[True]["wall_s"]))
         say(f"  overhead {people:,}, pair {n + 1}: flow {measured[-1][0]:.2f} s, bare loop {measured[-1][1]:.2f} s")
-    measured.sort(key=lambda pair: pair[0] / pair[1])
-    seconds, baseline = measured[len(measured) // 2]
-    ratios = ", ".join(f"{flow / bare:.2f}" for flow, bare in measured)
+    (seconds, baseline), ratios = median_pair(measured)
     goal = 2.0 if people <= 1_000 else 1.10
     return Figure(
         "Orchestration overhead",
