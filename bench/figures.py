@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -45,23 +46,24 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def batches(count: int) -> list:
+def batches(count: int, wave: str = "bench") -> list:
     """Batch aggregates of three events each (Opened, Attempted, Succeeded), as a wave records them."""
     from erpflow.model.batch import Batch
 
+    ctx = {**CTX, "wave": wave}
     result = []
     for n in range(count):
         batch = Batch(
-            wave="bench",
+            wave=wave,
             operation="accounts",
             key=f"b{n}-{uuid.uuid4().hex[:8]}",
             items=1,
             digest="d",
             details={"site": "Lyon"},
-            ctx=CTX,
+            ctx=ctx,
         )
-        batch.attempt("bench", CTX)
-        batch.succeed([{"ref": f"user{n:07d}", "status": "created", "erp_id": str(n)}], CTX)
+        batch.attempt("bench", ctx)
+        batch.succeed([{"ref": f"user{n:07d}", "status": "created", "erp_id": str(n)}], ctx)
         result.append(batch)
     return result
 
@@ -71,8 +73,23 @@ def chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
+WAVE_BATCHES = 1_000  # batches of each wave a store is filled with: 3,000 events, a wave of 1,000 batches
+
+
+def filled_waves(events: int) -> Counter[str]:
+    """The events of each wave `fill` stores for ``events`` events."""
+    count = events // 3
+    return Counter(
+        {f"other-{n + 1}": 3 * min(WAVE_BATCHES, count - n * WAVE_BATCHES) for n in range(-(-count // WAVE_BATCHES))}
+    )
+
+
 def fill(ledger, events: int, group: int = 1000) -> int:
-    """Save events // 3 batches, ``group`` per save, made as they are saved; the number of events."""
-    for start in range(0, events // 3, group):
-        ledger.save(*batches(min(group, events // 3 - start)))
-    return events // 3 * 3
+    """Save events // 3 batches, ``group`` per save, made as they are saved, in waves of ``WAVE_BATCHES``
+    (``other-1``, ``other-2``, ...); the number of events."""
+    count, start = events // 3, 0
+    while start < count:
+        size = min(group, count - start, WAVE_BATCHES - start % WAVE_BATCHES)
+        ledger.save(*batches(size, f"other-{start // WAVE_BATCHES + 1}"))
+        start += size
+    return count * 3

@@ -133,6 +133,56 @@ def test_processes_opening_an_empty_postgresql_store_at_once_all_succeed(postgre
         assert list(pool.map(_open_and_record, [postgres_url] * 4, names)) == names
 
 
+def test_a_new_store_names_batches_within_their_wave_and_one_written_before_keeps_its_names(settings: Settings):
+    """The naming is recorded the first time the store is opened: by the wave for a store with no event yet, by
+    the names' uuid5 for a store older code wrote (no record of its naming, events in it); it never changes."""
+    from erpflow.model.ids import Naming
+    from erpflow.store.tables import StoreTables
+
+    ledger = Ledger(settings)
+    assert ledger.naming is Naming.WAVE
+    batch = Batch(
+        id=ledger.naming.batch("pilot", "accounts", "k1"),
+        wave="pilot",
+        operation="accounts",
+        key="k1",
+        items=1,
+        digest="d",
+        details={},
+        ctx=CTX,
+    )
+    ledger.save(planned(), batch)
+    assert Ledger(settings).naming is Naming.WAVE  # events stored since: still the wave's
+    assert Ledger(settings).batch("pilot", "accounts", "k1").id == batch.id
+
+    StoreTables(ledger.store_env).query("DELETE FROM erpflow_store")  # as a store written before the record
+    older = Ledger(settings)
+    assert older.naming is Naming.NAMES and Ledger(settings).naming is Naming.NAMES
+    assert older.batch("pilot", "accounts", "k1") is None  # what it looks up is the name's uuid5
+    named = Batch(
+        id=older.naming.batch("pilot", "accounts", "k2"),
+        wave="pilot",
+        operation="accounts",
+        key="k2",
+        items=1,
+        digest="d",
+        details={},
+        ctx=CTX,
+    )
+    older.save(named)
+    assert Ledger(settings).batch("pilot", "accounts", "k2").id == named.id
+
+
+def test_a_store_naming_batches_some_other_way_is_reported_damaged(settings: Settings):
+    from erpflow.application.ledger import StoreDamaged
+    from erpflow.store.tables import StoreTables
+
+    ledger = Ledger(settings)
+    StoreTables(ledger.store_env).query("UPDATE erpflow_store SET value = 'random' WHERE name = 'naming'")
+    with pytest.raises(StoreDamaged, match=r"its batch naming is 'random'.*run `erpflow verify`"):
+        Ledger(settings)
+
+
 def test_a_batch_opened_before_its_items_were_named_reads_back_with_no_refs(settings: Settings):
     """Batch.Opened version 1 (without refs), stored as an older erpflow stored it, upcast to version 2."""
     import json

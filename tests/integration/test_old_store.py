@@ -87,3 +87,26 @@ def test_a_new_run_on_an_old_store_opens_the_wave_s_run_stream_from_what_it_carr
     assert len(wave.runs) == 2 and wave.runs[-1] == "run-2" and wave.state == "running"
     engine.abort(ledger, ctx, "stopped")
     assert view(ledger, "pilot").state == "aborted"
+
+
+def test_an_old_store_keeps_naming_its_batches_as_it_did_and_a_rerun_skips_them(old_home: Path):
+    from erpflow.application import engine
+    from erpflow.application.preparation import prepare
+    from erpflow.model.batch import Batch
+    from erpflow.model.ids import Naming, named_batch_id
+    from erpflow.operations.batches import BatchPlan
+
+    ledger = Ledger(Settings(home=old_home))
+    assert ledger.naming is Naming.NAMES
+    opened = [e for _, e in ledger.wave_events("pilot") if isinstance(e, Batch.Opened)]
+    assert len(opened) >= 4
+    for event in opened:
+        assert ledger.batch("pilot", event.operation, event.key).id == event.originator_id
+
+    ctx = engine.begin(ledger, prepare(REPO / "deployments" / "plans" / "pilot.yaml", None), "integrator", "run-2")
+    step = ctx.for_operation("accounts")
+    late = BatchPlan("late", ())
+    assert engine.run_batch(ledger, step, "run-2", late, None).status == "done"  # type: ignore[arg-type]
+    assert ledger.batch("pilot", "accounts", late.key).id == named_batch_id("pilot", "accounts", late.key)
+    assert engine.run_batch(ledger, step, "run-2", late, None).status == "skipped"  # type: ignore[arg-type]
+    assert Ledger(Settings(home=old_home)).naming is Naming.NAMES

@@ -7,7 +7,7 @@ import pytest
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused
-from erpflow.model.ids import batch_id, wave_id
+from erpflow.model.ids import NAMESPACE, Naming, batch_id, wave_id
 from erpflow.model.run import Runs
 from erpflow.model.selection import select_operations
 from erpflow.model.wave import Wave
@@ -35,6 +35,27 @@ def new_batch(key: str = "lyon-1-abc") -> Batch:
 def test_ids_are_derived_from_names():
     assert new_wave().id == wave_id("pilot") != wave_id("wave-2")
     assert new_batch().id == batch_id("pilot", "accounts", "lyon-1-abc") != batch_id("pilot", "training", "lyon-1-abc")
+
+
+def test_a_wave_s_batches_are_named_behind_the_wave_s_prefix_and_an_older_store_keeps_the_names_uuid5():
+    """A store's index is sorted by id: one wave's batches sort together, so appending them touches a few pages
+    of it however large the store; a store written before keeps the ids it gave."""
+    from uuid import RFC_4122, uuid5
+
+    ids = [batch_id("pilot", op, f"lyon-{n}-d") for op in ("accounts", "migration") for n in range(200)]
+    assert len(set(ids)) == 400
+    assert all(i.version == 8 and i.variant == RFC_4122 for i in ids)
+    head = bytearray(wave_id("pilot").bytes[:8])
+    head[6] = 0x80 | head[6] & 0x0F
+    assert {i.bytes[:8] for i in ids} == {bytes(head)}
+    others = [batch_id(f"wave-{n}", "accounts", "lyon-0-d") for n in range(50)]
+    in_order = sorted([*ids, *others])
+    first = in_order.index(min(ids))
+    assert in_order[first : first + len(ids)] == sorted(ids)  # no other wave's batch between two of the pilot's
+
+    assert Naming.WAVE.batch("pilot", "accounts", "k") == batch_id("pilot", "accounts", "k")
+    assert Naming.NAMES.batch("pilot", "accounts", "k") == uuid5(NAMESPACE, "batch/pilot/accounts/k")
+    assert Naming.NAMES.batch("pilot", "accounts", "k").bytes[8:] == batch_id("pilot", "accounts", "k").bytes[8:]
 
 
 def new_runs(name: str = "pilot") -> Runs:

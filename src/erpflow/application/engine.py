@@ -203,6 +203,7 @@ def run_batch(
         return BatchResult(batch.key, BatchOutcome.SKIPPED, dict(recorded.counts))
     if recorded is None:
         recorded = Batch(
+            id=ledger.naming.batch(ctx.wave, operation, batch.key),
             wave=ctx.wave,
             operation=operation,
             key=batch.key,

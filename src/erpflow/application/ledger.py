@@ -27,7 +27,7 @@ from erpflow.interrupts import shielded
 from erpflow.model.anomaly import Anomaly
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused, LedgerUnavailable, UnknownWave
-from erpflow.model.ids import batch_id, wave_id
+from erpflow.model.ids import Naming, wave_id
 from erpflow.model.steps import StepConfirmation, step_id
 from erpflow.model.wave import Wave
 from erpflow.settings import Settings
@@ -109,10 +109,14 @@ class Ledger(Application):
                 with self._storage():
                     if self.chain.lagging():
                         self.chain.catch_up()
+                    naming = self.chain.naming()
         except (InterfaceError, OperationalError) as exc:
             raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
         except PersistenceError as exc:
             raise StoreDamaged(DAMAGED.format(self._damage(exc))) from None
+        if naming not in tuple(Naming):
+            raise StoreDamaged(DAMAGED.format(f"its batch naming is {naming!r}, not one of {', '.join(Naming)}"))
+        self.naming = Naming(naming)
 
     def construct_mapper(self) -> FastMapper:
         mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=FastMapper)
@@ -200,7 +204,7 @@ class Ledger(Application):
         return self._get(wave_id(name))
 
     def batch(self, wave: str, operation: str, key: str) -> Batch | None:
-        return self._get(batch_id(wave, operation, key))
+        return self._get(self.naming.batch(wave, operation, key))
 
     def step_confirmation(self, wave: str, step: str) -> StepConfirmation | None:
         return self._get(step_id(wave, step))

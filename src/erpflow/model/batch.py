@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -17,6 +18,8 @@ class Batch(Aggregate):
 
     @staticmethod
     def create_id(wave: str, operation: str, key: str, **_: Any):
+        """The id when none is given, as a store made by this version names it (the ledger gives the one its
+        store's `Naming` gives)."""
         return batch_id(wave, operation, key)
 
     class Opened(Aggregate.Created):
@@ -48,6 +51,7 @@ class Batch(Aggregate):
         details: dict[str, Any],
         ctx: dict[str, str],
         refs: list[str] | None = None,
+        id: UUID | None = None,  # the stream's id, given by the ledger; not part of the event
     ):
         self.wave, self.operation, self.key = wave, operation, key
         self.items, self.digest, self.details = items, digest, details

@@ -16,7 +16,7 @@ from erpflow.application.ledger import Ledger
 from erpflow.application.waves import WaveView
 from erpflow.model.batch import Batch
 from erpflow.model.errors import CommandRefused
-from erpflow.model.ids import attendance_id, batch_id, gate_id, runs_id, wave_id
+from erpflow.model.ids import attendance_id, gate_id, runs_id, wave_id
 from erpflow.model.vocabulary import BatchState, OperationState
 
 ITEM_STATUSES = ("created", "updated", "unchanged", "sent", "confirmed", "rejected")
@@ -111,7 +111,7 @@ def _readers(ledger: Ledger, name: str, at: int | None) -> tuple[WaveView, Calla
         present,
         decisions.latest if decisions and decisions.latest else wave.carried.gate,
     )
-    return view, lambda op, key: get(batch_id(name, op, key))
+    return view, lambda op, key: get(ledger.naming.batch(name, op, key))
 
 
 def position_at(ledger: Ledger, name: str, moment: datetime) -> int:

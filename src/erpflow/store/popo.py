@@ -44,6 +44,10 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
     def lagging(self) -> bool:
         return False
 
+    def naming(self) -> str:
+        """An in-memory store starts empty: it keeps each wave's batches together."""
+        return "wave"
+
     def catch_up(self) -> None:
         """Nothing to catch up: an in-memory store starts empty."""
 
