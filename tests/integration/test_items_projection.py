@@ -78,7 +78,7 @@ def test_one_wave_is_brought_up_to_date_from_its_own_events_alone(settings: Sett
     ledger.save(forced)
     ledger.save(succeeded("o2", [{"ref": "yves", "status": "created", "erp_id": 2, "source": "hr.csv:3"}], "other"))
     with monkeypatch.context() as patched:  # never the whole log's pages
-        patched.setattr(model, "pages", lambda *a, **k: (_ for _ in ()).throw(AssertionError("the whole log read")))
+        patched.setattr(model, "states", lambda *a, **k: (_ for _ in ()).throw(AssertionError("the whole log read")))
         wave_only = update_wave(ledger, "pilot")
     assert wave_only == 9 and [(r["ref"], r["status"]) for r in items(ledger, "pilot")] == [("alice", "updated")]
 
@@ -91,3 +91,30 @@ def test_one_wave_is_brought_up_to_date_from_its_own_events_alone(settings: Sett
     assert items(ledger, "pilot") == live
     assert rebuild(ledger) == 12 and update_wave(ledger, "pilot") == 9
     assert items(ledger, "pilot") == live
+
+
+def test_rebuild_makes_a_table_of_an_older_layout_anew_with_the_same_rows(settings: Settings):
+    """A store made before keeps its rowid table until a rebuild, which makes it as today's schema has it (rows
+    kept in key order on SQLite) from the log alone: a stale row goes, an item met twice keeps its latest."""
+    from erpflow.store.tables import StoreTables
+
+    ledger = Ledger(settings)
+    tables = StoreTables(ledger.store_env)
+    tables.query(
+        "CREATE TABLE erpflow_items (wave TEXT NOT NULL, operation TEXT NOT NULL, ref TEXT NOT NULL, source TEXT NOT "
+        "NULL, status TEXT NOT NULL, erp_id TEXT NOT NULL, reason TEXT NOT NULL, position BIGINT NOT NULL, "
+        "PRIMARY KEY (wave, operation, ref, source))"
+    )
+    tables.query("INSERT INTO erpflow_items VALUES ('pilot', 'accounts', 'ghost', '', 'created', '9', '', 99)")
+    ledger.save(succeeded("a1", [{"ref": "alice", "status": "created", "erp_id": 7, "source": "hr.csv:2"}]))
+    forced = succeeded("a2", [{"ref": "alice", "status": "updated", "erp_id": 7, "source": "hr.csv:2"}])
+    ledger.save(forced, succeeded("b1", [{"ref": "bob", "status": "rejected", "reason": "no e-mail"}]))
+
+    rebuild(ledger)
+    assert [(r["ref"], r["status"], r["erp_id"]) for r in items(ledger, "pilot")] == [
+        ("alice", "updated", "7"),
+        ("bob", "rejected", ""),
+    ]
+    if not tables.postgres:
+        (sql,) = tables.query("SELECT sql FROM sqlite_master WHERE name = 'erpflow_items'")[0]
+        assert sql.endswith("WITHOUT ROWID")

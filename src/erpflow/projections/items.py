@@ -8,7 +8,7 @@ what other waves wrote since is never read. A row keeps the outcome of its lates
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -17,22 +17,17 @@ from eventsourcing.utils import get_topic
 
 from erpflow.application.ledger import Ledger
 from erpflow.model.batch import Batch
-from erpflow.store.pages import last_position, pages
+from erpflow.store.pages import last_position, states
 from erpflow.store.states import Context, Int64
 from erpflow.store.tables import Cursor, StoreTables
 
 NAME = "items"
 SUCCEEDED = get_topic(Batch.Succeeded)
 COLUMNS = ("wave", "operation", "ref", "source", "status", "erp_id", "reason", "position")
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS erpflow_items (wave TEXT NOT NULL, operation TEXT NOT NULL, ref TEXT NOT NULL,"
-    " source TEXT NOT NULL, status TEXT NOT NULL, erp_id TEXT NOT NULL, reason TEXT NOT NULL,"
-    " position BIGINT NOT NULL, PRIMARY KEY (wave, operation, ref, source))",
-    "CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)",
-)
-INSERT = f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+TRACKING = "CREATE TABLE IF NOT EXISTS erpflow_tracking (projection TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 UPSERT = (
-    f"{INSERT} ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
+    f"INSERT INTO erpflow_items ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+    "ON CONFLICT (wave, operation, ref, source) DO UPDATE SET status = excluded.status, "
     "erp_id = excluded.erp_id, reason = excluded.reason, position = excluded.position "
     "WHERE excluded.position >= erpflow_items.position"
 )
@@ -42,11 +37,21 @@ TRACK = (
 )
 
 
+def _items_table(postgres: bool) -> str:
+    """The table, its rows kept in the order of their key on SQLite (no rowid: one B-tree to write, not two)."""
+    return (
+        "CREATE TABLE IF NOT EXISTS erpflow_items (wave TEXT NOT NULL, operation TEXT NOT NULL, ref TEXT NOT NULL,"
+        " source TEXT NOT NULL, status TEXT NOT NULL, erp_id TEXT NOT NULL, reason TEXT NOT NULL,"
+        " position BIGINT NOT NULL, PRIMARY KEY (wave, operation, ref, source))"
+        + ("" if postgres else " WITHOUT ROWID")
+    )
+
+
 def _tables(ledger: Ledger) -> StoreTables:
     tables = StoreTables(ledger.store_env)
     with tables.transaction() as cursor:
-        for statement in SCHEMA:
-            cursor.execute(statement)
+        cursor.execute(_items_table(tables.postgres))
+        cursor.execute(TRACKING)
     return tables
 
 
@@ -98,23 +103,20 @@ def _rows_of(position: int, state: dict[str, Any]) -> list[tuple]:
     ]
 
 
-def _latest(states: Iterable[tuple[int, bytes]]) -> list[tuple]:
-    """The rows of Batch.Succeeded states given as (position, stored state) in log order, each item's latest
-    outcome alone: what applying them one by one would leave, each row written once."""
-    latest: dict[tuple, tuple] = {}
-    for position, stored in states:
-        for row in _rows(position, stored):
-            latest[row[:4]] = row
-    return list(latest.values())
+def _rows_after(ledger: Ledger, position: int, last: int) -> Iterator[tuple]:
+    """The rows of the Batch.Succeeded records after ``position`` up to ``last``, in log order, as they are read."""
+    for page in states(ledger, position + 1, topics=(SUCCEEDED,), stop=last):
+        for found, stored in page:
+            yield from _rows(found, stored)
 
 
-def _apply(ledger: Ledger, cursor: Cursor, position: int, statement: str = UPSERT) -> int:
-    """Write the rows of what the log holds after ``position``; the new position."""
+def _apply(ledger: Ledger, cursor: Cursor, position: int) -> int:
+    """Write the rows of what the log holds after ``position``, streamed to the database as they are read (an
+    item met twice keeps its latest outcome: `UPSERT`); the new position."""
     # Up to the last position stored now: rows up to it are all committed (writers of the log commit in its
     # order), and the database skips the other topics' rows itself.
     last = last_position(ledger)
-    found = pages(ledger, position + 1, topics=(SUCCEEDED,), stop=last)
-    cursor.executemany(statement, _latest((stored[0], stored[4]) for page in found for stored in page))
+    cursor.executemany(UPSERT, _rows_after(ledger, position, last))
     return max(position, last)
 
 
@@ -139,19 +141,20 @@ def update_wave(ledger: Ledger, wave: str) -> int:
             if record.topic == SUCCEEDED:
                 states.append((record.id, record.state))
             position = record.id
-        cursor.executemany(UPSERT, _latest(states))
+        cursor.executemany(UPSERT, [row for found, stored in states for row in _rows(found, stored)])
         cursor.execute(TRACK, f"{NAME}:{wave}", position)
     return position
 
 
 def rebuild(ledger: Ledger) -> int:
-    """Drop every row and the tracked positions, then build again from the first event, in one transaction
-    (readers see the old rows until it commits); each row is inserted once, the table being empty."""
+    """Drop the table and the tracked positions, then build again from the first event, in one transaction
+    (readers see the old rows until it commits); the table is made anew, as `SCHEMA` has it today."""
     tables = _tables(ledger)
     with tables.transaction() as cursor:
-        cursor.execute("DELETE FROM erpflow_items")
+        cursor.execute("DROP TABLE erpflow_items")
+        cursor.execute(_items_table(tables.postgres))
         cursor.execute("DELETE FROM erpflow_tracking WHERE projection = ? OR projection LIKE ?", NAME, f"{NAME}:%")
-        position = _apply(ledger, cursor, 0, INSERT)
+        position = _apply(ledger, cursor, 0)
         cursor.execute(TRACK, NAME, position)
     return position
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from typing import Any
 
@@ -65,9 +65,9 @@ class Cursor:
         self.cursor.execute(self._sql(sql), params)
         return self.cursor.fetchall() if self.cursor.description else []
 
-    def executemany(self, sql: str, rows: list[tuple]) -> None:
-        if rows:
-            self.cursor.executemany(self._sql(sql), rows)
+    def executemany(self, sql: str, rows: Iterable[tuple]) -> None:
+        """Run ``sql`` for each row; ``rows`` may be a generator, read as the statement runs."""
+        self.cursor.executemany(self._sql(sql), rows)
 
     def stream(self, sql: str, *params: Any, size: int) -> Iterator[list[tuple]]:
         """The rows of one SELECT, ``size`` at a time, each page read when asked for (through a server-side
