@@ -133,32 +133,22 @@ def test_processes_opening_an_empty_postgresql_store_at_once_all_succeed(postgre
         assert list(pool.map(_open_and_record, [postgres_url] * 4, names)) == names
 
 
-def test_a_new_store_names_batches_within_their_wave_and_one_written_before_keeps_its_names(settings: Settings):
-    """The naming is recorded the first time the store is opened: by the wave for a store with no event yet, by
-    the names' uuid5 for a store older code wrote (no record of its naming, events in it); it never changes."""
-    from erpflow.model.ids import Naming
-    from erpflow.store.tables import StoreTables
+def test_a_store_names_its_batches_as_its_first_batch_was_named(settings: Settings):
+    """A new store keeps each wave's batches together; a store whose first batch has the names' uuid5 (written by
+    older code) keeps naming them so: the log itself tells, nothing else is recorded."""
+    from eventsourcing.persistence import StoredEvent
+
+    from erpflow.model.ids import Naming, named_batch_id
 
     ledger = Ledger(settings)
     assert ledger.naming is Naming.WAVE
-    batch = Batch(
-        id=ledger.naming.batch("pilot", "accounts", "k1"),
-        wave="pilot",
-        operation="accounts",
-        key="k1",
-        items=1,
-        digest="d",
-        details={},
-        ctx=CTX,
-    )
-    ledger.save(planned(), batch)
-    assert Ledger(settings).naming is Naming.WAVE  # events stored since: still the wave's
-    assert Ledger(settings).batch("pilot", "accounts", "k1").id == batch.id
-
-    StoreTables(ledger.store_env).query("DELETE FROM erpflow_store")  # as a store written before the record
+    ledger.save(planned())
+    assert Ledger(settings).naming is Naming.WAVE  # events, but no batch yet
+    old = named_batch_id("pilot", "accounts", "k1")
+    state = b'{"timestamp": {"_type_": "datetime_iso", "_data_": "2026-06-01T08:00:00+00:00"}}'
+    ledger.recorder.insert_events([StoredEvent(old, 1, "erpflow.model.batch:Batch.Opened", state)])
     older = Ledger(settings)
-    assert older.naming is Naming.NAMES and Ledger(settings).naming is Naming.NAMES
-    assert older.batch("pilot", "accounts", "k1") is None  # what it looks up is the name's uuid5
+    assert older.naming is Naming.NAMES
     named = Batch(
         id=older.naming.batch("pilot", "accounts", "k2"),
         wave="pilot",
@@ -170,16 +160,22 @@ def test_a_new_store_names_batches_within_their_wave_and_one_written_before_keep
         ctx=CTX,
     )
     older.save(named)
-    assert Ledger(settings).batch("pilot", "accounts", "k2").id == named.id
+    again = Ledger(settings)
+    assert again.naming is Naming.NAMES and again.batch("pilot", "accounts", "k2").id == named.id
+    assert named.id == named_batch_id("pilot", "accounts", "k2")
 
 
-def test_a_store_naming_batches_some_other_way_is_reported_damaged(settings: Settings):
+def test_a_store_whose_first_batch_id_is_not_a_uuid_is_reported_damaged(tmp_path):
+    import sqlite3
+
     from erpflow.application.ledger import StoreDamaged
-    from erpflow.store.tables import StoreTables
 
-    ledger = Ledger(settings)
-    StoreTables(ledger.store_env).query("UPDATE erpflow_store SET value = 'random' WHERE name = 'naming'")
-    with pytest.raises(StoreDamaged, match=r"its batch naming is 'random'.*run `erpflow verify`"):
+    settings = Settings(home=tmp_path)
+    Ledger(settings).save(Batch(wave="pilot", operation="accounts", key="k", items=1, digest="d", details={}, ctx=CTX))
+    with sqlite3.connect(settings.events_path) as db:
+        db.execute("UPDATE stored_events SET originator_id = 'not-an-id'")
+    db.close()
+    with pytest.raises(StoreDamaged, match=r"the id of its first batch is not a UUID; run `erpflow verify`"):
         Ledger(settings)
 
 

@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
     PersistenceError,
     Recording,
 )
+from eventsourcing.utils import get_topic
 
 from erpflow.interrupts import shielded
 from erpflow.model.anomaly import Anomaly
@@ -109,14 +110,15 @@ class Ledger(Application):
                 with self._storage():
                     if self.chain.lagging():
                         self.chain.catch_up()
-                    naming = self.chain.naming()
+                    first = self.chain.first_of(get_topic(Batch.Opened))
         except (InterfaceError, OperationalError) as exc:
             raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
         except PersistenceError as exc:
             raise StoreDamaged(DAMAGED.format(self._damage(exc))) from None
-        if naming not in tuple(Naming):
-            raise StoreDamaged(DAMAGED.format(f"its batch naming is {naming!r}, not one of {', '.join(Naming)}"))
-        self.naming = Naming(naming)
+        try:
+            self.naming = Naming.of_first(first if first is None or isinstance(first, UUID) else UUID(str(first)))
+        except ValueError:
+            raise StoreDamaged(DAMAGED.format("the id of its first batch is not a UUID")) from None
 
     def construct_mapper(self) -> FastMapper:
         mapper = self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=FastMapper)

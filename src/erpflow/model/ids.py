@@ -53,11 +53,16 @@ def within_wave(wave: str, named: UUID) -> UUID:
 
 
 class Naming(StrEnum):
-    """How a store names its batch streams, recorded in the store when first opened: a store that held no event
-    then keeps each wave's batches together (``WAVE``); one written before keeps the names' uuid5 (``NAMES``)."""
+    """How a store names its batch streams: each wave's together (``WAVE``), or by the names' uuid5 alone, as
+    stores written before did (``NAMES``). A store keeps the naming of its first batch, so its log tells it."""
 
     NAMES = "names"
     WAVE = "wave"
+
+    @classmethod
+    def of_first(cls, first_batch: UUID | None) -> Naming:
+        """The naming of a store whose first batch has this id (None: no batch yet)."""
+        return cls.WAVE if first_batch is None or first_batch.version == 8 else cls.NAMES
 
     def batch(self, wave: str, operation: str, key: str) -> UUID:
         return batch_id(wave, operation, key) if self is Naming.WAVE else named_batch_id(wave, operation, key)

@@ -2,7 +2,6 @@
 
 Beside every event, in the transaction that stores it, two rows keyed by its position in the log:
 ``erpflow_chain`` (its digest, chained on the previous row's) and ``erpflow_waves`` (the wave it belongs to).
-``erpflow_store`` holds what is decided once for the store (how it names batch streams).
 The SQLite and PostgreSQL recorders differ only in how they run SQL and lock the log.
 """
 
@@ -16,7 +15,7 @@ from typing import Any
 from eventsourcing.persistence import Notification, StoredEvent
 
 GENESIS = "0" * 64
-CHAIN, WAVES, STORE = "erpflow_chain", "erpflow_waves", "erpflow_store"
+CHAIN, WAVES = "erpflow_chain", "erpflow_waves"
 PAGE = 1000
 
 
@@ -39,7 +38,6 @@ class ChainedRecorder:
     id_column = "rowid"
     chain_table = CHAIN
     waves_table = WAVES
-    store_table = STORE
     log_table: str  # the events table, as SQL names it
 
     def _reading(self) -> AbstractContextManager[Any]:
@@ -79,7 +77,6 @@ class ChainedRecorder:
             f"CREATE TABLE IF NOT EXISTS {self.chain_table} (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)",
             f"CREATE TABLE IF NOT EXISTS {self.waves_table} (position BIGINT PRIMARY KEY, wave TEXT NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {WAVES}_wave ON {self.waves_table} (wave, position)",
-            f"CREATE TABLE IF NOT EXISTS {self.store_table} (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]
 
     def _fetch(self, c: Any, sql: str, params: Sequence[Any] = ()) -> list[Any]:
@@ -163,20 +160,14 @@ class ChainedRecorder:
         if index:
             c.executemany(f"INSERT INTO {self.waves_table} (position, wave) VALUES ({q}, {q})", index)
 
-    def naming(self) -> str:
-        """How the store names batch streams (`erpflow.model.ids.Naming`), recorded the first time this code opens
-        it: "wave" if it held no event then, "names" if older code had written it."""
-        select = f"SELECT value FROM {self.store_table} WHERE name = 'naming'"
+    def first_of(self, topic: str) -> Any | None:
+        """The originator id of the first record of ``topic`` in the log, as stored (None: no such record)."""
+        column = self.id_column
+        sql = f"SELECT originator_id FROM {self.log_table} WHERE topic = ? ORDER BY {column} LIMIT 1"
         with self._reading() as c:
-            rows = self._fetch(c, select)
-        if not rows:
-            with self._locked() as c:
-                c.execute(
-                    f"INSERT INTO {self.store_table} (name, value) SELECT 'naming', CASE WHEN EXISTS "
-                    f"(SELECT 1 FROM {self.log_table}) THEN 'names' ELSE 'wave' END WHERE NOT EXISTS ({select})"
-                )
-                rows = self._fetch(c, select)
-        return str(rows[0]["value"])
+            self._plain(c)
+            rows = self._fetch(c, sql, [topic])
+        return rows[0][0] if rows else None
 
     def lagging(self) -> bool:
         """Whether some stored record has no chain or wave row yet (a store written by older code)."""

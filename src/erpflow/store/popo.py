@@ -44,9 +44,9 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
     def lagging(self) -> bool:
         return False
 
-    def naming(self) -> str:
-        """An in-memory store starts empty: it keeps each wave's batches together."""
-        return "wave"
+    def first_of(self, topic: str) -> Any | None:
+        with self._database_lock:
+            return next((s.originator_id for s in self._stored_events if s.topic == topic), None)
 
     def catch_up(self) -> None:
         """Nothing to catch up: an in-memory store starts empty."""

@@ -23,7 +23,7 @@ from psycopg.pq import Format
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from erpflow.store.chained import CHAIN, GENESIS, STORE, WAVES, ChainedRecorder, link
+from erpflow.store.chained import CHAIN, GENESIS, WAVES, ChainedRecorder, link
 
 
 def _element(value: str) -> str:
@@ -113,7 +113,6 @@ class ChainedPostgresRecorder(ChainedRecorder, PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         schema = '"' + datastore.schema.replace('"', '""') + '"'
         self.chain_table, self.waves_table = f"{schema}.{CHAIN}", f"{schema}.{WAVES}"
-        self.store_table = f"{schema}.{STORE}"
         self.log_table = f'{schema}."{events_table_name}"'
         self.sql_create_statements += [SQL(statement).format() for statement in self.chain_statements()]
         # The library sends a save as one array of its composite type, dumped as text: every state's bytes go
