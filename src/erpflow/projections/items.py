@@ -147,12 +147,16 @@ def update_wave(ledger: Ledger, wave: str) -> int:
 
 
 def rebuild(ledger: Ledger) -> int:
-    """Drop the table and the tracked positions, then build again from the first event, in one transaction
-    (readers see the old rows until it commits); the table is made anew, as `SCHEMA` has it today."""
+    """Drop every row and the tracked positions, then build again from the first event, in one transaction
+    (readers see the old rows until it commits). On SQLite the table is made anew, as `_items_table` has it
+    today (a store made before has a rowid table); on PostgreSQL its layout has not changed: its rows go."""
     tables = _tables(ledger)
     with tables.transaction() as cursor:
-        cursor.execute("DROP TABLE erpflow_items")
-        cursor.execute(_items_table(tables.postgres))
+        if tables.postgres:
+            cursor.execute("DELETE FROM erpflow_items")
+        else:
+            cursor.execute("DROP TABLE erpflow_items")
+            cursor.execute(_items_table(postgres=False))
         cursor.execute("DELETE FROM erpflow_tracking WHERE projection = ? OR projection LIKE ?", NAME, f"{NAME}:%")
         position = _apply(ledger, cursor, 0)
         cursor.execute(TRACK, NAME, position)
