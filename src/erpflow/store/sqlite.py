@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing import sqlite as library
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import DataError, Notification, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteCursor,
@@ -35,6 +36,14 @@ class ChainedSQLiteRecorder(ChainedRecorder, SQLiteApplicationRecorder):
         ids = super()._insert_events(c, stored_events, **kwargs)
         self._append(c, stored_events, ids or [], kwargs.get("waves"))
         return ids
+
+    def convert_originator_id(self, originator_id: str) -> UUID | str:
+        """The library's conversion; an id that is not a UUID (written behind erpflow's back) is the library's
+        `DataError`, a storage error, not a bare ValueError."""
+        try:
+            return super().convert_originator_id(originator_id)
+        except ValueError:
+            raise DataError("a stored aggregate id is not a UUID") from None
 
     def _reading(self) -> Any:
         return self.datastore.transaction(commit=False)
