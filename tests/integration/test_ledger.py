@@ -165,18 +165,26 @@ def test_a_store_names_its_batches_as_its_first_batch_was_named(settings: Settin
     assert named.id == named_batch_id("pilot", "accounts", "k2")
 
 
-def test_a_store_whose_first_batch_id_is_not_a_uuid_is_reported_damaged(tmp_path):
+def test_a_store_whose_first_batch_id_is_not_a_uuid_is_reported_damaged_and_verify_names_the_position(tmp_path):
+    """The naming is read when a batch is first looked up, not when the store opens; a record read with such an id
+    is a damaged store; `verify`, which looks up no batch and reads the id as stored, names the changed record."""
     import sqlite3
 
     from erpflow.application.ledger import StoreDamaged
+    from erpflow.audit.seals import verify
 
     settings = Settings(home=tmp_path)
-    Ledger(settings).save(Batch(wave="pilot", operation="accounts", key="k", items=1, digest="d", details={}, ctx=CTX))
+    batch = Batch(wave="pilot", operation="accounts", key="k", items=1, digest="d", details={}, ctx=CTX)
+    Ledger(settings).save(planned(), batch)
     with sqlite3.connect(settings.events_path) as db:
-        db.execute("UPDATE stored_events SET originator_id = 'not-an-id'")
+        db.execute("UPDATE stored_events SET originator_id = 'not-an-id' WHERE topic LIKE '%Batch.Opened'")
     db.close()
     with pytest.raises(StoreDamaged, match=r"the id of its first batch is not a UUID; run `erpflow verify`"):
-        Ledger(settings)
+        Ledger(settings).batch("pilot", "accounts", "k")
+    with pytest.raises(StoreDamaged, match=r"a stored aggregate id is not a UUID; run `erpflow verify`"):
+        list(Ledger(settings).wave_events("pilot"))
+    verdict = verify(Ledger(settings))
+    assert not verdict.ok and verdict.position == 2, verdict
 
 
 def test_a_batch_opened_before_its_items_were_named_reads_back_with_no_refs(settings: Settings):

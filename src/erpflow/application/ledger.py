@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
@@ -110,13 +111,19 @@ class Ledger(Application):
                 with self._storage():
                     if self.chain.lagging():
                         self.chain.catch_up()
-                    first = self.chain.first_of(get_topic(Batch.Opened))
         except (InterfaceError, OperationalError) as exc:
             raise LedgerUnavailable(f"cannot open the event store: {exc}".splitlines()[0]) from None
         except PersistenceError as exc:
             raise StoreDamaged(DAMAGED.format(self._damage(exc))) from None
+
+    @cached_property
+    def naming(self) -> Naming:
+        """How the store names its batches: as its first batch was named, read from the log when first needed (so
+        that a command that looks up no batch, `verify` among them, never depends on it)."""
+        with self._storage():
+            first = self.chain.first_of(get_topic(Batch.Opened))
         try:
-            self.naming = Naming.of_first(first if first is None or isinstance(first, UUID) else UUID(str(first)))
+            return Naming.of_first(first if first is None or isinstance(first, UUID) else UUID(str(first)))
         except ValueError:
             raise StoreDamaged(DAMAGED.format("the id of its first batch is not a UUID")) from None
 
