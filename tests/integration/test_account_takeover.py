@@ -4,6 +4,7 @@ SCIM server. Refused accounts are left byte for byte as they were."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 from pydantic import SecretStr
@@ -65,7 +66,7 @@ def test_an_account_made_by_someone_else_is_refused_until_the_plan_adopts_it(try
     assert rows(tryton_db, ("mlegrand",)) == before
     assert tryton.managed(["mlegrand", "jdupont", "admin", "nobody"]) == {"jdupont"}
 
-    (adopted,) = tryton.upsert_users([UserSpec(**{**MARIE.__dict__, "adopt": True})])
+    (adopted,) = tryton.upsert_users([replace(MARIE, adopt=True)])
     assert adopted.status == "updated" and adopted.changes["adopted"] == [False, True]
     assert tryton.find_users(["mlegrand"])["mlegrand"]["groups"] == ["Party Administration"]
     assert [o.status for o in tryton.upsert_users([MARIE])] == ["unchanged"]  # erpflow's now, without adopt
@@ -141,7 +142,7 @@ def test_scim_accounts_follow_the_same_rule(scim_server):
         assert client.query(User, user.id).model_dump() == user.model_dump()
     assert scim.managed(["mlegrand", "root"]) == set()
 
-    (adopted,) = scim.upsert_users([UserSpec(**{**MARIE.__dict__, "adopt": True})])
+    (adopted,) = scim.upsert_users([replace(MARIE, adopt=True)])
     assert adopted.status == "updated" and adopted.changes["adopted"] == [False, True]
     assert scim.managed(["mlegrand"]) == {"mlegrand"}
     assert [o.status for o in scim.upsert_users([MARIE])] == ["unchanged"]

@@ -26,7 +26,7 @@ __all__ = ["Row", "Table", "is_workbook", "read_table"]
 HEADER_SEARCH = 50  # lines searched for a header
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     line: int
     values: dict[str, str]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 Status = Literal["created", "updated", "unchanged", "rejected", "sent", "confirmed"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UserSpec:
     """An ERP user account, identified by its login."""
 
@@ -29,7 +29,7 @@ class UserSpec:
         return self.login
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Address:
     street: str = ""
     postal_code: str = ""
@@ -37,7 +37,7 @@ class Address:
     country: str = ""  # ISO 3166-1 alpha-2, or empty
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartySpec:
     """A customer or supplier, identified by its legacy id (stored as the party code)."""
 
@@ -55,7 +55,7 @@ class PartySpec:
         return self.code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductSpec:
     """A product, identified by its legacy id (stored as the product code)."""
 
@@ -72,7 +72,7 @@ class ProductSpec:
         return self.code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConfigItem:
     """One configuration item as desired state, identified by its key.
 
@@ -89,7 +89,7 @@ class ConfigItem:
         return self.key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepSpec:
     """A business step of the method, identified by its id; confirmed in advance when the plan says so."""
 
@@ -106,7 +106,7 @@ class StepSpec:
         return self.step
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemOutcome:
     """What became of one item: its status, ERP id, reason or changes."""
 

@@ -11,7 +11,7 @@ from datetime import datetime
 __all__ = ["NotEnoughSlots", "Session", "Slot", "Trainee", "Trainer", "form_sessions"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trainee:
     login: str
     name: str
@@ -28,7 +28,7 @@ class Trainee:
         return f"{type(self).__qualname__}({', '.join(f'{f.name}={getattr(self, f.name)!r}' for f in shown)})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     """A time and room a session can take; site None means any site."""
 
@@ -47,13 +47,13 @@ class Slot:
         return self.site is None or self.site == site
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trainer:
     name: str
     email: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Session:
     key: str
     title: str

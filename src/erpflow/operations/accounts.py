@@ -8,7 +8,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationError, field_validator
+from pydantic import StringConstraints, ValidationError, field_validator
+from pydantic.dataclasses import dataclass
 
 from erpflow.inputs.coverage import check_sites
 from erpflow.inputs.emails import Email
@@ -30,17 +31,19 @@ LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class Person(BaseModel):
-    """One valid row of the HR export."""
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One valid row of the HR export: a validating dataclass, kept small since a wave holds one per person while
+    it is prepared."""
 
     login: str
     first_name: Text
     last_name: Text
     email: Email
     site: Text
-    role: str = Field(description="role id in domain/roles.yaml")
+    role: str  # role id in domain/roles.yaml
     source: str = ""
-    language: str = Field("", description="a language of the method's invitations; empty: the plan's")
+    language: str = ""  # a language of the method's invitations; empty: the plan's
 
     @field_validator("login")
     @classmethod

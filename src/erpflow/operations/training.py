@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from erpflow.targets.bundle import Targets
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Invitation:
     session: Session
     trainee: Trainee
