@@ -288,3 +288,18 @@ def test_a_control_character_in_a_header_is_refused(tmp_path: Path):
 def test_a_source_that_is_not_a_regular_file_is_refused_without_waiting(tmp_path: Path):
     os.mkfifo(tmp_path / "pipe.csv")
     assert "not a regular file" in str(refused(tmp_path / "pipe.csv", read_table))
+
+
+def test_a_malformed_record_deep_in_the_hr_export_is_refused_with_its_line(tmp_path: Path):
+    """The export is parsed as the wave is prepared, a batch of rows at a time: a record the CSV reader refuses
+    far below the header is still one error naming the file and its line, before anything is sent."""
+    from erpflow.application.preparation import prepare
+
+    plan = project(tmp_path)
+    export = tmp_path / "demo" / "hr_export.csv"
+    lines = export.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    oversized = "001999;Martin;" + "x" * 200_000 + ";lmartin;l.martin@acme.example;Lyon;Comptable;01/02/2024\n"
+    export.write_text("".join([*lines, oversized]), encoding="utf-8-sig")
+    with pytest.raises(InputError) as caught:
+        prepare(plan, accounts=lambda prefixes: {})
+    assert str(caught.value).startswith(f"{export}:{len(lines) + 1}: malformed CSV: field larger than field limit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -227,3 +228,17 @@ def test_what_a_prepared_wave_holds_for_each_person_has_no_instance_dict(tmp_pat
     held = [table.rows[0], person, batch.items[0], invitation, invitation.trainee, invitation.session]
     assert [type(value).__name__ for value in held] == ["Row", "Person", "UserSpec", "Invitation", "Trainee", "Session"]
     assert [value for value in held if hasattr(value, "__dict__")] == []
+
+
+def test_the_hr_export_is_read_a_batch_of_rows_at_a_time_and_never_kept_whole(tmp_path, plan, method):
+    rows = [
+        f"{n};Nom{n};Prénom{n};u{n};u{n}@acme.example;{'Lyon' if n % 3 else 'Nantes'};Comptable;01/02/2020"
+        for n in range(7)
+    ]
+    streamed, kept = hr_table(tmp_path, rows), hr_table(tmp_path, rows)
+    sites: Counter[str] = Counter()
+    entries = accounts.people(plan, streamed, sites=sites)
+    assert "rows" not in vars(streamed)  # no tuple of every row was made
+    assert sites == {"Lyon": 4, "Nantes": 3}
+    assert entries == accounts.people(plan, kept)
+    assert [p.login for _, p in entries] == ["u1", "u2", "u4", "u5"] and len(kept.rows) == 7

@@ -26,7 +26,7 @@ class Outside:
 
 def site_counts(plan: WavePlan, table: Table) -> Counter[str]:
     column = plan.accounts.columns.site
-    return Counter(row.values[column].strip() for row in table.rows)
+    return Counter(row.values[column].strip() for row in table.stream())
 
 
 def outside(plan: WavePlan, table: Table) -> list[Outside]:
@@ -38,14 +38,16 @@ def outside(plan: WavePlan, table: Table) -> list[Outside]:
     ]
 
 
-def check_sites(plan: WavePlan, path: Path, lines: Lines, table: Table, trainee_sites: set[str]) -> None:
-    """Refuse a plan site no HR row has, and a calendar whose site has no trainee."""
-    counts = site_counts(plan, table)
+def check_sites(
+    plan: WavePlan, path: Path, lines: Lines, export: Path, counts: Counter[str], trainee_sites: set[str]
+) -> None:
+    """Refuse a plan site no HR row of ``export`` has (``counts``: its rows by site), and a calendar whose site
+    has no trainee."""
     for index, site in enumerate(plan.sites):
         if not counts[site]:
             raise InputError(
                 str(path),
-                f"site {site!r} matches no row of {table.path.name} (column "
+                f"site {site!r} matches no row of {export.name} (column "
                 f"{plan.accounts.columns.site!r}){did_you_mean(site, counts)}",
                 line=line_of(lines, ("sites", index)),
                 field="sites",
@@ -57,7 +59,7 @@ def check_sites(plan: WavePlan, path: Path, lines: Lines, table: Table, trainee_
             raise InputError(
                 str(path),
                 f"calendar site {calendar.site!r} matches no trainee: no {why} of that "
-                f"site in {table.path.name}{did_you_mean(calendar.site, plan.sites)}",
+                f"site in {export.name}{did_you_mean(calendar.site, plan.sites)}",
                 line=line_of(lines, loc),
                 field=".".join(map(str, loc)),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from erpflow.model.errors import InputError
@@ -30,15 +31,14 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def records(path: Path, text: str, delimiter: str) -> list[Record]:
-    """Every record of the text (blank lines included, as empty lists) with the line it starts on."""
+def records(path: Path, text: str, delimiter: str) -> Iterator[Record]:
+    """Every record of the text (blank lines included, as empty lists) with the line it starts on, parsed as
+    they are asked for."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    result: list[Record] = []
     start = 1
     try:
         for cells in reader:
-            result.append((start, cells))
+            yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
         raise InputError(str(path), f"malformed CSV: {exc}", line=reader.line_num) from None
-    return result

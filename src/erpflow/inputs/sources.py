@@ -7,8 +7,9 @@ What the plan does not say about a source is detected: its encoding, its delimit
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,40 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
+    """A source as read: its columns and settings; its rows parsed from the decoded text when asked for."""
+
     path: Path
     columns: tuple[str, ...]
-    rows: tuple[Row, ...]
     digest: str
     settings: dict[str, Any] = field(default_factory=dict)  # encoding, delimiter, sheet, header_row as read
     detected: tuple[str, ...] = ()  # which of the settings were detected rather than said in the plan
+    records: Callable[[], Iterable[Record]] = field(default=tuple, repr=False, compare=False)  # every record
+    date_format: str | None = field(default=None, repr=False)
+
+    @cached_property
+    def rows(self) -> tuple[Row, ...]:
+        """Every row, read once and kept."""
+        return tuple(self.stream())
+
+    def stream(self) -> Iterator[Row]:
+        """The rows one at a time, parsed as they are asked for: a large export is never held whole. A row with a
+        control character in a cell, or the wrong number of fields, comes with its problem."""
+        header, workbook, width = self.settings["header_row"], is_workbook(self.path), len(self.columns)
+        for line, cells in self.records():
+            if line <= header or not _filled(cells):
+                continue
+            if workbook:
+                cells = cells[:width] + [c for c in cells[width:] if c]
+            problem = (
+                ""
+                if len(cells) == width or (workbook and len(cells) < width)
+                else f"{len(cells)} fields where the header has {width}"
+            )
+            texts = [cell.strip() for cell in cells]
+            if self.date_format:
+                texts = [iso_date(text, self.date_format) or text for text in texts]
+            values = {col: (texts[i] if i < len(texts) else "") for i, col in enumerate(self.columns)}
+            yield _checked(Row(line, values, problem))
 
     def where(self, row: Row) -> str:
         return f"{self.path.name}:{row.line}"
@@ -64,6 +93,16 @@ def _filled(cells: list[str]) -> int:
     return sum(1 for cell in cells if cell.strip())
 
 
+def _head(found: Iterable[Record], header: int | None) -> list[Record]:
+    """The records a header is looked for in: the first HEADER_SEARCH, or those up to the plan's header line."""
+    head: list[Record] = []
+    for record in found:
+        head.append(record)
+        if (record[0] >= header) if header is not None else len(head) >= HEADER_SEARCH:
+            break
+    return head
+
+
 def _header_index(path: Path, found: list[Record], header: int | None, required: list[str]) -> int:
     """The index in ``found`` of the header record: at the line the plan says, or detected."""
     if header is not None:
@@ -83,27 +122,6 @@ def _header_index(path: Path, found: list[Record], header: int | None, required:
     return next(i for i, cells in sample if _filled(cells) >= least)
 
 
-def _table_rows(
-    found: list[Record], index: int, columns: list[str], date_format: str | None, workbook: bool
-) -> list[Row]:
-    rows: list[Row] = []
-    for line, cells in found[index + 1 :]:
-        if not _filled(cells):
-            continue
-        if workbook:
-            cells = cells[: len(columns)] + [c for c in cells[len(columns) :] if c]
-        problem = (
-            ""
-            if len(cells) == len(columns) or (workbook and len(cells) < len(columns))
-            else f"{len(cells)} fields where the header has {len(columns)}"
-        )
-        texts = [cell.strip() for cell in cells]
-        if date_format:
-            texts = [iso_date(text, date_format) or text for text in texts]
-        rows.append(Row(line, {col: (texts[i] if i < len(texts) else "") for i, col in enumerate(columns)}, problem))
-    return rows
-
-
 def read_table(
     path: Path,
     sheet: str | None = None,
@@ -111,21 +129,26 @@ def read_table(
     encoding: str | None = None,
     options: SourceOptions | None = None,
 ) -> Table:
-    """Read a CSV or XLSX file as the options say, detecting what they leave out; check required columns.
-    A row with a control character in a cell, or the wrong number of fields, is kept with its problem."""
+    """Read a CSV or XLSX file's header as the options say, detecting what they leave out; check required
+    columns. Its rows are parsed when asked for (`Table.rows`, `Table.stream`)."""
     options = options or SourceOptions(sheet=sheet, encoding=encoding)
     required = list(required)
     data = read_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
     settings: dict[str, Any] = {}
     detected: list[str] = []
+    every: Callable[[], Iterable[Record]]
     if is_workbook(path):
-        settings["sheet"], found = sheet_records(path, options.sheet, options.decimal_separator)
+        settings["sheet"], kept = sheet_records(path, options.sheet, options.decimal_separator)
         detected += [] if options.sheet else ["sheet"]
+        every = partial(iter, kept)
     else:
         text, settings["encoding"] = decode_named(path, data, options.encoding)
         settings["delimiter"] = options.delimiter or sniff_delimiter(text[:65536])
         detected += [name for name in ("encoding", "delimiter") if getattr(options, name) is None]
-        found = records(path, text, settings["delimiter"])
+        every = partial(records, path, text, settings["delimiter"])
+    del data
+    found = _head(every(), options.header)
     index = _header_index(path, found, options.header, required)
     header_line, header = found[index]
     settings["header_row"] = header_line
@@ -145,12 +168,4 @@ def read_table(
             f"column {missing[0]!r} not found{did_you_mean(missing[0], columns)}; columns are: {', '.join(columns)}",
             line=header_line,
         )
-    rows = _table_rows(found, index, columns, options.date_format, is_workbook(path))
-    return Table(
-        path,
-        tuple(columns),
-        tuple(_checked(row) for row in rows),
-        hashlib.sha256(data).hexdigest(),
-        settings,
-        tuple(detected),
-    )
+    return Table(path, tuple(columns), digest, settings, tuple(detected), every, options.date_format)

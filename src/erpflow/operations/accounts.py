@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import field
 from datetime import date
+from itertools import islice
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import StringConstraints, ValidationError, field_validator
@@ -52,9 +54,10 @@ class Person:
             raise ValueError(f"login {value!r} may only hold a-z, 0-9, '.', '_', '@', '-' (64 at most)")
         return value
 
-    @property
-    def name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+    name: str = field(init=False, default="")  # first and last name: one text for the account and the trainee
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", f"{self.first_name} {self.last_name}")
 
 
 def _names(plan: WavePlan) -> dict[str, str]:
@@ -101,9 +104,11 @@ def people(
     left: Counter[str] | None = None,
     languages: Languages | None = None,
     find: Find | None = None,
+    sites: Counter[str] | None = None,
 ) -> list[tuple[str, Person | ItemOutcome]]:
     """The HR rows of the wave's sites with their site, each a valid Person or a rejection; rows a leave_out rule
-    drops are counted in ``left`` (by rule). Every row is filled, in file order, so clashes number the same.
+    drops are counted in ``left`` (by rule), and every row in ``sites`` (by site). The rows are read from the
+    export a batch at a time, in file order, so clashes number the same and the export is never held whole.
     ``languages``: those of the method's invitations, which a language column must name. ``find``: the target's
     accounts, asked once per batch_size rows, so that a derived login (a unique template) passes over a login
     someone else holds there, and gives a person the account they already have."""
@@ -118,28 +123,30 @@ def people(
     languages = languages or Languages(())
     screen = Screen(table, "login")
     result: list[tuple[str, Person | ItemOutcome]] = []
-    size = plan.accounts.batch_size
-    for index, row in enumerate(table.rows):
-        if index % size == 0:
-            fields.prefetch([r.values for r in table.rows[index : index + size]])
-        problem, values, rule = "", {}, None
-        try:
-            values = fields.fill(row.values)
-            rule = fields.left_out(row.values)
-        except Refused as exc:
-            problem = str(exc)
-        login = values.get("login", "").strip().lower()
-        refused = screen.check(row, login, missing=None if problem else f"{columns['login']}: missing login")
-        site = row.values[plan.accounts.columns.site].strip()
-        if site not in plan.sites:
-            continue
-        if refused is None and problem:
-            refused = screen.reject(row, login, problem)
-        if refused is None and rule is not None:
-            if left is not None:
-                left[rule.describe()] += 1
-            continue
-        result.append((site, refused or _person(plan, screen, row, values, login, columns, languages)))
+    rows = table.stream()
+    while chunk := list(islice(rows, plan.accounts.batch_size)):
+        fields.prefetch([row.values for row in chunk])
+        for row in chunk:
+            problem, values, rule = "", {}, None
+            try:
+                values = fields.fill(row.values)
+                rule = fields.left_out(row.values)
+            except Refused as exc:
+                problem = str(exc)
+            login = values.get("login", "").strip().lower()
+            refused = screen.check(row, login, missing=None if problem else f"{columns['login']}: missing login")
+            site = row.values[plan.accounts.columns.site].strip()
+            if sites is not None:
+                sites[site] += 1
+            if site not in plan.sites:
+                continue
+            if refused is None and problem:
+                refused = screen.reject(row, login, problem)
+            if refused is None and rule is not None:
+                if left is not None:
+                    left[rule.describe()] += 1
+                continue
+            result.append((site, refused or _person(plan, screen, row, values, login, columns, languages)))
     return result
 
 
@@ -198,16 +205,13 @@ def prepared_people(preparing: Preparing) -> list[tuple[str, Person | ItemOutcom
         hr = read_table(plan.accounts.source, required=plan.accounts.read_columns(), options=plan.accounts)
         preparing.inputs[str(plan.accounts.source)] = hr.digest
         left: Counter[str] = Counter()
+        sites: Counter[str] = Counter()
         languages = Languages(preparing.method.invitations)
-        preparing.shared["people"] = people(plan, hr, left=left, languages=languages, find=preparing.accounts)
+        found = people(plan, hr, left=left, languages=languages, find=preparing.accounts, sites=sites)
+        preparing.shared["people"] = found
         preparing.left_out["accounts"] = dict(left)
-        check_sites(
-            plan,
-            preparing.path,
-            preparing.lines,
-            hr,
-            {site for site, entry in preparing.shared["people"] if isinstance(entry, Person)},
-        )
+        trainee_sites = {site for site, entry in found if isinstance(entry, Person)}
+        check_sites(plan, preparing.path, preparing.lines, hr.path, sites, trainee_sites)
     people_: list[tuple[str, Person | ItemOutcome]] = preparing.shared["people"]
     return people_
 
