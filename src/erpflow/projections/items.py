@@ -8,7 +8,7 @@ what other waves wrote since is never read. A row keeps the outcome of its lates
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import msgspec
@@ -103,11 +103,16 @@ def _rows_of(position: int, state: dict[str, Any]) -> list[tuple]:
     ]
 
 
+def _rows_in(succeeded: Iterable[tuple[int, bytes]]) -> Iterator[tuple]:
+    """The rows of Batch.Succeeded records given as (position, stored state), in their order, as they are read."""
+    for position, stored in succeeded:
+        yield from _rows(position, stored)
+
+
 def _rows_after(ledger: Ledger, position: int, last: int) -> Iterator[tuple]:
     """The rows of the Batch.Succeeded records after ``position`` up to ``last``, in log order, as they are read."""
-    for page in states(ledger, position + 1, topics=(SUCCEEDED,), stop=last):
-        for found, stored in page:
-            yield from _rows(found, stored)
+    pages = states(ledger, position + 1, topics=(SUCCEEDED,), stop=last)
+    return _rows_in(record for page in pages for record in page)
 
 
 def _apply(ledger: Ledger, cursor: Cursor, position: int) -> int:
@@ -136,12 +141,12 @@ def update_wave(ledger: Ledger, wave: str) -> int:
     with tables.transaction() as cursor:
         found = cursor.execute("SELECT position FROM erpflow_tracking WHERE projection = ?", f"{NAME}:{wave}")
         position = found[0][0] if found else 0
-        states = []
+        succeeded = []
         for record in ledger.wave_records(wave, after=position):
             if record.topic == SUCCEEDED:
-                states.append((record.id, record.state))
+                succeeded.append((record.id, record.state))
             position = record.id
-        cursor.executemany(UPSERT, [row for found, stored in states for row in _rows(found, stored)])
+        cursor.executemany(UPSERT, _rows_in(succeeded))
         cursor.execute(TRACK, f"{NAME}:{wave}", position)
     return position
 
